@@ -1,0 +1,1 @@
+"""Participant accounts: the email address rules and the participant record. No I/O."""

@@ -1,0 +1,96 @@
+"""Researchers' changes to participants: create, update (including the address), delete."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import replace
+
+from starlette.concurrency import run_in_threadpool
+
+from service.accounts.edits import ParticipantEdit
+from service.accounts.email_address import masked, normalized
+from service.accounts.participant import Participant
+from service.auth.flows import new_participant_id
+from service.auth.passwords import hash_password
+from service.clock import utc_now_iso
+from service.errors import EntityAlreadyExists, EntityNotFound
+from service.services import Services
+
+log = logging.getLogger(__name__)
+
+
+def _taken() -> EntityAlreadyExists:
+    return EntityAlreadyExists("A participant with this email address already exists in the study.")
+
+
+async def create_participant(svc: Services, study_id: str, edit: ParticipantEdit) -> Participant:
+    study = await svc.study(study_id)
+    assert edit.email is not None
+    password_hash = await run_in_threadpool(hash_password, edit.password) if edit.password else None
+    participant = Participant(
+        id=new_participant_id(),
+        study_id=study.identifier,
+        email=edit.email,
+        status=edit.status or "enabled",
+        consented=bool(edit.consented),
+        email_verified=bool(edit.email_verified),
+        created_on=utc_now_iso(),
+        password_hash=password_hash,
+    )
+    if not await svc.accounts.create(participant, normalized(participant.email)):
+        raise _taken()
+    log.info(
+        "participant %s (%s) created in %s",
+        participant.id,
+        masked(participant.email),
+        study.identifier,
+    )
+    return participant
+
+
+async def get_participant(svc: Services, study_id: str, participant_id: str) -> Participant:
+    study = await svc.study(study_id)
+    participant = await svc.accounts.by_id(study.identifier, participant_id)
+    if participant is None:
+        raise EntityNotFound("StudyParticipant")
+    return participant
+
+
+async def update_participant(
+    svc: Services, study_id: str, participant_id: str, edit: ParticipantEdit
+) -> Participant:
+    current = await get_participant(svc, study_id, participant_id)
+    password_hash = current.password_hash
+    if edit.password is not None:
+        password_hash = await run_in_threadpool(hash_password, edit.password)
+    email = edit.email if edit.email is not None else current.email
+    address_changed = normalized(email) != normalized(current.email)
+    updated = replace(
+        current,
+        email=email,
+        status=edit.status if edit.status is not None else current.status,
+        consented=edit.consented if edit.consented is not None else current.consented,
+        # A new address is not verified until its owner signs in with a link sent there.
+        email_verified=(
+            edit.email_verified
+            if edit.email_verified is not None
+            else current.email_verified and not address_changed
+        ),
+        password_hash=password_hash,
+    )
+    if address_changed:
+        # A new address means new keys; moving also ends the old address's sessions and tokens.
+        if not await svc.accounts.move(
+            current, normalized(current.email), updated, normalized(email)
+        ):
+            raise _taken()
+    else:
+        await svc.accounts.save(updated, normalized(email))
+    log.info("participant %s of %s updated", participant_id, current.study_id)
+    return updated
+
+
+async def delete_participant(svc: Services, study_id: str, participant_id: str) -> None:
+    participant = await get_participant(svc, study_id, participant_id)
+    await svc.accounts.delete(participant, normalized(participant.email))
+    log.info("participant %s of %s deleted", participant_id, participant.study_id)

@@ -1,0 +1,39 @@
+"""The participant record and its public JSON shape."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+STATUSES = ("enabled", "disabled")
+
+
+@dataclass(frozen=True)
+class Participant:
+    id: str
+    study_id: str
+    email: str  # as written (trimmed); lookups use the normalized form
+    status: str
+    consented: bool
+    email_verified: bool
+    created_on: str  # ISO 8601, UTC, milliseconds
+    password_hash: str | None = None
+
+    @property
+    def enabled(self) -> bool:
+        return self.status == "enabled"
+
+    def to_json(self) -> dict[str, Any]:
+        """The StudyParticipant shape returned to apps and researchers; never the hash."""
+        return {
+            "id": self.id,
+            "email": self.email,
+            "status": self.status,
+            "consented": self.consented,
+            "emailVerified": self.email_verified,
+            "createdOn": self.created_on,
+            "studyIds": [self.study_id],
+            "roles": [],
+            "dataGroups": [],
+            "type": "StudyParticipant",
+        }

@@ -1,0 +1,149 @@
+"""``create_app(settings)``: the only way to build the service."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import AsyncIterator
+
+from redis.asyncio import Redis
+from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import ResponseError
+from redis.exceptions import TimeoutError as RedisTimeoutError
+from starlette.applications import Starlette
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+
+from service.auth.tokens import SecretHasher
+from service.deeplinks.pages import Pages
+from service.demo import seed_demo
+from service.email.message import default_sign_in_template
+from service.email.transport import MailDirTransport, SmtpTransport, Transport
+from service.email.worker import DeliveryWorker, Mailer
+from service.errors import ApiError, EndpointNotFound, MethodNotAllowed, ServiceUnavailable
+from service.routes import auth, landing, ops, participant_self, participants, studies
+from service.services import Services
+from service.settings import Settings
+from service.store.accounts import AccountStore
+from service.store.connection import connect
+from service.store.outbox import Outbox
+from service.store.scripts import Scripts
+from service.store.sessions import SessionStore
+from service.store.studies import StudyStore
+
+log = logging.getLogger(__name__)
+
+# Redis replies that mean "not now" rather than "your command is wrong".
+_UNAVAILABLE_REPLIES = ("OOM", "LOADING", "READONLY", "MASTERDOWN", "CLUSTERDOWN", "TRYAGAIN")
+
+
+def build_services(settings: Settings, redis: Redis) -> Services:
+    scripts = Scripts(redis)
+    return Services(
+        settings=settings,
+        redis=redis,
+        studies=StudyStore(redis),
+        accounts=AccountStore(redis, scripts),
+        sessions=SessionStore(redis),
+        mailer=Mailer(Outbox(redis)),
+        hasher=SecretHasher(settings.secret_keys),
+        default_template=default_sign_in_template(),
+        pages=Pages(),
+    )
+
+
+def build_transport(settings: Settings) -> Transport:
+    if settings.smtp is not None:
+        return SmtpTransport(settings.smtp)
+    return MailDirTransport(settings.mail_dir)
+
+
+def build_worker(svc: Services, transport: Transport) -> DeliveryWorker:
+    return DeliveryWorker(
+        mailer=svc.mailer,
+        studies=svc.studies,
+        transport=transport,
+        default_template=svc.default_template,
+        base_url=svc.settings.base_url,
+        mail_from=svc.settings.mail_from,
+        retry_after_seconds=svc.settings.delivery_retry_seconds,
+    )
+
+
+async def _api_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, ApiError)
+    return JSONResponse(exc.body(), status_code=exc.status_code, headers=exc.headers)
+
+
+async def _http_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, HTTPException)
+    body: dict[str, object]
+    if exc.status_code == 404:
+        body = EndpointNotFound(f"No endpoint at {request.url.path}.").body()
+    elif exc.status_code == 405:
+        body = MethodNotAllowed(f"{request.method} is not supported at {request.url.path}.").body()
+    else:
+        body = {"statusCode": exc.status_code, "message": exc.detail, "type": "BadRequestException"}
+    return JSONResponse(body, status_code=exc.status_code, headers=exc.headers)
+
+
+async def _redis_unavailable(request: Request, exc: Exception) -> Response:
+    if isinstance(exc, ResponseError) and not str(exc).startswith(_UNAVAILABLE_REPLIES):
+        raise exc  # a command we got wrong is a bug: let it be a 500 with a traceback
+    log.warning("%s %s: Redis unavailable (%s)", request.method, request.url.path, exc)
+    error = ServiceUnavailable("The service is temporarily unavailable; please retry shortly.")
+    return JSONResponse(error.body(), status_code=503, headers={"Retry-After": "5"})
+
+
+def create_app(
+    settings: Settings,
+    *,
+    redis: Redis | None = None,
+    run_worker: bool = True,
+    demo: bool = False,
+) -> Starlette:
+    """Build the app. ``redis`` overrides the connection made from the settings (tests)."""
+    owns_redis = redis is None
+    connection = redis if redis is not None else connect(settings)
+    svc = build_services(settings, connection)
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        worker_task = None
+        if run_worker:
+            worker = build_worker(svc, build_transport(settings))
+            worker_task = asyncio.create_task(worker.run(), name="delivery-worker")
+        if demo:
+            await seed_demo(svc)
+        try:
+            yield
+        finally:
+            if worker_task is not None:
+                worker_task.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await worker_task
+            if owns_redis:
+                await connection.aclose()
+
+    app = Starlette(
+        routes=[
+            *ops.routes,
+            *auth.routes,
+            *participant_self.routes,
+            *studies.routes,
+            *participants.routes,
+            *landing.routes,
+        ],
+        exception_handlers={
+            ApiError: _api_error,
+            HTTPException: _http_error,
+            RedisConnectionError: _redis_unavailable,
+            RedisTimeoutError: _redis_unavailable,
+            ResponseError: _redis_unavailable,
+        },
+        lifespan=lifespan,
+    )
+    app.state.services = svc
+    return app

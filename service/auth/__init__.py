@@ -1,0 +1,1 @@
+"""Domain logic of authentication: tokens, hashing, passwords, session shapes. No I/O."""

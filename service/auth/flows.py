@@ -1,0 +1,214 @@
+"""The sign-in flows: what each public auth endpoint does, between parsing and answering.
+
+Failures that must look alike from outside (wrong token, expired token, used token, unknown
+account, wrong password) all raise :class:`AccountNotFound`; the log line says which it was,
+with the address masked.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import secrets
+from dataclasses import dataclass, replace
+
+from starlette.concurrency import run_in_threadpool
+
+from service.accounts.email_address import masked
+from service.accounts.participant import Participant
+from service.auth.passwords import hash_password, verify_password
+from service.auth.requests import (
+    EmailSignIn,
+    EmailSignInRequest,
+    Identity,
+    PasswordCredentials,
+    Reauthentication,
+)
+from service.auth.tokens import new_token
+from service.clock import utc_now_iso
+from service.errors import AccountDisabled, AccountNotFound, NotAuthenticated, RateLimitExceeded
+from service.services import Services
+from service.store.accounts import AuthMode, AuthResult
+from service.store.sessions import SessionRef
+from service.studies.model import Study
+
+log = logging.getLogger(__name__)
+
+# Purposes mixed into the keyed hashes, so one kind of secret never matches another.
+SIGN_IN = "sign-in"
+SESSION = "session"
+REAUTH = "reauth"
+
+
+@dataclass(frozen=True)
+class SignedIn:
+    participant: Participant
+    session_token: str
+    reauth_token: str | None
+
+
+async def request_email_sign_in(svc: Services, request: EmailSignInRequest) -> None:
+    study = await svc.email_sign_in_study(request.study_id)
+    token = new_token()
+    decision = await svc.accounts.request_sign_in(
+        study.identifier,
+        request.normalized_email,
+        svc.hasher.for_storage(SIGN_IN, token),
+        study.email_sign_in_token_ttl_seconds,
+        study.email_sign_in_request_interval_seconds,
+    )
+    who = masked(request.email)
+    if decision.outcome == "wait":
+        log.info("sign-in email for %s in %s refused: asked again too soon", who, study.identifier)
+        raise RateLimitExceeded(
+            "A sign-in email was sent to this address a moment ago; please wait before asking "
+            "again.",
+            math.ceil(decision.wait_ms / 1000),
+        )
+    if decision.outcome == "send":
+        await svc.mailer.enqueue_sign_in(
+            study.identifier, decision.participant_id, decision.email, token
+        )
+        log.info("sign-in email for %s in %s queued", who, study.identifier)
+    else:
+        log.info("sign-in email for %s in %s not sent: no enabled account", who, study.identifier)
+
+
+async def _authenticate(
+    svc: Services, study: Study, identity: Identity, mode: AuthMode, presented: list[str]
+) -> tuple[AuthResult, str | None]:
+    reauth_token = new_token() if study.reauthentication_enabled else None
+    result = await svc.accounts.authenticate(
+        study.identifier,
+        identity.normalized_email,
+        mode,
+        presented,
+        svc.hasher.for_storage(REAUTH, reauth_token) if reauth_token else None,
+        svc.settings.reauth_ttl_seconds,
+    )
+    who = masked(identity.email)
+    if result.outcome == "invalid":
+        log.info(
+            "%s sign-in for %s in %s failed: no account or the secret is wrong, expired or used",
+            mode,
+            who,
+            study.identifier,
+        )
+        raise AccountNotFound()
+    if result.outcome == "disabled":
+        log.info("%s sign-in for %s in %s refused: account disabled", mode, who, study.identifier)
+        raise AccountDisabled()
+    return result, reauth_token
+
+
+async def _start_session(
+    svc: Services, identity: Identity, participant: Participant, reauth_token: str | None
+) -> SignedIn:
+    session_token = new_token()
+    await svc.sessions.create(
+        svc.hasher.for_storage(SESSION, session_token),
+        participant,
+        identity.normalized_email,
+        svc.settings.session_ttl_seconds,
+    )
+    return SignedIn(participant, session_token, reauth_token)
+
+
+async def sign_in_with_email_token(svc: Services, request: EmailSignIn) -> SignedIn:
+    study = await svc.email_sign_in_study(request.study_id)
+    result, reauth_token = await _authenticate(
+        svc, study, request, "link", svc.hasher.candidates(SIGN_IN, request.token)
+    )
+    participant = result.participant
+    assert participant is not None
+    if request.password is not None:
+        password_hash = await run_in_threadpool(hash_password, request.password)
+        await svc.accounts.set_password(participant, request.normalized_email, password_hash)
+        participant = replace(participant, password_hash=password_hash)
+    log.info("email sign-in for %s in %s", masked(request.email), study.identifier)
+    return await _start_session(svc, request, participant, reauth_token)
+
+
+async def sign_in_with_password(svc: Services, request: PasswordCredentials) -> SignedIn:
+    study = await svc.study(request.study_id)
+    account = await svc.accounts.by_email(study.identifier, request.normalized_email)
+    # An address nobody has proven to own cannot sign in with a password: otherwise anybody
+    # could sign up with somebody else's address and wait for them. Unknown and unverified
+    # accounts still pay for one password verification, so timing tells nothing.
+    usable = account.password_hash if account and account.email_verified else None
+    if not await run_in_threadpool(verify_password, request.password, usable):
+        log.info(
+            "password sign-in for %s in %s failed: unknown, unverified or wrong password",
+            masked(request.email),
+            study.identifier,
+        )
+        raise AccountNotFound()
+    result, reauth_token = await _authenticate(svc, study, request, "password", [])
+    assert result.participant is not None
+    return await _start_session(svc, request, result.participant, reauth_token)
+
+
+async def reauthenticate(svc: Services, request: Reauthentication) -> SignedIn:
+    study = await svc.study(request.study_id)
+    if not study.reauthentication_enabled:
+        log.info("reauthentication in %s refused: turned off for the study", study.identifier)
+        raise AccountNotFound()
+    result, reauth_token = await _authenticate(
+        svc, study, request, "reauth", svc.hasher.candidates(REAUTH, request.reauth_token)
+    )
+    assert result.participant is not None
+    return await _start_session(svc, request, result.participant, reauth_token)
+
+
+async def sign_up(svc: Services, request: PasswordCredentials) -> None:
+    """Create the account unless it exists; the caller answers 201 either way."""
+    study = await svc.study(request.study_id)
+    password_hash = await run_in_threadpool(hash_password, request.password)
+    participant = Participant(
+        id=new_participant_id(),
+        study_id=study.identifier,
+        email=request.email,
+        status="enabled",
+        consented=False,
+        email_verified=False,
+        created_on=utc_now_iso(),
+        password_hash=password_hash,
+    )
+    created = await svc.accounts.create(participant, request.normalized_email)
+    log.info(
+        "sign-up for %s in %s: %s",
+        masked(request.email),
+        study.identifier,
+        "account created" if created else "account exists, nothing changed",
+    )
+
+
+def new_participant_id() -> str:
+    return secrets.token_urlsafe(18)
+
+
+async def session_participant(
+    svc: Services, session_token: str | None
+) -> tuple[SessionRef, Participant]:
+    """The session behind a ``Bridge-Session`` header and its participant, or 401."""
+    ref = None
+    if session_token:
+        ref = await svc.sessions.find(svc.hasher.candidates(SESSION, session_token))
+    # A session outlives nothing: a deleted or re-created account ends it.
+    participant = await svc.accounts.by_tag(ref.account_tag, ref.participant_id) if ref else None
+    if ref is None or participant is None:
+        raise NotAuthenticated("Not signed in.")
+    return ref, participant
+
+
+async def sign_out(svc: Services, session_token: str) -> None:
+    await svc.sessions.delete(svc.hasher.candidates(SESSION, session_token))
+
+
+async def consent(svc: Services, session_token: str | None) -> Participant:
+    ref, participant = await session_participant(svc, session_token)
+    if not participant.consented:
+        await svc.accounts.set_consented(ref.account_tag, participant.id)
+        participant = replace(participant, consented=True)
+    log.info("participant %s of %s consented", participant.id, participant.study_id)
+    return participant

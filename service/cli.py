@@ -1,0 +1,117 @@
+"""The ``magiclink`` command."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import secrets
+import sys
+from collections.abc import Sequence
+from dataclasses import replace
+
+import uvicorn
+
+from service.app import create_app
+from service.demo import DEMO_EMAIL, DEMO_STUDY
+from service.observability.access_log import AccessLog
+from service.observability.logging import configure_logging
+from service.settings import Secret, Settings, SettingsError
+
+log = logging.getLogger("magiclink")
+
+
+def _warn_about_defaults(settings: Settings) -> None:
+    if settings.redis_url is None:
+        log.warning(
+            "!!! MAGICLINK_REDIS_URL is not set: using the EMBEDDED in-process store. All data "
+            "(studies, participants, sessions, queued emails) DIES WITH THIS PROCESS. Set "
+            "MAGICLINK_REDIS_URL=redis://host:6379/0 for anything but a try-out. !!!"
+        )
+    if settings.secret_key_generated:
+        log.warning(
+            "MAGICLINK_SECRET_KEY is not set: using a random key for this process; sign-in "
+            "links and sessions stop working when it restarts"
+        )
+    if settings.smtp is None:
+        log.warning(
+            "MAGICLINK_SMTP_URL is not set: emails are written as .eml files to %s",
+            settings.mail_dir.resolve(),
+        )
+
+
+def _banner(settings: Settings, host: str, port: int, demo: bool, generated_admin: bool) -> str:
+    url = f"http://{host}:{port}"
+    lines = [f"magiclink is serving on {url}  (health: {url}/health, ready: {url}/ready)"]
+    if generated_admin and settings.admin_key is not None:
+        lines.append(
+            f"Admin API key for this process (set MAGICLINK_ADMIN_KEY to choose your own): "
+            f"{settings.admin_key.value}"
+        )
+    if demo:
+        mail = f"in {settings.mail_dir.resolve()}" if settings.smtp is None else "by SMTP"
+        lines += [
+            "",
+            f"Demo study {DEMO_STUDY!r} with participant {DEMO_EMAIL}. Try:",
+            f"  curl -s -X POST {url}/v3/auth/email -H 'Content-Type: application/json' \\",
+            f'       -d \'{{"study":"{DEMO_STUDY}","email":"{DEMO_EMAIL}"}}\'',
+            f"  then find the link (token=...) in the newest email {mail}, and:",
+            f"  curl -s -X POST {url}/v3/auth/email/signIn -H 'Content-Type: application/json' \\",
+            f'       -d \'{{"study":"{DEMO_STUDY}","email":"{DEMO_EMAIL}","token":"TOKEN"}}\'',
+            "The README walks through it step by step.",
+        ]
+    return "\n".join(lines)
+
+
+def serve(args: argparse.Namespace, settings: Settings) -> int:
+    if "MAGICLINK_BASE_URL" not in os.environ:
+        # Links in emails should point at where this process actually listens.
+        settings = replace(settings, base_url=f"http://{args.host}:{args.port}")
+    generated_admin = settings.admin_key is None
+    if generated_admin:
+        settings = replace(settings, admin_key=Secret(secrets.token_urlsafe(24)))
+    _warn_about_defaults(settings)
+    app = AccessLog(create_app(settings, demo=args.demo))
+    print(_banner(settings, args.host, args.port, args.demo, generated_admin), flush=True)
+    # uvicorn's own access log would print query strings, which hold sign-in tokens.
+    uvicorn.run(
+        app,
+        host=args.host,
+        port=args.port,
+        access_log=False,
+        log_level=settings.log_level.lower(),
+        proxy_headers=False,
+    )
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="magiclink",
+        description="Passwordless sign-in for mobile research apps (Bridge REST contract). "
+        "Configured by MAGICLINK_* environment variables; see the README.",
+    )
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    serve_parser = commands.add_parser("serve", help="serve the HTTP API (and deliver emails)")
+    serve_parser.add_argument("--host", default="127.0.0.1", help="address to listen on")
+    serve_parser.add_argument("--port", type=int, default=8000, help="port to listen on")
+    serve_parser.add_argument(
+        "--demo",
+        action="store_true",
+        help=f"create a demo study {DEMO_STUDY!r} and participant {DEMO_EMAIL} at start",
+    )
+    serve_parser.set_defaults(handler=serve)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        settings = Settings.from_env(os.environ)
+    except SettingsError as exc:
+        print(f"magiclink: configuration error: {exc}", file=sys.stderr)
+        return 2
+    configure_logging(settings.log_level)
+    handler = args.handler
+    result: int = handler(args, settings)
+    return result

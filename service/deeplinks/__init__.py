@@ -1,0 +1,1 @@
+"""Deep links: the sign-in link itself and the page that answers it."""

@@ -1,0 +1,46 @@
+"""The demo study and participant that ``magiclink serve --demo`` starts with."""
+
+from __future__ import annotations
+
+import logging
+
+from service.accounts.email_address import normalized
+from service.accounts.participant import Participant
+from service.auth.flows import new_participant_id
+from service.clock import utc_now_iso
+from service.services import Services
+from service.studies.model import Study
+
+log = logging.getLogger(__name__)
+
+DEMO_STUDY = "demo"
+DEMO_EMAIL = "participant@example.org"
+
+
+async def seed_demo(svc: Services) -> None:
+    """Create the demo study and participant unless they exist (safe on every start)."""
+    now = utc_now_iso()
+    study = Study(
+        identifier=DEMO_STUDY,
+        name="Demo Study",
+        short_name="Demo",
+        sponsor_name="magiclink",
+        support_email="support@example.org",
+        email_sign_in_enabled=True,
+        email_sign_in_request_interval_seconds=10,
+        created_on=now,
+        modified_on=now,
+    )
+    if await svc.studies.create(study):
+        log.info("demo study %r created", DEMO_STUDY)
+    participant = Participant(
+        id=new_participant_id(),
+        study_id=DEMO_STUDY,
+        email=DEMO_EMAIL,
+        status="enabled",
+        consented=True,
+        email_verified=False,
+        created_on=now,
+    )
+    if await svc.accounts.create(participant, normalized(DEMO_EMAIL)):
+        log.info("demo participant created")

@@ -1,0 +1,1 @@
+"""Email: building messages from study templates, sending them, and the outbox worker."""

@@ -1,0 +1,79 @@
+"""Building the sign-in email from a study's template."""
+
+from __future__ import annotations
+
+from email.message import EmailMessage
+from email.utils import formatdate
+from urllib.parse import urlsplit
+
+from service.deeplinks.links import sign_in_url
+from service.email.plaintext import html_to_text
+from service.resources import templates_dir
+from service.studies.durations import human_period
+from service.studies.model import Study
+from service.studies.templates import EmailTemplate, substitute
+
+# SMTP allows lines of up to 998 characters; below that, ASCII bodies go as 7bit so that a
+# link is never split by quoted-printable soft line breaks.
+_MAX_7BIT_LINE = 998
+
+
+def default_sign_in_template() -> EmailTemplate:
+    """The template of studies that have none, from ``templates/email``."""
+    folder = templates_dir() / "email"
+    return EmailTemplate(
+        subject=(folder / "sign_in_subject.txt").read_text().strip(),
+        body=(folder / "sign_in.html").read_text(),
+        mime_type="text/html",
+    )
+
+
+def sign_in_values(study: Study, email: str, token: str, base_url: str) -> dict[str, str]:
+    link = sign_in_url(base_url, study.identifier, email, token)
+    return {
+        "token": token,
+        "url": link,
+        "emailSignInUrl": link,
+        "shortUrl": link,
+        "email": email,
+        "studyName": study.name,
+        "studyShortName": study.short_name or study.name,
+        "studyId": study.identifier,
+        "sponsorName": study.sponsor_name or study.name,
+        "supportEmail": study.support_email,
+        "host": urlsplit(base_url).netloc,
+        "emailSignInExpirationPeriod": human_period(study.email_sign_in_token_ttl_seconds),
+    }
+
+
+def _transfer_encoding(text: str) -> str:
+    if text.isascii() and all(len(line) <= _MAX_7BIT_LINE for line in text.splitlines()):
+        return "7bit"
+    return "quoted-printable"
+
+
+def build_message(
+    template: EmailTemplate,
+    values: dict[str, str],
+    *,
+    to: str,
+    mail_from: str,
+    message_id: str,
+) -> EmailMessage:
+    message = EmailMessage()
+    message["Subject"] = substitute(template.subject, values)
+    message["From"] = mail_from
+    message["To"] = to
+    message["Date"] = formatdate(localtime=False, usegmt=True)
+    message["Message-ID"] = message_id
+    # Sign-in links must not be rewritten or followed by auto-responders.
+    message["Auto-Submitted"] = "auto-generated"
+    if template.is_html:
+        html = substitute(template.body, values, escape_html=True)
+        text = html_to_text(html)
+        message.set_content(text, cte=_transfer_encoding(text))
+        message.add_alternative(html, subtype="html", cte=_transfer_encoding(html))
+    else:
+        text = substitute(template.body, values)
+        message.set_content(text, cte=_transfer_encoding(text))
+    return message

@@ -1,0 +1,42 @@
+"""What a signed-in participant can do with their own session."""
+
+from __future__ import annotations
+
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+
+from service.auth import flows
+from service.auth.session_info import session_info
+from service.errors import InvalidEntity
+from service.routes.auth import SESSION_HEADER
+from service.routes.context import json_body, services
+
+
+async def get_self(request: Request) -> Response:
+    _, participant = await flows.session_participant(
+        services(request), request.headers.get(SESSION_HEADER)
+    )
+    return JSONResponse(participant.to_json())
+
+
+async def sign_consent(request: Request) -> Response:
+    token = request.headers.get(SESSION_HEADER)
+    # Authenticate before reading the body: an anonymous caller learns nothing from validation.
+    await flows.session_participant(services(request), token)
+    data = await json_body(request)
+    name = data.get("name") if isinstance(data, dict) else None
+    if not isinstance(name, str) or not name.strip():
+        raise InvalidEntity("ConsentSignature", {"name": ["name is required"]})
+    if len(name) > 255:
+        raise InvalidEntity("ConsentSignature", {"name": ["name must be at most 255 characters"]})
+    participant = await flows.consent(services(request), token)
+    assert token is not None
+    # The refreshed session keeps its token; a reauth token is only handed out at sign-in.
+    return JSONResponse(session_info(participant, token, None), status_code=201)
+
+
+routes = [
+    Route("/v3/participants/self", get_self, methods=["GET"]),
+    Route("/v3/consents/signature", sign_consent, methods=["POST"]),
+]

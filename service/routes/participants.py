@@ -1,0 +1,58 @@
+"""Researcher API: a study's participants."""
+
+from __future__ import annotations
+
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+
+from service.accounts import management
+from service.accounts.edits import ParticipantEdit
+from service.routes.admin_auth import require_admin
+from service.routes.context import json_body, services, status_message
+
+
+async def create_participant(request: Request) -> Response:
+    require_admin(request)
+    edit = ParticipantEdit.parse(await json_body(request), creating=True)
+    participant = await management.create_participant(
+        services(request), request.path_params["study_id"], edit
+    )
+    return JSONResponse(participant.to_json(), status_code=201)
+
+
+async def get_participant(request: Request) -> Response:
+    require_admin(request)
+    participant = await management.get_participant(
+        services(request), request.path_params["study_id"], request.path_params["participant_id"]
+    )
+    return JSONResponse(participant.to_json())
+
+
+async def update_participant(request: Request) -> Response:
+    require_admin(request)
+    edit = ParticipantEdit.parse(await json_body(request), creating=False)
+    participant = await management.update_participant(
+        services(request),
+        request.path_params["study_id"],
+        request.path_params["participant_id"],
+        edit,
+    )
+    return JSONResponse(participant.to_json())
+
+
+async def delete_participant(request: Request) -> Response:
+    require_admin(request)
+    await management.delete_participant(
+        services(request), request.path_params["study_id"], request.path_params["participant_id"]
+    )
+    return status_message("Participant deleted.")
+
+
+_ONE = "/v3/studies/{study_id}/participants/{participant_id}"
+routes = [
+    Route("/v3/studies/{study_id}/participants", create_participant, methods=["POST"]),
+    Route(_ONE, get_participant, methods=["GET"]),
+    Route(_ONE, update_participant, methods=["PUT", "POST"]),
+    Route(_ONE, delete_participant, methods=["DELETE"]),
+]

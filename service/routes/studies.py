@@ -1,0 +1,79 @@
+"""Researcher API: create, read, replace and delete studies."""
+
+from __future__ import annotations
+
+import logging
+
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+
+from service.clock import utc_now_iso
+from service.errors import EntityAlreadyExists
+from service.routes.admin_auth import require_admin
+from service.routes.context import json_body, services, status_message
+from service.studies.model import parse_study
+
+log = logging.getLogger(__name__)
+
+
+async def create_study(request: Request) -> Response:
+    require_admin(request)
+    study = parse_study(await json_body(request))
+    now = utc_now_iso()
+    study = study.stamped(created_on=now, modified_on=now)
+    if not await services(request).studies.create(study):
+        raise EntityAlreadyExists(
+            f"A study with identifier {study.identifier!r} already exists; choose another "
+            "identifier or update it with PUT."
+        )
+    log.info("study %s created", study.identifier)
+    return JSONResponse(study.to_json(), status_code=201)
+
+
+async def list_studies(request: Request) -> Response:
+    require_admin(request)
+    svc = services(request)
+    items = []
+    for identifier in await svc.studies.identifiers():
+        study = await svc.studies.get(identifier)
+        if study is not None:
+            items.append(study.to_json())
+    return JSONResponse({"items": items, "total": len(items), "type": "ResourceList"})
+
+
+async def get_study(request: Request) -> Response:
+    require_admin(request)
+    study = await services(request).study(request.path_params["study_id"])
+    return JSONResponse(study.to_json())
+
+
+async def update_study(request: Request) -> Response:
+    require_admin(request)
+    svc = services(request)
+    current = await svc.study(request.path_params["study_id"])
+    study = parse_study(await json_body(request), identifier=current.identifier)
+    study = study.stamped(created_on=current.created_on, modified_on=utc_now_iso())
+    if not await svc.studies.replace(study):
+        await svc.study(study.identifier)  # deleted meanwhile: answers 404
+    log.info("study %s updated", study.identifier)
+    return JSONResponse(study.to_json())
+
+
+async def delete_study(request: Request) -> Response:
+    require_admin(request)
+    svc = services(request)
+    study = await svc.study(request.path_params["study_id"])
+    removed = await svc.accounts.delete_study(study.identifier)
+    await svc.studies.delete(study.identifier)
+    log.info("study %s deleted with %d participants", study.identifier, removed)
+    return status_message("Study deleted.")
+
+
+routes = [
+    Route("/v3/studies", create_study, methods=["POST"]),
+    Route("/v3/studies", list_studies, methods=["GET"]),
+    Route("/v3/studies/{study_id}", get_study, methods=["GET"]),
+    Route("/v3/studies/{study_id}", update_study, methods=["PUT", "POST"]),
+    Route("/v3/studies/{study_id}", delete_study, methods=["DELETE"]),
+]

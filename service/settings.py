@@ -1,0 +1,148 @@
+"""Settings, parsed once from the environment into a typed object that is passed in.
+
+Nothing in the service reads ``os.environ`` except :meth:`Settings.from_env`; tests build a
+``Settings`` per configuration. Secret values are wrapped so that they never show in a repr,
+a traceback or a log line.
+"""
+
+from __future__ import annotations
+
+import logging
+import secrets
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import parse_qs, unquote, urlsplit
+
+
+class SettingsError(ValueError):
+    """A configuration value is unusable; the message names the variable and the fix."""
+
+
+@dataclass(frozen=True)
+class Secret:
+    """A secret string that hides itself from repr() and str()."""
+
+    value: str = field(repr=False)
+
+    def __repr__(self) -> str:
+        return "Secret('********')"
+
+    __str__ = __repr__
+
+
+@dataclass(frozen=True)
+class SmtpServer:
+    host: str
+    port: int
+    tls: str  # "none", "starttls" or "implicit"
+    username: str | None = None
+    password: Secret | None = None
+
+    @classmethod
+    def from_url(cls, url: str) -> SmtpServer:
+        name = "MAGICLINK_SMTP_URL"
+        parts = urlsplit(url)
+        if parts.scheme != "smtp":
+            raise SettingsError(
+                f"{name} must start with smtp://, e.g. smtp://user:pass@mail.example.org:587"
+                "?tls=starttls"
+            )
+        if not parts.hostname:
+            raise SettingsError(f"{name} has no host, e.g. smtp://mail.example.org:25")
+        query = parse_qs(parts.query, keep_blank_values=True)
+        unknown = sorted(set(query) - {"tls"})
+        if unknown:
+            raise SettingsError(f"{name} has unknown parameter {unknown[0]!r}; only 'tls' is known")
+        tls = query.get("tls", ["none"])[-1]
+        if tls not in ("none", "starttls", "implicit"):
+            raise SettingsError(f"{name}: tls must be starttls or implicit, not {tls!r}")
+        try:
+            port = parts.port
+        except ValueError as exc:
+            raise SettingsError(f"{name} has an invalid port: {exc}") from None
+        if port is None:
+            port = {"none": 25, "starttls": 587, "implicit": 465}[tls]
+        password = Secret(unquote(parts.password)) if parts.password is not None else None
+        username = unquote(parts.username) if parts.username is not None else None
+        return cls(parts.hostname, port, tls, username, password)
+
+
+def _int_env(env: Mapping[str, str], name: str, default: int, low: int, high: int) -> int:
+    raw = env.get(name)
+    if raw is None or raw.strip() == "":
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        raise SettingsError(f"{name} must be a whole number, not {raw!r}") from None
+    if not low <= value <= high:
+        raise SettingsError(f"{name} must be between {low} and {high}, not {value}")
+    return value
+
+
+@dataclass(frozen=True)
+class Settings:
+    redis_url: str | None = None
+    smtp: SmtpServer | None = None
+    mail_dir: Path = Path("outbox")
+    mail_from: str = "magiclink <no-reply@localhost>"
+    base_url: str = "http://127.0.0.1:8000"
+    admin_key: Secret | None = None
+    # The first key signs (hashes new secrets); every key verifies, so keys can be rotated.
+    secret_keys: tuple[Secret, ...] = field(
+        default_factory=lambda: (Secret(secrets.token_hex(32)),)
+    )
+    secret_key_generated: bool = False
+    log_level: str = "INFO"
+    session_ttl_seconds: int = 12 * 3600
+    reauth_ttl_seconds: int = 30 * 24 * 3600
+    max_body_bytes: int = 64 * 1024
+    redis_timeout_seconds: float = 2.0
+    # How long a failed or abandoned email waits before a worker tries it again.
+    delivery_retry_seconds: float = 30.0
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str]) -> Settings:
+        redis_url = env.get("MAGICLINK_REDIS_URL") or None
+        if redis_url is not None and urlsplit(redis_url).scheme not in ("redis", "rediss"):
+            raise SettingsError(
+                "MAGICLINK_REDIS_URL must start with redis:// or rediss://, "
+                "e.g. redis://127.0.0.1:6379/0 (leave it unset for the embedded store)"
+            )
+        smtp_url = env.get("MAGICLINK_SMTP_URL") or None
+        base_url = (env.get("MAGICLINK_BASE_URL") or cls.base_url).rstrip("/")
+        if urlsplit(base_url).scheme not in ("http", "https") or not urlsplit(base_url).hostname:
+            raise SettingsError(
+                "MAGICLINK_BASE_URL must be an absolute http(s) URL, e.g. https://signin.example.org"
+            )
+        level = (env.get("MAGICLINK_LOG_LEVEL") or "INFO").upper()
+        if level not in logging.getLevelNamesMapping():
+            raise SettingsError(
+                f"MAGICLINK_LOG_LEVEL must be one of DEBUG, INFO, WARNING, ERROR, not {level!r}"
+            )
+        raw_keys = [k.strip() for k in (env.get("MAGICLINK_SECRET_KEY") or "").split(",")]
+        keys = tuple(Secret(k) for k in raw_keys if k)
+        for key in keys:
+            if len(key.value) < 16:
+                raise SettingsError(
+                    "each MAGICLINK_SECRET_KEY entry must be at least 16 characters; "
+                    "generate one with: python3 -c 'import secrets; print(secrets.token_hex(32))'"
+                )
+        admin_key = env.get("MAGICLINK_ADMIN_KEY") or None
+        if admin_key is not None and len(admin_key) < 16:
+            raise SettingsError("MAGICLINK_ADMIN_KEY must be at least 16 characters")
+        return cls(
+            redis_url=redis_url,
+            smtp=SmtpServer.from_url(smtp_url) if smtp_url else None,
+            mail_dir=Path(env.get("MAGICLINK_MAIL_DIR") or "outbox"),
+            mail_from=env.get("MAGICLINK_MAIL_FROM") or cls.mail_from,
+            base_url=base_url,
+            admin_key=Secret(admin_key) if admin_key else None,
+            secret_keys=keys or (Secret(secrets.token_hex(32)),),
+            secret_key_generated=not keys,
+            log_level=level,
+            session_ttl_seconds=_int_env(
+                env, "MAGICLINK_SESSION_TTL_SECONDS", cls.session_ttl_seconds, 60, 30 * 86400
+            ),
+        )

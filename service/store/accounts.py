@@ -1,0 +1,223 @@
+"""Participant accounts, their sign-in and reauth tokens, in Redis.
+
+Each account is a hash under the participant's hash tag, beside its token sets and request
+window, so every check-and-act runs as one Lua script in one slot. An id index and a per-study
+set let researchers address participants by id and let a study deletion find them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Literal
+
+from redis.asyncio import Redis
+
+from service.accounts.participant import Participant
+from service.store import keys
+from service.store.decoding import flat, text, text_dict, text_set
+from service.store.scripts import Scripts
+
+MAX_SIGN_IN_TOKENS = 3
+MAX_REAUTH_TOKENS = 5
+
+
+@dataclass(frozen=True)
+class SignInRequest:
+    """What the request script decided: wait, nothing to send, or send to ``email``."""
+
+    outcome: Literal["wait", "none", "send"]
+    wait_ms: int = 0
+    participant_id: str = ""
+    email: str = ""
+
+
+AuthMode = Literal["link", "reauth", "password"]
+
+
+@dataclass(frozen=True)
+class AuthResult:
+    outcome: Literal["ok", "invalid", "disabled"]
+    participant: Participant | None = None
+
+
+def _to_hash(participant: Participant) -> dict[str, str]:
+    record = {
+        "id": participant.id,
+        "study": participant.study_id,
+        "email": participant.email,
+        "status": participant.status,
+        "consented": "1" if participant.consented else "0",
+        "verified": "1" if participant.email_verified else "0",
+        "created": participant.created_on,
+    }
+    if participant.password_hash:
+        record["pw"] = participant.password_hash
+    return record
+
+
+def _from_hash(record: dict[str, str]) -> Participant:
+    return Participant(
+        id=record["id"],
+        study_id=record["study"],
+        email=record["email"],
+        status=record["status"],
+        consented=record.get("consented") == "1",
+        email_verified=record.get("verified") == "1",
+        created_on=record["created"],
+        password_hash=record.get("pw") or None,
+    )
+
+
+class AccountStore:
+    def __init__(self, redis: Redis, scripts: Scripts) -> None:
+        self._redis = redis
+        self._scripts = scripts
+
+    async def request_sign_in(
+        self,
+        study_id: str,
+        normalized_email: str,
+        token_hash: str,
+        token_ttl_seconds: int,
+        interval_seconds: int,
+    ) -> SignInRequest:
+        tag = keys.account_tag(study_id, normalized_email)
+        reply = await self._scripts.request_sign_in(
+            keys=[keys.request_window(tag), keys.account(tag), keys.sign_in_tokens(tag)],
+            args=[
+                interval_seconds * 1000,
+                token_hash,
+                token_ttl_seconds * 1000,
+                MAX_SIGN_IN_TOKENS,
+            ],
+        )
+        if reply[0] == "wait":
+            return SignInRequest("wait", wait_ms=int(reply[1]))
+        if reply[0] == "send":
+            return SignInRequest("send", participant_id=reply[1], email=reply[2])
+        return SignInRequest("none")
+
+    async def authenticate(
+        self,
+        study_id: str,
+        normalized_email: str,
+        mode: AuthMode,
+        candidate_hashes: Sequence[str],
+        new_reauth_hash: str | None,
+        reauth_ttl_seconds: int,
+    ) -> AuthResult:
+        tag = keys.account_tag(study_id, normalized_email)
+        reply = await self._scripts.authenticate(
+            keys=[keys.account(tag), keys.sign_in_tokens(tag), keys.reauth_tokens(tag)],
+            args=[
+                mode,
+                new_reauth_hash or "",
+                reauth_ttl_seconds * 1000,
+                MAX_REAUTH_TOKENS,
+                *candidate_hashes,
+            ],
+        )
+        if reply[0] != "ok":
+            return AuthResult(reply[0])
+        fields = reply[1:]
+        record = dict(zip(fields[::2], fields[1::2], strict=True))
+        return AuthResult("ok", _from_hash(record))
+
+    async def create(self, participant: Participant, normalized_email: str) -> bool:
+        """Create the account; False when the address already has one in this study."""
+        tag = keys.account_tag(participant.study_id, normalized_email)
+        # The id index goes first: an index entry without an account answers 404, while an
+        # account without its index could never be found by id.
+        await self._redis.set(keys.participant_id(participant.study_id, participant.id), tag)
+        created = await self._scripts.create_account(
+            keys=[keys.account(tag)], args=flat(_to_hash(participant))
+        )
+        if not created:
+            await self._redis.delete(keys.participant_id(participant.study_id, participant.id))
+            return False
+        await self._redis.sadd(keys.study_participants(participant.study_id), participant.id)
+        return True
+
+    async def move(
+        self, current: Participant, current_email: str, updated: Participant, new_email: str
+    ) -> bool:
+        """Move an account to a new address; False (nothing changed) when that one is taken."""
+        new_tag = keys.account_tag(updated.study_id, new_email)
+        if not await self._scripts.create_account(
+            keys=[keys.account(new_tag)], args=flat(_to_hash(updated))
+        ):
+            return False
+        await self._redis.set(keys.participant_id(updated.study_id, updated.id), new_tag)
+        old_tag = keys.account_tag(current.study_id, current_email)
+        await self._redis.delete(*keys.account_keys(old_tag))
+        return True
+
+    async def by_email(self, study_id: str, normalized_email: str) -> Participant | None:
+        record = text_dict(
+            await self._redis.hgetall(keys.account(keys.account_tag(study_id, normalized_email)))
+        )
+        return _from_hash(record) if record else None
+
+    async def _tag_of(self, study_id: str, participant_id: str) -> str | None:
+        tag = await self._redis.get(keys.participant_id(study_id, participant_id))
+        return text(tag) if tag is not None else None
+
+    async def by_id(self, study_id: str, participant_id: str) -> Participant | None:
+        tag = await self._tag_of(study_id, participant_id)
+        if tag is None:
+            return None
+        record = text_dict(await self._redis.hgetall(keys.account(tag)))
+        if not record or record.get("id") != participant_id:
+            return None
+        return _from_hash(record)
+
+    async def by_tag(self, tag: str, participant_id: str) -> Participant | None:
+        """The account a session points at, if it is still the same participant."""
+        record = text_dict(await self._redis.hgetall(keys.account(tag)))
+        if not record or record.get("id") != participant_id:
+            return None
+        return _from_hash(record)
+
+    async def save(self, participant: Participant, normalized_email: str) -> None:
+        """Overwrite the record of an existing account (same address); the researcher's edit."""
+        tag = keys.account_tag(participant.study_id, normalized_email)
+        async with self._redis.pipeline(transaction=True) as pipe:
+            pipe.delete(keys.account(tag))
+            pipe.hset(keys.account(tag), items=flat(_to_hash(participant)))
+            await pipe.execute()
+
+    async def update(self, tag: str, participant_id: str, fields: dict[str, str]) -> bool:
+        """Write single fields of an account if it still belongs to ``participant_id``."""
+        written = await self._scripts.update_account(
+            keys=[keys.account(tag)], args=[participant_id, *flat(fields)]
+        )
+        return bool(written)
+
+    async def set_password(
+        self, participant: Participant, normalized_email: str, password_hash: str
+    ) -> bool:
+        tag = keys.account_tag(participant.study_id, normalized_email)
+        return await self.update(tag, participant.id, {"pw": password_hash})
+
+    async def set_consented(self, tag: str, participant_id: str) -> bool:
+        return await self.update(tag, participant_id, {"consented": "1"})
+
+    async def delete(self, participant: Participant, normalized_email: str) -> None:
+        tag = keys.account_tag(participant.study_id, normalized_email)
+        await self._redis.delete(*keys.account_keys(tag))
+        await self._redis.delete(keys.participant_id(participant.study_id, participant.id))
+        await self._redis.srem(keys.study_participants(participant.study_id), participant.id)
+
+    async def delete_study(self, study_id: str) -> int:
+        """Delete every account of a study; returns how many."""
+        count = 0
+        ids = text_set(await self._redis.smembers(keys.study_participants(study_id)))
+        for participant_id in ids:
+            tag = await self._tag_of(study_id, participant_id)
+            if tag is not None:
+                await self._redis.delete(*keys.account_keys(tag))
+                count += 1
+            await self._redis.delete(keys.participant_id(study_id, participant_id))
+        await self._redis.delete(keys.study_participants(study_id))
+        return count

@@ -1,0 +1,57 @@
+-- Authenticate an account and, in the same atomic step, record a new reauth token.
+--
+-- mode "link":     a sign-in token; success removes every outstanding token of the address,
+--                  so two concurrent uses of one token give exactly one session.
+-- mode "reauth":   a reauth token; each is single use.
+-- mode "password": the caller has verified the password; only the account state is checked.
+--
+-- KEYS[1] account hash   KEYS[2] sign-in token set   KEYS[3] reauth token set
+-- ARGV[1] mode   ARGV[2] new reauth token hash ('' for none)   ARGV[3] reauth ttl (ms)
+-- ARGV[4] most reauth tokens kept   ARGV[5..] hashes of the presented secret, one per key
+-- Returns {"invalid"} | {"disabled"} | {"ok", field, value, ...} (the account hash)
+
+local mode = ARGV[1]
+local time = redis.call('TIME')
+local now = tonumber(time[1]) * 1000 + math.floor(tonumber(time[2]) / 1000)
+
+local function take(set_key, consume_all)
+  for i = 5, #ARGV do
+    local expiry = redis.call('ZSCORE', set_key, ARGV[i])
+    if expiry and tonumber(expiry) > now then
+      if consume_all then
+        redis.call('DEL', set_key)
+      else
+        redis.call('ZREM', set_key, ARGV[i])
+      end
+      return true
+    end
+  end
+  return false
+end
+
+if mode == 'link' then
+  if not take(KEYS[2], true) then return {'invalid'} end
+elseif mode == 'reauth' then
+  if not take(KEYS[3], false) then return {'invalid'} end
+elseif mode ~= 'password' then
+  return redis.error_reply('unknown mode ' .. tostring(mode))
+end
+
+local status = redis.call('HGET', KEYS[1], 'status')
+if not status then return {'invalid'} end
+if status ~= 'enabled' then return {'disabled'} end
+if mode == 'link' then
+  redis.call('HSET', KEYS[1], 'verified', '1')
+end
+
+if ARGV[2] ~= '' then
+  redis.call('ZREMRANGEBYSCORE', KEYS[3], '-inf', now)
+  redis.call('ZADD', KEYS[3], now + tonumber(ARGV[3]), ARGV[2])
+  local surplus = redis.call('ZCARD', KEYS[3]) - tonumber(ARGV[4])
+  if surplus > 0 then redis.call('ZPOPMIN', KEYS[3], surplus) end
+  redis.call('PEXPIRE', KEYS[3], ARGV[3])
+end
+
+local reply = redis.call('HGETALL', KEYS[1])
+table.insert(reply, 1, 'ok')
+return reply

@@ -1,0 +1,1 @@
+"""Studies: the model researchers edit, its validation, and email template substitution."""

@@ -1,0 +1,154 @@
+"""Researcher email templates: ``${variable}`` substitution, validated once at save time.
+
+Researcher text is data, never code: the only thing we do with it is replace each
+``${name}`` by a value, in one pass, so a value that itself contains ``${...}`` stays literal.
+In HTML templates every value is HTML-escaped. Jinja2 is reserved for the service's own
+templates and never sees researcher text.
+"""
+
+from __future__ import annotations
+
+import difflib
+import html
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+MIME_TYPES = ("text/plain", "text/html")
+MAX_SUBJECT_LENGTH = 250
+MAX_BODY_LENGTH = 32 * 1024
+
+# Variables that carry the sign-in token; a body must contain at least one of them.
+TOKEN_VARIABLES = frozenset({"token", "url", "emailSignInUrl", "shortUrl"})
+SIGN_IN_VARIABLES = TOKEN_VARIABLES | {
+    "email",
+    "studyName",
+    "studyShortName",
+    "studyId",
+    "sponsorName",
+    "supportEmail",
+    "host",
+    "emailSignInExpirationPeriod",
+}
+
+_VARIABLE = re.compile(r"\$\{([A-Za-z][A-Za-z0-9_]*)\}")
+_OPENING = "${"
+
+
+@dataclass(frozen=True)
+class EmailTemplate:
+    subject: str
+    body: str
+    mime_type: str = "text/plain"
+
+    @property
+    def is_html(self) -> bool:
+        return self.mime_type == "text/html"
+
+    def to_json(self) -> dict[str, Any]:
+        return {"subject": self.subject, "body": self.body, "mimeType": self.mime_type}
+
+
+def variables_in(text: str) -> list[str]:
+    return _VARIABLE.findall(text)
+
+
+def syntax_problems(text: str, field: str) -> list[str]:
+    """Each ``${`` that does not open a well-formed ``${name}``, with its position."""
+    problems = []
+    start = text.find(_OPENING)
+    while start != -1:
+        if not _VARIABLE.match(text, start):
+            snippet = text[start : start + 20].split("\n")[0]
+            problems.append(
+                f"{field} has {snippet!r} at character {start + 1}, which is not a variable; "
+                "write variables as ${name}, e.g. ${studyName}"
+            )
+        start = text.find(_OPENING, start + len(_OPENING))
+    return problems
+
+
+def unknown_variable_problems(text: str, field: str, known: frozenset[str]) -> list[str]:
+    problems = []
+    for name in dict.fromkeys(variables_in(text)):  # each once, in order of appearance
+        if name not in known:
+            close = difflib.get_close_matches(name, sorted(known), n=1)
+            hint = f" (did you mean ${{{close[0]}}}?)" if close else ""
+            problems.append(
+                f"{field} uses unknown variable ${{{name}}}{hint}; "
+                f"known variables are {', '.join(sorted(known))}"
+            )
+    return problems
+
+
+def template_problems(
+    value: object, prefix: str, known: frozenset[str] = SIGN_IN_VARIABLES
+) -> tuple[EmailTemplate | None, dict[str, list[str]]]:
+    """Parse and validate a template object; errors are keyed by field path under ``prefix``."""
+    errors: dict[str, list[str]] = {}
+
+    def add(path: str, message: str) -> None:
+        errors.setdefault(path, []).append(message)
+
+    if not isinstance(value, dict):
+        add(prefix, f"{prefix} must be an object with subject, body and mimeType")
+        return None, errors
+    subject, body = value.get("subject"), value.get("body")
+    mime_type = value.get("mimeType", "text/plain")
+    for extra in sorted(set(value) - {"subject", "body", "mimeType", "type"}):
+        add(
+            f"{prefix}.{extra}",
+            f"{prefix}.{extra} is not a template field; use subject, body and mimeType",
+        )
+    if mime_type not in MIME_TYPES:
+        add(f"{prefix}.mimeType", f"{prefix}.mimeType must be text/plain or text/html")
+    if not isinstance(subject, str) or not subject.strip():
+        add(f"{prefix}.subject", f"{prefix}.subject is required and cannot be blank")
+    elif len(subject) > MAX_SUBJECT_LENGTH:
+        add(
+            f"{prefix}.subject", f"{prefix}.subject must be at most {MAX_SUBJECT_LENGTH} characters"
+        )
+    elif "\n" in subject or "\r" in subject:
+        add(f"{prefix}.subject", f"{prefix}.subject must be a single line")
+    else:
+        for problem in syntax_problems(subject, f"{prefix}.subject") + unknown_variable_problems(
+            subject, f"{prefix}.subject", known
+        ):
+            add(f"{prefix}.subject", problem)
+        # Subjects show in notifications, previews and mail logs: never put the token there.
+        leaking = sorted(TOKEN_VARIABLES & set(variables_in(subject)))
+        if leaking:
+            add(
+                f"{prefix}.subject",
+                f"{prefix}.subject must not contain ${{{leaking[0]}}}: "
+                "subjects appear in notifications and mail logs; put it in the body",
+            )
+    if not isinstance(body, str) or not body.strip():
+        add(f"{prefix}.body", f"{prefix}.body is required and cannot be blank")
+    elif len(body) > MAX_BODY_LENGTH:
+        add(f"{prefix}.body", f"{prefix}.body must be at most {MAX_BODY_LENGTH} characters")
+    else:
+        for problem in syntax_problems(body, f"{prefix}.body") + unknown_variable_problems(
+            body, f"{prefix}.body", known
+        ):
+            add(f"{prefix}.body", problem)
+        if known & TOKEN_VARIABLES and not TOKEN_VARIABLES & set(variables_in(body)):
+            add(
+                f"{prefix}.body",
+                f"{prefix}.body must contain the sign-in link or token: add "
+                "${url} (or ${emailSignInUrl}, ${shortUrl}, ${token})",
+            )
+    if errors:
+        return None, errors
+    return EmailTemplate(str(subject), str(body), str(mime_type)), {}
+
+
+def substitute(text: str, values: Mapping[str, str], *, escape_html: bool = False) -> str:
+    """Replace every ``${name}`` in one pass; values are never scanned for variables again."""
+
+    def replace(match: re.Match[str]) -> str:
+        value = values.get(match.group(1), "")
+        return html.escape(value, quote=True) if escape_html else value
+
+    return _VARIABLE.sub(replace, text)
