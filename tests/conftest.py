@@ -1,0 +1,81 @@
+"""Fixtures: a real Redis and a real SMTP server per test session, and the app under test.
+
+Integration tests run once against the real Redis and once against the embedded store
+(fakeredis), through the same HTTP API an app uses.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+
+import fakeredis
+import httpx
+import pytest
+from redis.asyncio import Redis
+
+from service.app import create_app
+from service.settings import Secret, Settings
+from service.settings import SmtpServer as SmtpSettings
+from tests.support.api import ADMIN_KEY, SECRET_KEY, Api
+from tests.support.mail import Mailbox, SmtpServer
+from tests.support.redis_server import RedisServer
+
+
+@pytest.fixture(scope="session")
+def redis_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RedisServer]:
+    server = RedisServer(tmp_path_factory.mktemp("redis"))
+    server.start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="session")
+def smtp_server() -> Iterator[SmtpServer]:
+    server = SmtpServer()
+    server.start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def mailbox(smtp_server: SmtpServer) -> Mailbox:
+    smtp_server.mailbox.clear()
+    return smtp_server.mailbox
+
+
+@pytest.fixture(params=["redis", "embedded"])
+async def redis(request: pytest.FixtureRequest) -> AsyncIterator[Redis]:
+    """A clean store: the real server (flushed), or a fresh embedded one."""
+    client: Redis
+    if request.param == "redis":
+        server: RedisServer = request.getfixturevalue("redis_server")
+        client = Redis.from_url(server.url, decode_responses=True)
+        await client.flushall()
+    else:
+        client = fakeredis.FakeAsyncRedis(decode_responses=True)
+    yield client
+    await client.aclose()
+
+
+@pytest.fixture
+def settings(smtp_server: SmtpServer, tmp_path: Path) -> Settings:
+    return Settings(
+        redis_url="redis://unused-the-tests-pass-a-client",
+        smtp=SmtpSettings("127.0.0.1", smtp_server.port, "none"),
+        mail_dir=tmp_path / "outbox",
+        mail_from="Study Team <study@example.org>",
+        base_url="https://signin.example.org",
+        admin_key=Secret(ADMIN_KEY),
+        secret_keys=(Secret(SECRET_KEY),),
+        delivery_retry_seconds=0.5,
+    )
+
+
+@pytest.fixture
+async def api(settings: Settings, redis: Redis, mailbox: Mailbox) -> AsyncIterator[Api]:
+    app = create_app(settings, redis=redis)
+    async with app.router.lifespan_context(app):
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
+            yield Api(client, mailbox)

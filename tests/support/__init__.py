@@ -1,0 +1,1 @@
+"""Test support: the real Redis and SMTP servers the suite starts, and API helpers."""

@@ -1,0 +1,73 @@
+"""Talking to the service the way an app and a researcher do, over its HTTP API."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import httpx
+
+from tests.support.mail import Mailbox
+
+ADMIN_KEY = "test-admin-key-0123456789"
+SECRET_KEY = "test-secret-key-0123456789abcdef"
+
+
+@dataclass
+class Api:
+    client: httpx.AsyncClient
+    mailbox: Mailbox
+
+    @property
+    def admin(self) -> dict[str, str]:
+        return {"Authorization": f"Bearer {ADMIN_KEY}"}
+
+    async def create_study(self, identifier: str = "study-a", **fields: Any) -> dict[str, Any]:
+        body = {
+            "identifier": identifier,
+            "name": f"Study {identifier}",
+            "emailSignInEnabled": True,
+            "emailSignInRequestIntervalSeconds": 0,
+            **fields,
+        }
+        response = await self.client.post("/v3/studies", json=body, headers=self.admin)
+        assert response.status_code == 201, response.text
+        result: dict[str, Any] = response.json()
+        return result
+
+    async def create_participant(self, study: str, email: str, **fields: Any) -> dict[str, Any]:
+        response = await self.client.post(
+            f"/v3/studies/{study}/participants",
+            json={"email": email, **fields},
+            headers=self.admin,
+        )
+        assert response.status_code == 201, response.text
+        result: dict[str, Any] = response.json()
+        return result
+
+    async def request_link(self, study: str, email: str) -> httpx.Response:
+        return await self.client.post("/v3/auth/email", json={"study": study, "email": email})
+
+    async def emailed_token(self, study: str, email: str) -> str:
+        """Ask for a link and return the token from the email that arrives."""
+        before = len(self.mailbox.to(email.strip()))
+        response = await self.request_link(study, email)
+        assert response.status_code == 202, response.text
+        caught = await self.mailbox.wait_for(email.strip(), count=before + 1)
+        return caught.token
+
+    async def sign_in_with_token(
+        self, study: str, email: str, token: str, **extra: Any
+    ) -> httpx.Response:
+        return await self.client.post(
+            "/v3/auth/email/signIn",
+            json={"study": study, "email": email, "token": token, **extra},
+        )
+
+    async def signed_in(self, study: str, email: str) -> dict[str, Any]:
+        """A live session for the participant, by the email link."""
+        token = await self.emailed_token(study, email)
+        response = await self.sign_in_with_token(study, email, token)
+        assert response.status_code in (200, 412), response.text
+        session: dict[str, Any] = response.json()
+        return session

@@ -1,0 +1,99 @@
+"""A real SMTP server (aiosmtpd) that catches every email the service sends."""
+
+from __future__ import annotations
+
+import asyncio
+import email
+import email.policy
+import re
+import threading
+from dataclasses import dataclass
+from email.message import EmailMessage
+from typing import Any
+
+from aiosmtpd.controller import Controller
+
+from tests.support.ports import free_port
+
+_TOKEN = re.compile(r"[?&]token=([A-Za-z0-9_-]+)")
+
+
+@dataclass(frozen=True)
+class CaughtEmail:
+    mail_from: str
+    recipients: list[str]
+    message: EmailMessage
+
+    @property
+    def text(self) -> str:
+        part = self.message.get_body(("plain",))
+        assert part is not None, "the email has no text/plain part"
+        return str(part.get_content())  # type: ignore[attr-defined]
+
+    @property
+    def html(self) -> str | None:
+        part = self.message.get_body(("html",))
+        return None if part is None else str(part.get_content())  # type: ignore[attr-defined]
+
+    @property
+    def token(self) -> str:
+        match = _TOKEN.search(self.text)
+        assert match, f"no token link in the email:\n{self.text}"
+        return match.group(1)
+
+
+class Mailbox:
+    """What the SMTP server received, in order; safe to read from the test's event loop."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._emails: list[CaughtEmail] = []
+
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:  # noqa: N802
+        message = email.message_from_bytes(envelope.content, policy=email.policy.default)
+        assert isinstance(message, EmailMessage)
+        with self._lock:
+            self._emails.append(CaughtEmail(envelope.mail_from, list(envelope.rcpt_tos), message))
+        return "250 Message accepted for delivery"
+
+    def clear(self) -> None:
+        with self._lock:
+            self._emails.clear()
+
+    @property
+    def emails(self) -> list[CaughtEmail]:
+        with self._lock:
+            return list(self._emails)
+
+    def to(self, address: str) -> list[CaughtEmail]:
+        return [e for e in self.emails if address in e.recipients]
+
+    async def wait_for(self, address: str, count: int = 1, timeout: float = 5.0) -> CaughtEmail:
+        """The ``count``-th email to ``address``, waiting for it to arrive."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + timeout
+        while loop.time() < deadline:
+            received = self.to(address)
+            if len(received) >= count:
+                return received[count - 1]
+            await asyncio.sleep(0.02)
+        raise AssertionError(
+            f"{len(self.to(address))} email(s) to {address} within {timeout} s, wanted {count}"
+        )
+
+
+class SmtpServer:
+    def __init__(self) -> None:
+        self.mailbox = Mailbox()
+        self.port = free_port()
+        self._controller = Controller(self.mailbox, hostname="127.0.0.1", port=self.port)
+
+    @property
+    def url(self) -> str:
+        return f"smtp://127.0.0.1:{self.port}"
+
+    def start(self) -> None:
+        self._controller.start()
+
+    def stop(self) -> None:
+        self._controller.stop()
