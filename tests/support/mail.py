@@ -28,12 +28,12 @@ class CaughtEmail:
     def text(self) -> str:
         part = self.message.get_body(("plain",))
         assert part is not None, "the email has no text/plain part"
-        return str(part.get_content())  # type: ignore[attr-defined]
+        return str(part.get_content())
 
     @property
     def html(self) -> str | None:
         part = self.message.get_body(("html",))
-        return None if part is None else str(part.get_content())  # type: ignore[attr-defined]
+        return None if part is None else str(part.get_content())
 
     @property
     def token(self) -> str:
@@ -49,7 +49,7 @@ class Mailbox:
         self._lock = threading.Lock()
         self._emails: list[CaughtEmail] = []
 
-    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:  # noqa: N802
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
         message = email.message_from_bytes(envelope.content, policy=email.policy.default)
         assert isinstance(message, EmailMessage)
         with self._lock:
@@ -68,17 +68,17 @@ class Mailbox:
     def to(self, address: str) -> list[CaughtEmail]:
         return [e for e in self.emails if address in e.recipients]
 
-    async def wait_for(self, address: str, count: int = 1, timeout: float = 5.0) -> CaughtEmail:
+    async def wait_for(self, address: str, count: int = 1, within: float = 5.0) -> CaughtEmail:
         """The ``count``-th email to ``address``, waiting for it to arrive."""
         loop = asyncio.get_running_loop()
-        deadline = loop.time() + timeout
+        deadline = loop.time() + within
         while loop.time() < deadline:
             received = self.to(address)
             if len(received) >= count:
                 return received[count - 1]
             await asyncio.sleep(0.02)
         raise AssertionError(
-            f"{len(self.to(address))} email(s) to {address} within {timeout} s, wanted {count}"
+            f"{len(self.to(address))} email(s) to {address} within {within} s, wanted {count}"
         )
 
 
