@@ -35,6 +35,9 @@ from service.store.studies import StudyStore
 
 log = logging.getLogger(__name__)
 
+# How long shutdown waits for the email in hand; whatever is left stays queued.
+WORKER_STOP_SECONDS = 10
+
 # Redis replies that mean "not now" rather than "your command is wrong".
 _UNAVAILABLE_REPLIES = ("OOM", "LOADING", "READONLY", "MASTERDOWN", "CLUSTERDOWN", "TRYAGAIN")
 
@@ -111,19 +114,23 @@ def create_app(
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        worker = build_worker(svc, build_transport(settings)) if run_worker else None
         worker_task = None
-        if run_worker:
-            worker = build_worker(svc, build_transport(settings))
+        if worker is not None:
             worker_task = asyncio.create_task(worker.run(), name="delivery-worker")
         if demo:
             await seed_demo(svc)
         try:
             yield
         finally:
-            if worker_task is not None:
-                worker_task.cancel()
-                with contextlib.suppress(asyncio.CancelledError):
-                    await worker_task
+            if worker is not None and worker_task is not None:
+                worker.stop()
+                try:
+                    await asyncio.wait_for(worker_task, WORKER_STOP_SECONDS)
+                except TimeoutError:
+                    log.warning(
+                        "delivery worker did not stop in %d s; cancelled", WORKER_STOP_SECONDS
+                    )
             if owns_redis:
                 await connection.aclose()
 

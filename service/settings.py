@@ -56,7 +56,7 @@ class SmtpServer:
             raise SettingsError(f"{name} has unknown parameter {unknown[0]!r}; only 'tls' is known")
         tls = query.get("tls", ["none"])[-1]
         if tls not in ("none", "starttls", "implicit"):
-            raise SettingsError(f"{name}: tls must be starttls or implicit, not {tls!r}")
+            raise SettingsError(f"{name}: tls must be none, starttls or implicit, not {tls!r}")
         try:
             port = parts.port
         except ValueError as exc:
@@ -83,7 +83,7 @@ def _int_env(env: Mapping[str, str], name: str, default: int, low: int, high: in
 
 @dataclass(frozen=True)
 class Settings:
-    redis_url: str | None = None
+    redis_url: str | None = field(default=None, repr=False)  # may hold a password
     smtp: SmtpServer | None = None
     mail_dir: Path = Path("outbox")
     mail_from: str = "magiclink <no-reply@localhost>"
@@ -121,8 +121,10 @@ class Settings:
             raise SettingsError(
                 f"MAGICLINK_LOG_LEVEL must be one of DEBUG, INFO, WARNING, ERROR, not {level!r}"
             )
-        raw_keys = [k.strip() for k in (env.get("MAGICLINK_SECRET_KEY") or "").split(",")]
-        keys = tuple(Secret(k) for k in raw_keys if k)
+        raw_keys = env.get("MAGICLINK_SECRET_KEY") or ""
+        keys = tuple(Secret(k.strip()) for k in raw_keys.split(",") if k.strip())
+        if raw_keys.strip() and not keys:
+            raise SettingsError("MAGICLINK_SECRET_KEY holds no key; leave it unset or give one")
         for key in keys:
             if len(key.value) < 16:
                 raise SettingsError(

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from service.accounts.email_address import address_problem, normalized
+from service.auth import passwords
 from service.auth.passwords import password_problem
 from service.errors import InvalidEntity
 
@@ -29,7 +30,9 @@ class _Reader:
 
     def study(self) -> str:
         # Newer Bridge clients name the study "appId", older ones "study"; accept both.
-        value = self.data.get("appId", self.data.get("study"))
+        value = self.data.get("appId")
+        if value is None:
+            value = self.data.get("study")
         if value is None or (isinstance(value, str) and not value.strip()):
             self.fail("study", "study (or appId) is required")
             return ""
@@ -47,7 +50,9 @@ class _Reader:
         assert isinstance(value, str)
         return value.strip()
 
-    def secret(self, field: str, *, required: bool = True) -> str | None:
+    def secret(
+        self, field: str, *, required: bool = True, max_length: int = MAX_SECRET_LENGTH
+    ) -> str | None:
         value = self.data.get(field)
         if value is None:
             if required:
@@ -58,8 +63,8 @@ class _Reader:
             return None
         if required and not value:
             self.fail(field, f"{field} is required")
-        if len(value) > MAX_SECRET_LENGTH:
-            self.fail(field, f"{field} must be at most {MAX_SECRET_LENGTH} characters")
+        if len(value) > max_length:
+            self.fail(field, f"{field} must be at most {max_length} characters")
         return value
 
     def password(self, *, required: bool) -> str | None:
@@ -128,7 +133,11 @@ class PasswordCredentials(Identity):
         study, email = reader.study(), reader.email()
         # Sign-in takes whatever password was typed; only sign-up enforces the policy, so a
         # policy change never locks out an existing password.
-        password = reader.password(required=True) if check_policy else reader.secret("password")
+        password = (
+            reader.password(required=True)
+            if check_policy
+            else reader.secret("password", max_length=passwords.MAX_LENGTH)
+        )
         reader.finish()
         assert password is not None
         return cls(study, email, password)

@@ -11,7 +11,7 @@ from service.email.plaintext import html_to_text
 from service.resources import templates_dir
 from service.studies.durations import human_period
 from service.studies.model import Study
-from service.studies.templates import EmailTemplate, substitute
+from service.studies.templates import EmailTemplate, one_line, substitute
 
 # SMTP allows lines of up to 998 characters; below that, ASCII bodies go as 7bit so that a
 # link is never split by quoted-printable soft line breaks.
@@ -61,7 +61,8 @@ def build_message(
     message_id: str,
 ) -> EmailMessage:
     message = EmailMessage()
-    message["Subject"] = substitute(template.subject, values)
+    # Study names are validated single-line; one_line() keeps any value from breaking the header.
+    message["Subject"] = one_line(substitute(template.subject, values))
     message["From"] = mail_from
     message["To"] = to
     message["Date"] = formatdate(localtime=False, usegmt=True)

@@ -55,19 +55,27 @@ class DeliveryWorker:
     batch: int = 20
     consumer: str = field(default_factory=lambda: f"worker-{secrets.token_hex(4)}")
     _group_ready: bool = False
+    _stopping: asyncio.Event = field(default_factory=asyncio.Event)
 
     async def run(self) -> None:
         log.info("delivery worker %s sending via %s", self.consumer, self.transport.describe())
-        while True:
+        while not self._stopping.is_set():
             try:
                 await self.run_once()
-            except asyncio.CancelledError:
-                raise
             except RedisError as exc:
                 log.warning("delivery worker cannot reach Redis (%s); retrying", exc)
+            except Exception:
+                # The worker must outlive any one bad email; the entry stays pending.
+                log.exception("delivery worker: unexpected error; continuing")
             self.mailer.wakeup.clear()
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self.mailer.wakeup.wait(), self.poll_seconds)
+        log.info("delivery worker %s stopped", self.consumer)
+
+    def stop(self) -> None:
+        """Finish the email in hand, then leave the loop (what is left stays queued)."""
+        self._stopping.set()
+        self.mailer.wakeup.set()
 
     async def run_once(self) -> int:
         """Deliver what is waiting (new entries and stale ones); returns how many were sent."""
@@ -81,13 +89,22 @@ class DeliveryWorker:
         entries += await outbox.read_new(self.consumer, self.batch, block_ms=None)
         sent = 0
         for entry in entries:
+            if self._stopping.is_set():
+                break
             if await self._deliver(entry):
                 sent += 1
         return sent
 
     async def _deliver(self, entry: OutboxEntry) -> bool:
         outbox = self.mailer.outbox
-        message = await self._render(entry)
+        try:
+            message = await self._render(entry)
+        except RedisError:
+            raise
+        except Exception:
+            # Sending again cannot fix an email that does not render: drop it, loudly.
+            log.exception("email %s cannot be rendered; dropped", entry.entry_id)
+            message = None
         if message is None:
             await outbox.done(entry.entry_id)
             return False

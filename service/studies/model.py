@@ -13,7 +13,7 @@ from typing import Any
 
 from service.accounts.email_address import address_problem
 from service.errors import InvalidEntity
-from service.studies.templates import EmailTemplate, template_problems
+from service.studies.templates import EmailTemplate, has_line_break, template_problems
 
 IDENTIFIER = re.compile(r"[a-z0-9-]{2,60}")
 MAX_TOKEN_TTL_SECONDS = 7 * 24 * 3600
@@ -85,6 +85,8 @@ class _Fields:
             self.fail(name, f"{name} cannot be blank")
         if len(value) > max_length:
             self.fail(name, f"{name} must be at most {max_length} characters")
+        if has_line_break(value):
+            self.fail(name, f"{name} must be a single line")
         return value.strip()
 
     def flag(self, name: str, default: bool) -> bool:

@@ -32,6 +32,9 @@ SIGN_IN_VARIABLES = TOKEN_VARIABLES | {
     "emailSignInExpirationPeriod",
 }
 
+# Every character str.splitlines() breaks at; none may appear in an email header.
+LINE_BREAKS = "\n\r\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029"
+
 _VARIABLE = re.compile(r"\$\{([A-Za-z][A-Za-z0-9_]*)\}")
 _OPENING = "${"
 
@@ -48,6 +51,15 @@ class EmailTemplate:
 
     def to_json(self) -> dict[str, Any]:
         return {"subject": self.subject, "body": self.body, "mimeType": self.mime_type}
+
+
+def has_line_break(text: str) -> bool:
+    return any(char in LINE_BREAKS for char in text)
+
+
+def one_line(text: str) -> str:
+    """The text with every line break made a space: for headers built from substituted values."""
+    return "".join(" " if char in LINE_BREAKS else char for char in text)
 
 
 def variables_in(text: str) -> list[str]:
@@ -109,7 +121,7 @@ def template_problems(
         add(
             f"{prefix}.subject", f"{prefix}.subject must be at most {MAX_SUBJECT_LENGTH} characters"
         )
-    elif "\n" in subject or "\r" in subject:
+    elif has_line_break(subject):
         add(f"{prefix}.subject", f"{prefix}.subject must be a single line")
     else:
         for problem in syntax_problems(subject, f"{prefix}.subject") + unknown_variable_problems(

@@ -2,10 +2,23 @@
 
 from __future__ import annotations
 
+import asyncio
+from typing import Any
+
+import pytest
+from redis.asyncio import Redis
+
+from service.store import keys
 from tests.support.api import Api
 from tests.support.contract import assert_session_info
 
 EMAIL = "Alice@Example.org"
+ACCOUNT_NOT_FOUND = {
+    "statusCode": 404,
+    "entityClass": "Account",
+    "message": "Account not found.",
+    "type": "EntityNotFoundException",
+}
 
 
 async def test_link_email_signs_the_participant_in(api: Api) -> None:
@@ -19,6 +32,7 @@ async def test_link_email_signs_the_participant_in(api: Api) -> None:
     caught = await api.mailbox.wait_for(EMAIL)
     assert caught.message["Subject"] == "Your sign-in link for Study study-a"
     assert "https://signin.example.org/s/study-a?email=Alice%40Example.org&token=" in caught.text
+    assert caught.html is not None  # the default template is HTML with a text alternative
 
     signed_in = await api.sign_in_with_token("study-a", EMAIL, caught.token)
     assert signed_in.status_code == 200, signed_in.text
@@ -28,3 +42,237 @@ async def test_link_email_signs_the_participant_in(api: Api) -> None:
     assert body["email"] == EMAIL
     assert body["emailVerified"] is True
     assert body["studyIds"] == ["study-a"]
+
+
+async def test_the_study_may_be_named_app_id(api: Api) -> None:
+    await api.create_study("study-a")
+    await api.create_participant("study-a", EMAIL, consented=True)
+    response = await api.client.post("/v3/auth/email", json={"appId": "study-a", "email": EMAIL})
+    assert response.status_code == 202
+    token = (await api.mailbox.wait_for(EMAIL)).token
+    signed_in = await api.client.post(
+        "/v3/auth/email/signIn", json={"appId": "study-a", "email": EMAIL, "token": token}
+    )
+    assert signed_in.status_code == 200
+
+
+async def test_lookup_ignores_case_and_spaces_but_mails_the_address_as_written(api: Api) -> None:
+    await api.create_study("study-a")
+    await api.create_participant("study-a", EMAIL, consented=True)
+    response = await api.request_link("study-a", "  alice@EXAMPLE.ORG ")
+    assert response.status_code == 202
+    caught = await api.mailbox.wait_for(EMAIL)
+    assert caught.recipients == [EMAIL]
+    signed_in = await api.sign_in_with_token("study-a", "ALICE@example.org", caught.token)
+    assert signed_in.status_code == 200
+
+
+async def _outbox_drained(redis: Redis) -> None:
+    for _ in range(250):
+        if await redis.xlen(keys.OUTBOX) == 0:
+            return
+        await asyncio.sleep(0.02)
+    raise AssertionError("the outbox still holds entries")
+
+
+async def test_unknown_and_disabled_addresses_get_the_same_answer_and_no_email(
+    api: Api, redis: Redis
+) -> None:
+    await api.create_study("study-a")
+    await api.create_participant("study-a", "off@example.org", status="disabled")
+    known = await api.create_participant("study-a", EMAIL)
+    assert known["status"] == "enabled"
+
+    answers = [
+        await api.request_link("study-a", address)
+        for address in ("nobody@example.org", "off@example.org", EMAIL)
+    ]
+    assert {a.status_code for a in answers} == {202}
+    assert len({a.text for a in answers}) == 1
+    await api.mailbox.wait_for(EMAIL)
+    await _outbox_drained(redis)
+    assert [e.recipients for e in api.mailbox.emails] == [[EMAIL]]
+
+
+async def test_a_second_request_within_the_interval_is_429_for_any_address(api: Api) -> None:
+    await api.create_study("study-a", emailSignInRequestIntervalSeconds=60)
+    await api.create_participant("study-a", EMAIL)
+    for address in (EMAIL, "nobody@example.org"):
+        first = await api.request_link("study-a", address)
+        assert first.status_code == 202
+        second = await api.request_link("study-a", address.upper())
+        assert second.status_code == 429
+        assert 55 <= int(second.headers["Retry-After"]) <= 60
+        body = second.json()
+        assert body["statusCode"] == 429
+        assert body["type"] == "RateLimitExceededException"
+        assert body["message"]
+    assert len(api.mailbox.to(EMAIL)) <= 1  # one email, not two
+
+
+async def test_unknown_study_and_disabled_email_sign_in(api: Api) -> None:
+    await api.create_study("closed", emailSignInEnabled=False)
+    await api.create_participant("closed", EMAIL)
+    for path, extra in (("/v3/auth/email", {}), ("/v3/auth/email/signIn", {"token": "x" * 32})):
+        missing = await api.client.post(path, json={"study": "nope", "email": EMAIL, **extra})
+        assert missing.status_code == 404
+        assert missing.json() == {
+            "statusCode": 404,
+            "entityClass": "Study",
+            "message": "Study not found.",
+            "type": "EntityNotFoundException",
+        }
+        closed = await api.client.post(path, json={"study": "closed", "email": EMAIL, **extra})
+        assert closed.status_code == 404
+        assert closed.json()["type"] == "EndpointNotFoundException"
+
+
+async def test_wrong_token_and_unknown_account_look_identical(api: Api) -> None:
+    await api.create_study("study-a")
+    await api.create_participant("study-a", EMAIL, consented=True)
+    real = await api.emailed_token("study-a", EMAIL)
+    wrong = await api.sign_in_with_token(
+        "study-a", EMAIL, real[:-1] + ("A" if real[-1] != "A" else "B")
+    )
+    unknown = await api.sign_in_with_token("study-a", "nobody@example.org", real)
+    for response in (wrong, unknown):
+        assert response.status_code == 404
+        assert response.json() == ACCOUNT_NOT_FOUND
+    # and the real token still works after the failed attempts
+    assert (await api.sign_in_with_token("study-a", EMAIL, real)).status_code == 200
+
+
+async def test_a_token_is_single_use_and_spends_all_outstanding_ones(api: Api) -> None:
+    await api.create_study("study-a")
+    await api.create_participant("study-a", EMAIL, consented=True)
+    first = await api.emailed_token("study-a", EMAIL)
+    second = await api.emailed_token("study-a", EMAIL)
+    assert first != second
+    # an earlier unexpired token stays valid when a newer one is issued
+    assert (await api.sign_in_with_token("study-a", EMAIL, first)).status_code == 200
+    for token in (first, second):
+        again = await api.sign_in_with_token("study-a", EMAIL, token)
+        assert again.status_code == 404
+        assert again.json() == ACCOUNT_NOT_FOUND
+
+
+async def test_at_most_three_tokens_are_outstanding(api: Api) -> None:
+    await api.create_study("study-a")
+    await api.create_participant("study-a", EMAIL, consented=True)
+    tokens = [await api.emailed_token("study-a", EMAIL) for _ in range(4)]
+    assert (await api.sign_in_with_token("study-a", EMAIL, tokens[0])).status_code == 404
+    assert (await api.sign_in_with_token("study-a", EMAIL, tokens[1])).status_code == 200
+
+
+async def test_concurrent_uses_of_one_token_give_exactly_one_session(api: Api) -> None:
+    await api.create_study("study-a")
+    await api.create_participant("study-a", EMAIL, consented=True)
+    token = await api.emailed_token("study-a", EMAIL)
+    responses = await asyncio.gather(
+        *(api.sign_in_with_token("study-a", EMAIL, token) for _ in range(12))
+    )
+    assert sorted(r.status_code for r in responses) == [200] + [404] * 11
+
+
+async def test_an_expired_token_is_refused(api: Api) -> None:
+    await api.create_study("study-a", emailSignInTokenTtlSeconds=1)
+    await api.create_participant("study-a", EMAIL, consented=True)
+    token = await api.emailed_token("study-a", EMAIL)
+    await asyncio.sleep(1.2)
+    expired = await api.sign_in_with_token("study-a", EMAIL, token)
+    assert expired.status_code == 404
+    assert expired.json() == ACCOUNT_NOT_FOUND
+
+
+async def test_not_consented_is_412_with_a_live_session(api: Api) -> None:
+    await api.create_study("study-a")
+    await api.create_participant("study-a", EMAIL)
+    token = await api.emailed_token("study-a", EMAIL)
+    response = await api.sign_in_with_token("study-a", EMAIL, token)
+    assert response.status_code == 412
+    body = response.json()
+    assert_session_info(body)
+    assert body["consented"] is False
+    me = await api.client.get(
+        "/v3/participants/self", headers={"Bridge-Session": body["sessionToken"]}
+    )
+    assert me.status_code == 200
+    assert me.json()["email"] == EMAIL
+
+
+async def test_a_disabled_participant_is_423(api: Api) -> None:
+    await api.create_study("study-a")
+    participant = await api.create_participant("study-a", EMAIL, consented=True)
+    token = await api.emailed_token("study-a", EMAIL)
+    disabled = await api.client.put(
+        f"/v3/studies/study-a/participants/{participant['id']}",
+        json={"status": "disabled"},
+        headers=api.admin,
+    )
+    assert disabled.status_code == 200
+    response = await api.sign_in_with_token("study-a", EMAIL, token)
+    assert response.status_code == 423
+    assert response.json()["type"] == "AccountDisabledException"
+
+
+async def test_a_password_sent_with_the_token_becomes_the_password(api: Api) -> None:
+    await api.create_study("study-a")
+    await api.create_participant("study-a", EMAIL, consented=True)
+    token = await api.emailed_token("study-a", EMAIL)
+    response = await api.sign_in_with_token("study-a", EMAIL, token, password="correct horse")
+    assert response.status_code == 200
+    password_sign_in = await api.client.post(
+        "/v3/auth/signIn", json={"study": "study-a", "email": EMAIL, "password": "correct horse"}
+    )
+    assert password_sign_in.status_code == 200
+    assert_session_info(password_sign_in.json())
+
+
+async def test_reauthentication_can_be_turned_off(api: Api) -> None:
+    await api.create_study("study-a", reauthenticationEnabled=False)
+    await api.create_participant("study-a", EMAIL, consented=True)
+    token = await api.emailed_token("study-a", EMAIL)
+    response = await api.sign_in_with_token("study-a", EMAIL, token)
+    assert response.status_code == 200
+    assert_session_info(response.json(), reauth=False)
+
+
+async def _everything_in(redis: Redis) -> str:
+    """Every key and value in Redis as one string, to search for leaked secrets."""
+    parts: list[str] = []
+    async for key in redis.scan_iter(count=1000):
+        parts.append(key)
+        kind = await redis.type(key)
+        value: Any
+        if kind == "string":
+            value = await redis.get(key)
+        elif kind == "hash":
+            value = await redis.hgetall(key)
+        elif kind == "zset":
+            value = await redis.zrange(key, 0, -1, withscores=True)
+        elif kind == "set":
+            value = await redis.smembers(key)
+        elif kind == "stream":
+            value = await redis.xrange(key)
+        else:
+            pytest.fail(f"unexpected key type {kind!r} for {key!r}")
+        parts.append(repr(value))
+    return "\n".join(parts)
+
+
+async def test_no_secret_is_stored_in_plain_text(api: Api, redis: Redis) -> None:
+    await api.create_study("study-a")
+    await api.create_participant("study-a", EMAIL, consented=True, password="first password")
+    pending = await api.emailed_token("study-a", EMAIL)  # delivered but unused
+    await _outbox_drained(redis)
+    stored = await _everything_in(redis)
+    assert pending not in stored
+    assert "first password" not in stored
+    key_names = " ".join([key async for key in redis.scan_iter(count=1000)]).lower()
+    assert "example.org" not in key_names  # key names (seen in MONITOR, slow logs) hide addresses
+
+    session = await api.signed_in("study-a", EMAIL)
+    await _outbox_drained(redis)
+    stored = await _everything_in(redis)
+    for secret in (session["sessionToken"], session["reauthToken"]):
+        assert secret not in stored

@@ -1,0 +1,263 @@
+"""Settings parsed from the environment, and secrets that never show."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+from service.settings import Secret, Settings, SettingsError, SmtpServer
+
+SECRET_KEY = "k" * 32
+OLD_SECRET_KEY = "o" * 32
+ADMIN_KEY = "admin-key-0123456789"
+
+
+# --- defaults ------------------------------------------------------------------------------
+
+
+def test_defaults() -> None:
+    settings = Settings.from_env({})
+    assert settings.redis_url is None
+    assert settings.smtp is None
+    assert settings.mail_dir == Path("outbox")
+    assert settings.mail_from == "magiclink <no-reply@localhost>"
+    assert settings.base_url == "http://127.0.0.1:8000"
+    assert settings.admin_key is None
+    assert settings.log_level == "INFO"
+    assert settings.session_ttl_seconds == 12 * 3600
+
+
+def test_a_secret_key_is_generated_when_none_is_set() -> None:
+    settings = Settings.from_env({})
+    assert settings.secret_key_generated is True
+    assert len(settings.secret_keys) == 1
+    assert re.fullmatch(r"[0-9a-f]{64}", settings.secret_keys[0].value)
+    assert Settings.from_env({}).secret_keys[0].value != settings.secret_keys[0].value
+
+
+def test_empty_values_count_as_unset() -> None:
+    settings = Settings.from_env(
+        {
+            "MAGICLINK_REDIS_URL": "",
+            "MAGICLINK_SMTP_URL": "",
+            "MAGICLINK_SECRET_KEY": "",
+            "MAGICLINK_ADMIN_KEY": "",
+            "MAGICLINK_LOG_LEVEL": "",
+            "MAGICLINK_SESSION_TTL_SECONDS": " ",
+        }
+    )
+    assert settings.redis_url is None
+    assert settings.smtp is None
+    assert settings.admin_key is None
+    assert settings.secret_key_generated is True
+    assert settings.log_level == "INFO"
+    assert settings.session_ttl_seconds == 12 * 3600
+
+
+def test_values_are_read() -> None:
+    settings = Settings.from_env(
+        {
+            "MAGICLINK_REDIS_URL": "rediss://cache.example.org:6380/2",
+            "MAGICLINK_MAIL_DIR": "/var/mail/out",
+            "MAGICLINK_MAIL_FROM": "Study <study@example.org>",
+            "MAGICLINK_BASE_URL": "https://signin.example.org/",
+            "MAGICLINK_ADMIN_KEY": ADMIN_KEY,
+            "MAGICLINK_SECRET_KEY": SECRET_KEY,
+            "MAGICLINK_LOG_LEVEL": "debug",
+            "MAGICLINK_SESSION_TTL_SECONDS": "3600",
+        }
+    )
+    assert settings.redis_url == "rediss://cache.example.org:6380/2"
+    assert settings.mail_dir == Path("/var/mail/out")
+    assert settings.mail_from == "Study <study@example.org>"
+    assert settings.base_url == "https://signin.example.org"
+    assert settings.admin_key == Secret(ADMIN_KEY)
+    assert settings.secret_keys == (Secret(SECRET_KEY),)
+    assert settings.secret_key_generated is False
+    assert settings.log_level == "DEBUG"
+    assert settings.session_ttl_seconds == 3600
+
+
+# --- redis, base URL, log level, numbers ---------------------------------------------------
+
+
+@pytest.mark.parametrize("url", ["redis://127.0.0.1:6379/0", "rediss://user:pw@host:6380"])
+def test_redis_url_schemes(url: str) -> None:
+    assert Settings.from_env({"MAGICLINK_REDIS_URL": url}).redis_url == url
+
+
+@pytest.mark.parametrize("url", ["http://127.0.0.1:6379", "127.0.0.1:6379", "localhost"])
+def test_redis_url_must_be_redis(url: str) -> None:
+    with pytest.raises(SettingsError, match="MAGICLINK_REDIS_URL must start with redis://"):
+        Settings.from_env({"MAGICLINK_REDIS_URL": url})
+
+
+@pytest.mark.parametrize("url", ["ftp://example.org", "signin.example.org", "https://"])
+def test_base_url_must_be_absolute_http(url: str) -> None:
+    with pytest.raises(SettingsError, match="MAGICLINK_BASE_URL"):
+        Settings.from_env({"MAGICLINK_BASE_URL": url})
+
+
+@pytest.mark.parametrize("level", ["verbose", "TRACE", "1"])
+def test_bad_log_level(level: str) -> None:
+    with pytest.raises(SettingsError, match="MAGICLINK_LOG_LEVEL"):
+        Settings.from_env({"MAGICLINK_LOG_LEVEL": level})
+
+
+@pytest.mark.parametrize(
+    ("raw", "message"),
+    [
+        ("soon", "must be a whole number, not 'soon'"),
+        ("1.5", "must be a whole number"),
+        ("59", "must be between 60 and 2592000, not 59"),
+        ("2592001", "must be between 60 and 2592000"),
+    ],
+)
+def test_bad_session_ttl(raw: str, message: str) -> None:
+    with pytest.raises(SettingsError, match=re.escape(message)):
+        Settings.from_env({"MAGICLINK_SESSION_TTL_SECONDS": raw})
+
+
+# --- secret and admin keys -----------------------------------------------------------------
+
+
+def test_secret_key_list_keeps_its_order_for_rotation() -> None:
+    settings = Settings.from_env({"MAGICLINK_SECRET_KEY": f" {SECRET_KEY} ,{OLD_SECRET_KEY}, "})
+    assert settings.secret_keys == (Secret(SECRET_KEY), Secret(OLD_SECRET_KEY))
+    assert settings.secret_key_generated is False
+
+
+@pytest.mark.parametrize("raw", ["short", "k" * 15, f"{SECRET_KEY},too-short"])
+def test_each_secret_key_needs_16_characters(raw: str) -> None:
+    with pytest.raises(SettingsError, match="each MAGICLINK_SECRET_KEY entry must be at least 16"):
+        Settings.from_env({"MAGICLINK_SECRET_KEY": raw})
+
+
+def test_secret_key_of_16_characters_is_enough() -> None:
+    assert Settings.from_env({"MAGICLINK_SECRET_KEY": "k" * 16}).secret_keys == (Secret("k" * 16),)
+
+
+def test_admin_key_needs_16_characters() -> None:
+    with pytest.raises(SettingsError, match="MAGICLINK_ADMIN_KEY must be at least 16 characters"):
+        Settings.from_env({"MAGICLINK_ADMIN_KEY": "a" * 15})
+    assert Settings.from_env({"MAGICLINK_ADMIN_KEY": "a" * 16}).admin_key == Secret("a" * 16)
+
+
+# --- SMTP URL ------------------------------------------------------------------------------
+
+
+def test_smtp_url_from_the_environment() -> None:
+    settings = Settings.from_env({"MAGICLINK_SMTP_URL": "smtp://mail.example.org:2525"})
+    assert settings.smtp == SmtpServer("mail.example.org", 2525, "none")
+
+
+def test_smtp_url_with_credentials_and_starttls() -> None:
+    smtp = SmtpServer.from_url("smtp://user:pass@mail.example.org:2587?tls=starttls")
+    assert smtp.host == "mail.example.org"
+    assert smtp.port == 2587
+    assert smtp.tls == "starttls"
+    assert smtp.username == "user"
+    assert smtp.password == Secret("pass")
+
+
+def test_smtp_credentials_are_percent_decoded() -> None:
+    smtp = SmtpServer.from_url("smtp://me%40example.org:p%3Ass%2Fw%40rd@mail.example.org")
+    assert smtp.username == "me@example.org"
+    assert smtp.password is not None
+    assert smtp.password.value == "p:ss/w@rd"
+
+
+def test_smtp_without_credentials() -> None:
+    smtp = SmtpServer.from_url("smtp://mail.example.org")
+    assert smtp.username is None
+    assert smtp.password is None
+
+
+@pytest.mark.parametrize(
+    ("query", "tls", "port"),
+    [
+        ("", "none", 25),
+        ("?tls=none", "none", 25),
+        ("?tls=starttls", "starttls", 587),
+        ("?tls=implicit", "implicit", 465),
+    ],
+)
+def test_smtp_default_ports(query: str, tls: str, port: int) -> None:
+    smtp = SmtpServer.from_url(f"smtp://mail.example.org{query}")
+    assert (smtp.tls, smtp.port) == (tls, port)
+
+
+def test_smtp_explicit_port_wins_over_the_default() -> None:
+    assert SmtpServer.from_url("smtp://mail.example.org:25?tls=implicit").port == 25
+
+
+@pytest.mark.parametrize(
+    ("url", "message"),
+    [
+        ("smtps://mail.example.org", "must start with smtp://"),
+        ("http://mail.example.org", "must start with smtp://"),
+        ("mail.example.org:25", "must start with smtp://"),
+        ("smtp://", "has no host"),
+        ("smtp://:25", "has no host"),
+        ("smtp://mail.example.org?tlz=starttls", "unknown parameter 'tlz'"),
+        ("smtp://mail.example.org?tls=starttls&timeout=5", "unknown parameter 'timeout'"),
+        ("smtp://mail.example.org?tls=ssl", "tls must be none, starttls or implicit, not 'ssl'"),
+        ("smtp://mail.example.org?tls=", "tls must be none, starttls or implicit, not ''"),
+        ("smtp://mail.example.org:smtp", "has an invalid port"),
+        ("smtp://mail.example.org:70000", "has an invalid port"),
+    ],
+)
+def test_bad_smtp_urls(url: str, message: str) -> None:
+    with pytest.raises(SettingsError, match=re.escape(message)):
+        SmtpServer.from_url(url)
+
+
+def test_bad_smtp_url_in_the_environment() -> None:
+    with pytest.raises(SettingsError, match="MAGICLINK_SMTP_URL"):
+        Settings.from_env({"MAGICLINK_SMTP_URL": "smtps://mail.example.org"})
+
+
+# --- secrets never show --------------------------------------------------------------------
+
+
+def test_secret_hides_its_value() -> None:
+    secret = Secret("hunter2-hunter2-hunter2")
+    assert repr(secret) == "Secret('********')"
+    assert str(secret) == "Secret('********')"
+    assert f"{secret}" == "Secret('********')"
+    assert secret.value == "hunter2-hunter2-hunter2"
+
+
+def test_repr_of_settings_never_contains_secret_values() -> None:
+    smtp_password = "smtp-pass-1234567890"
+    settings = Settings.from_env(
+        {
+            "MAGICLINK_SECRET_KEY": f"{SECRET_KEY},{OLD_SECRET_KEY}",
+            "MAGICLINK_ADMIN_KEY": ADMIN_KEY,
+            "MAGICLINK_SMTP_URL": f"smtp://mailer:{smtp_password}@mail.example.org?tls=starttls",
+        }
+    )
+    assert settings.smtp is not None
+    assert settings.smtp.password == Secret(smtp_password)
+    for text in (repr(settings), str(settings), repr(settings.smtp)):
+        assert SECRET_KEY not in text
+        assert OLD_SECRET_KEY not in text
+        assert ADMIN_KEY not in text
+        assert smtp_password not in text
+        assert "Secret('********')" in text
+    assert "mailer" in repr(settings.smtp)  # the user name is not a secret
+
+
+def test_repr_of_settings_never_contains_a_generated_secret_key() -> None:
+    settings = Settings.from_env({})
+    assert settings.secret_keys[0].value not in repr(settings)
+
+
+def test_repr_of_settings_never_contains_the_redis_password() -> None:
+    redis_password = "redis-pass-1234567890"
+    settings = Settings.from_env(
+        {"MAGICLINK_REDIS_URL": f"redis://default:{redis_password}@cache.example.org:6379/0"}
+    )
+    assert redis_password not in repr(settings)
