@@ -1,0 +1,142 @@
+"""``magiclink serve`` as a newcomer and an operator run it: a real process on a real port."""
+
+from __future__ import annotations
+
+import os
+import re
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import httpx
+import redis
+
+from tests.support.api import ADMIN_KEY, SECRET_KEY
+from tests.support.mail import SmtpServer
+from tests.support.ports import free_port
+from tests.support.redis_server import RedisServer
+
+DEMO = {"study": "demo", "email": "participant@example.org"}
+TOKEN_IN_EMAIL = re.compile(r"token=([A-Za-z0-9_-]+)")  # the README's grep
+
+
+@contextmanager
+def serving(env: dict[str, str], cwd: Path, *args: str) -> Iterator[tuple[str, Path]]:
+    """Run ``magiclink serve`` until the block ends; yields its URL and its log file."""
+    port = free_port()
+    log_path = cwd / f"serve-{port}.log"
+    clean_env = {k: v for k, v in os.environ.items() if not k.startswith("MAGICLINK_")}
+    with log_path.open("wb") as log:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "service", "serve", "--port", str(port), *args],
+            cwd=cwd,
+            env={**clean_env, **env},
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+        url = f"http://127.0.0.1:{port}"
+        try:
+            deadline = time.monotonic() + 20
+            while True:
+                assert process.poll() is None, log_path.read_text()
+                try:
+                    if httpx.get(f"{url}/health", timeout=1).status_code == 200:
+                        break
+                except httpx.TransportError:
+                    pass
+                assert time.monotonic() < deadline, "the service did not start within 20 s"
+                time.sleep(0.1)
+            yield url, log_path
+        finally:
+            process.terminate()
+            # uvicorn shuts down gracefully, then re-raises SIGTERM as its exit status
+            assert process.wait(timeout=15) in (0, -signal.SIGTERM), log_path.read_text()
+            assert "Application shutdown complete" in log_path.read_text()
+
+
+def _wait_for_file(folder: Path, pattern: str) -> Path:
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        found = sorted(folder.glob(pattern))
+        if found:
+            return found[-1]
+        time.sleep(0.05)
+    raise AssertionError(f"no {pattern} in {folder}")
+
+
+def test_the_readme_walk_through_with_embedded_defaults(tmp_path: Path) -> None:
+    with serving({}, tmp_path, "--demo") as (url, log_path):
+        asked = httpx.post(f"{url}/v3/auth/email", json=DEMO)
+        assert asked.status_code == 202, asked.text
+        eml = _wait_for_file(tmp_path / "outbox", "*.eml")
+        match = TOKEN_IN_EMAIL.search(eml.read_text())
+        assert match, eml.read_text()
+        token = match.group(1)
+        assert f"{url}/s/demo?" in eml.read_text()  # links point at where it listens
+
+        signed_in = httpx.post(f"{url}/v3/auth/email/signIn", json={**DEMO, "token": token})
+        assert signed_in.status_code == 200, signed_in.text
+        session = signed_in.json()
+        me = httpx.get(
+            f"{url}/v3/participants/self", headers={"Bridge-Session": session["sessionToken"]}
+        )
+        assert me.status_code == 200
+    log = log_path.read_text()
+    assert "EMBEDDED" in log  # the loud warning about data dying with the process
+    assert "curl" in log  # the banner says what to try
+    for secret in (token, session["sessionToken"], session["reauthToken"]):
+        assert secret not in log
+    # Past the banner (which names the demo address to try), addresses appear masked only.
+    served = log.split("Application startup complete", 1)[1]
+    assert "participant@example.org" not in served
+    assert "p***@example.org" in served
+
+
+def test_serving_from_redis_and_smtp_survives_a_restart(
+    tmp_path: Path, redis_server: RedisServer, smtp_server: SmtpServer
+) -> None:
+    redis_url = redis_server.url.rsplit("/", 1)[0] + "/1"  # a database of its own
+    redis.Redis.from_url(redis_url).flushdb()
+    env = {
+        "MAGICLINK_REDIS_URL": redis_url,
+        "MAGICLINK_SMTP_URL": smtp_server.url,
+        "MAGICLINK_ADMIN_KEY": ADMIN_KEY,
+        "MAGICLINK_SECRET_KEY": SECRET_KEY,
+        "MAGICLINK_MAIL_FROM": "Study Team <team@example.org>",
+    }
+    admin = {"Authorization": f"Bearer {ADMIN_KEY}"}
+    address = "erin@example.org"
+    smtp_server.mailbox.clear()
+    with serving(env, tmp_path) as (url, _):
+        study = {"identifier": "e2e", "name": "E2E", "emailSignInEnabled": True}
+        assert httpx.post(f"{url}/v3/studies", json=study, headers=admin).status_code == 201
+        created = httpx.post(
+            f"{url}/v3/studies/e2e/participants",
+            json={"email": address, "consented": True},
+            headers=admin,
+        )
+        assert created.status_code == 201
+        assert httpx.post(f"{url}/v3/auth/email", json={"study": "e2e", "email": address})
+        deadline = time.monotonic() + 10
+        while not smtp_server.mailbox.to(address):
+            assert time.monotonic() < deadline, "no email arrived by SMTP"
+            time.sleep(0.05)
+        caught = smtp_server.mailbox.to(address)[0]
+        assert caught.mail_from == "team@example.org"
+        signed_in = httpx.post(
+            f"{url}/v3/auth/email/signIn",
+            json={"study": "e2e", "email": address, "token": caught.token},
+        )
+        assert signed_in.status_code == 200
+        session = signed_in.json()["sessionToken"]
+
+    with serving(env, tmp_path) as (url, _):
+        # Same Redis, same secret key: the session and the study outlive the process.
+        me = httpx.get(f"{url}/v3/participants/self", headers={"Bridge-Session": session})
+        assert me.status_code == 200
+        assert me.json()["email"] == address
+        assert httpx.get(f"{url}/ready").status_code == 200
