@@ -12,7 +12,11 @@ import re
 # RFC 5321 limits: 64 octets of local part, 254 for the whole path.
 MAX_LENGTH = 254
 MAX_LOCAL_LENGTH = 64
-_SHAPE = re.compile(r"[^@\s]+@[^@\s.]+(\.[^@\s.]+)+")
+# No whitespace or control characters (they break SMTP commands), and none of the characters
+# that separate or quote addresses in a header (a comma would make two recipients).
+_LOCAL = r"[^@\s\x00-\x1f\x7f,;:<>()\[\]\\\"]+"
+_LABEL = r"[^@.\s\x00-\x1f\x7f,;:<>()\[\]\\\"]+"
+_SHAPE = re.compile(rf"{_LOCAL}@{_LABEL}(\.{_LABEL})+")
 
 
 def normalized(address: str) -> str:

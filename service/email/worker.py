@@ -60,13 +60,16 @@ class DeliveryWorker:
     async def run(self) -> None:
         log.info("delivery worker %s sending via %s", self.consumer, self.transport.describe())
         while not self._stopping.is_set():
+            handled = 0
             try:
-                await self.run_once()
+                handled = await self.run_once()
             except RedisError as exc:
                 log.warning("delivery worker cannot reach Redis (%s); retrying", exc)
             except Exception:
                 # The worker must outlive any one bad email; the entry stays pending.
                 log.exception("delivery worker: unexpected error; continuing")
+            if handled >= self.batch or self._stopping.is_set():
+                continue  # more may be waiting (or we are stopping): do not sleep
             self.mailer.wakeup.clear()
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self.mailer.wakeup.wait(), self.poll_seconds)

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
-from starlette.routing import Route
 
 from service.accounts import management
 from service.accounts.edits import ParticipantEdit
 from service.routes.admin_auth import require_admin
 from service.routes.context import json_body, services, status_message
+from service.routes.methods import route
 
 
 async def create_participant(request: Request) -> Response:
@@ -49,10 +49,13 @@ async def delete_participant(request: Request) -> Response:
     return status_message("Participant deleted.")
 
 
-_ONE = "/v3/studies/{study_id}/participants/{participant_id}"
 routes = [
-    Route("/v3/studies/{study_id}/participants", create_participant, methods=["POST"]),
-    Route(_ONE, get_participant, methods=["GET"]),
-    Route(_ONE, update_participant, methods=["PUT", "POST"]),
-    Route(_ONE, delete_participant, methods=["DELETE"]),
+    route("/v3/studies/{study_id}/participants", POST=create_participant),
+    route(
+        "/v3/studies/{study_id}/participants/{participant_id}",
+        GET=get_participant,
+        PUT=update_participant,
+        POST=update_participant,
+        DELETE=delete_participant,
+    ),
 ]

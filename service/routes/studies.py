@@ -6,12 +6,12 @@ import logging
 
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
-from starlette.routing import Route
 
 from service.clock import utc_now_iso
 from service.errors import EntityAlreadyExists
 from service.routes.admin_auth import require_admin
 from service.routes.context import json_body, services, status_message
+from service.routes.methods import route
 from service.studies.model import parse_study
 
 log = logging.getLogger(__name__)
@@ -71,9 +71,12 @@ async def delete_study(request: Request) -> Response:
 
 
 routes = [
-    Route("/v3/studies", create_study, methods=["POST"]),
-    Route("/v3/studies", list_studies, methods=["GET"]),
-    Route("/v3/studies/{study_id}", get_study, methods=["GET"]),
-    Route("/v3/studies/{study_id}", update_study, methods=["PUT", "POST"]),
-    Route("/v3/studies/{study_id}", delete_study, methods=["DELETE"]),
+    route("/v3/studies", POST=create_study, GET=list_studies),
+    route(
+        "/v3/studies/{study_id}",
+        GET=get_study,
+        PUT=update_study,
+        POST=update_study,  # Bridge SDKs update with POST
+        DELETE=delete_study,
+    ),
 ]

@@ -156,7 +156,7 @@ def parse_study(data: object, *, identifier: str | None = None) -> Study:
     short_name = fields.text("shortName", required=False, max_length=MAX_SHORT_NAME_LENGTH)
     sponsor_name = fields.text("sponsorName", required=False, max_length=MAX_NAME_LENGTH)
     support_email = fields.text("supportEmail", required=False, max_length=254)
-    if support_email:
+    if support_email and "supportEmail" not in fields.errors:
         problem = address_problem(support_email, "supportEmail")
         if problem:
             fields.fail("supportEmail", problem)
