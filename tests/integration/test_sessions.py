@@ -99,6 +99,19 @@ async def test_reauth_gives_a_new_session_and_each_reauth_token_works_once(api: 
     assert (await reauth(body["reauthToken"])).status_code == 200
 
 
+async def test_reauth_of_a_participant_without_consent_is_412_with_a_session(api: Api) -> None:
+    await api.create_study("study-a")
+    await api.create_participant("study-a", EMAIL)
+    first = await api.signed_in("study-a", EMAIL)
+    response = await api.client.post(
+        "/v3/auth/reauth",
+        json={"study": "study-a", "email": EMAIL, "reauthToken": first["reauthToken"]},
+    )
+    assert response.status_code == 412
+    assert_session_info(response.json())
+    assert response.json()["consented"] is False
+
+
 async def test_sessions_of_signed_in_participants(api: Api) -> None:
     await api.create_study("study-a")
     participant = await api.create_participant("study-a", EMAIL, consented=True)

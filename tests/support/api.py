@@ -7,6 +7,7 @@ from typing import Any
 
 import httpx
 
+from tests.support.contract import assert_session_info
 from tests.support.mail import Mailbox
 
 ADMIN_KEY = "test-admin-key-0123456789"
@@ -70,4 +71,5 @@ class Api:
         response = await self.sign_in_with_token(study, email, token)
         assert response.status_code in (200, 412), response.text
         session: dict[str, Any] = response.json()
+        assert_session_info(session, reauth=None)
         return session

@@ -35,13 +35,14 @@ def _definitions() -> dict[str, Any]:
     return definitions
 
 
-def assert_session_info(body: dict[str, Any], *, reauth: bool = True) -> None:
+def assert_session_info(body: dict[str, Any], *, reauth: bool | None = True) -> None:
     """The body is a UserSessionInfo by the contract and has every field we promise."""
     Draft4Validator(_definitions()["user_session_info"]).validate(body)
     missing = [name for name in SESSION_FIELDS if name not in body]
     assert not missing, f"session lacks {missing}"
     assert body["type"] == "UserSessionInfo"
     assert body["authenticated"] is True
-    assert ("reauthToken" in body) is reauth
+    if reauth is not None:
+        assert ("reauthToken" in body) is reauth
     # date-time as Bridge writes it: UTC with milliseconds, e.g. 2020-08-28T14:28:13.386Z
     assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z", body["createdOn"])
