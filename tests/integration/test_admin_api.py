@@ -13,6 +13,7 @@ from redis.asyncio import Redis
 from service.store import keys
 from service.store.decoding import text
 from tests.support.api import ADMIN_KEY, Api
+from tests.support.contract import assert_bridge_error
 
 ISO_MS = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z")
 STUDY_KEYS = {
@@ -49,26 +50,14 @@ GOOD_TEMPLATE = {
 }
 
 
-def assert_error(response: httpx.Response, status: int, type_name: str) -> dict[str, Any]:
-    """The Bridge error shape: statusCode, a message, the exception type."""
-    assert response.status_code == status, response.text
-    assert response.headers["content-type"].startswith("application/json")
-    body: dict[str, Any] = response.json()
-    assert body["statusCode"] == status
-    assert body["type"] == type_name
-    assert isinstance(body["message"], str)
-    assert body["message"].strip()
-    return body
-
-
 def assert_not_found(response: httpx.Response, entity_class: str) -> None:
-    body = assert_error(response, 404, "EntityNotFoundException")
+    body = assert_bridge_error(response, 404, "EntityNotFoundException")
     assert body["entityClass"] == entity_class
 
 
 def assert_invalid(response: httpx.Response, *fields: str) -> dict[str, list[str]]:
     """400 InvalidEntityException whose ``errors`` names exactly ``fields``."""
-    body = assert_error(response, 400, "InvalidEntityException")
+    body = assert_bridge_error(response, 400, "InvalidEntityException")
     errors: dict[str, list[str]] = body["errors"]
     assert set(errors) == set(fields), errors
     for messages in errors.values():
@@ -143,7 +132,7 @@ async def test_admin_endpoint_without_the_key_answers_401_and_changes_nothing(
 
     response = await api.client.request(method, url, json=body, headers=auth)
 
-    error = assert_error(response, 401, "NotAuthenticatedException")
+    error = assert_bridge_error(response, 401, "NotAuthenticatedException")
     assert set(error) == {"statusCode", "message", "type"}
     assert "Bearer" in error["message"]
     # Nothing happened: the study and the participant are as they were, study-z was not made.
@@ -246,7 +235,7 @@ async def test_create_duplicate_study_is_409_and_keeps_the_first(api: Api) -> No
     response = await api.client.post(
         "/v3/studies", json={"identifier": "study-a", "name": "Second"}, headers=api.admin
     )
-    assert_error(response, 409, "EntityAlreadyExistsException")
+    assert_bridge_error(response, 409, "EntityAlreadyExistsException")
     stored = await api.client.get("/v3/studies/study-a", headers=api.admin)
     assert stored.json()["name"] == "First"
 
@@ -486,7 +475,7 @@ async def test_delete_study_removes_it_and_its_participants(api: Api, redis: Red
     )
     assert_not_found(gone, "Study")
     assert_not_found(await api.request_link("study-a", "alice@example.org"), "Study")
-    assert_error(await session_self(api, session), 401, "NotAuthenticatedException")
+    assert_bridge_error(await session_self(api, session), 401, "NotAuthenticatedException")
     again = await api.client.delete("/v3/studies/study-a", headers=api.admin)
     assert_not_found(again, "Study")
 
@@ -605,7 +594,7 @@ async def test_create_duplicate_participant_is_409(api: Api, duplicate: str) -> 
         json={"email": duplicate, "status": "disabled"},
         headers=api.admin,
     )
-    assert_error(response, 409, "EntityAlreadyExistsException")
+    assert_bridge_error(response, 409, "EntityAlreadyExistsException")
     stored = await api.client.get(
         f"/v3/studies/study-a/participants/{first['id']}", headers=api.admin
     )
@@ -705,7 +694,7 @@ async def test_put_changes_status_and_consent(api: Api) -> None:
     assert (await api.client.get(url, headers=api.admin)).json() == body
     # The change takes effect: a disabled participant cannot sign in.
     refused = await api.sign_in_with_token("study-a", "alice@example.org", token)
-    assert_error(refused, 423, "AccountDisabledException")
+    assert_bridge_error(refused, 423, "AccountDisabledException")
 
     enabled = await api.client.put(url, json={"status": "enabled"}, headers=api.admin)
     assert enabled.status_code == 200
@@ -750,7 +739,7 @@ async def test_put_new_email_moves_the_account(api: Api) -> None:
 
     # The old address: its outstanding token is dead and a new request sends nothing.
     dead = await api.sign_in_with_token("study-a", "alice@example.org", old_token)
-    assert_error(dead, 404, "EntityNotFoundException")
+    assert_bridge_error(dead, 404, "EntityNotFoundException")
     assert (await api.request_link("study-a", "alice@example.org")).status_code == 202
     # The new address: a link arrives and signs the same participant in.
     session = await api.signed_in("study-a", "Alice.New@Example.org")
@@ -786,7 +775,7 @@ async def test_put_email_taken_by_another_participant_is_409(api: Api) -> None:
     response = await api.client.put(
         url, json={"email": " BOB@example.org ", "status": "disabled"}, headers=api.admin
     )
-    assert_error(response, 409, "EntityAlreadyExistsException")
+    assert_bridge_error(response, 409, "EntityAlreadyExistsException")
 
     assert (await api.client.get(url, headers=api.admin)).json() == alice
     bob_now = await api.client.get(
@@ -814,7 +803,7 @@ async def test_delete_participant_ends_its_sessions(api: Api, redis: Redis) -> N
     assert response.json() == {"message": "Participant deleted.", "type": "StatusMessage"}
 
     assert_not_found(await api.client.get(url, headers=api.admin), "StudyParticipant")
-    assert_error(await session_self(api, session), 401, "NotAuthenticatedException")
+    assert_bridge_error(await session_self(api, session), 401, "NotAuthenticatedException")
     assert_not_found(await api.client.delete(url, headers=api.admin), "StudyParticipant")
     # Bob is untouched.
     assert (await session_self(api, bob_session)).status_code == 200
@@ -823,4 +812,4 @@ async def test_delete_participant_ends_its_sessions(api: Api, redis: Redis) -> N
     # Re-creating the address makes a new participant; the old session stays dead.
     again = await api.create_participant("study-a", "alice@example.org")
     assert again["id"] != alice["id"]
-    assert_error(await session_self(api, session), 401, "NotAuthenticatedException")
+    assert_bridge_error(await session_self(api, session), 401, "NotAuthenticatedException")

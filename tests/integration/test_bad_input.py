@@ -6,13 +6,13 @@ import json
 from collections.abc import AsyncIterator
 from typing import Any
 
-import httpx
 import pytest
 from redis.asyncio import Redis
 
 from service.store import keys
 from service.store.decoding import text
 from tests.support.api import Api
+from tests.support.contract import assert_bridge_error
 
 STUDY = "study-a"
 EMAIL = "alice@example.org"
@@ -181,17 +181,6 @@ def headers_for(api: Api, path: str, content_type: str = "application/json") -> 
 def with_fields(path: str, fields: dict[str, Any]) -> dict[str, Any]:
     body = {**ENDPOINTS[path], **fields}
     return {k: v for k, v in body.items() if v is not DROP}
-
-
-def assert_bridge_error(response: httpx.Response, status: int, type_name: str) -> dict[str, Any]:
-    assert response.status_code == status, response.text
-    assert response.headers["content-type"] == "application/json"
-    body: dict[str, Any] = response.json()
-    assert body["statusCode"] == status
-    assert body["type"] == type_name
-    assert isinstance(body["message"], str)
-    assert body["message"].strip()
-    return body
 
 
 async def stored_keys(redis: Redis) -> set[str]:

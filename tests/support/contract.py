@@ -8,6 +8,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
+import httpx
 from jsonschema import Draft4Validator
 
 CONTRACT = Path(__file__).resolve().parent.parent / "contracts" / "bridge-auth-api.json"
@@ -46,3 +47,15 @@ def assert_session_info(body: dict[str, Any], *, reauth: bool | None = True) -> 
         assert ("reauthToken" in body) is reauth
     # date-time as Bridge writes it: UTC with milliseconds, e.g. 2020-08-28T14:28:13.386Z
     assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z", body["createdOn"])
+
+
+def assert_bridge_error(response: httpx.Response, status: int, type_name: str) -> dict[str, Any]:
+    """The Bridge error shape: statusCode, a message, the exception type, as JSON."""
+    assert response.status_code == status, response.text
+    assert response.headers["content-type"] == "application/json"
+    body: dict[str, Any] = response.json()
+    assert body["statusCode"] == status
+    assert body["type"] == type_name
+    assert isinstance(body["message"], str)
+    assert body["message"].strip()
+    return body
