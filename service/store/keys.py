@@ -55,5 +55,12 @@ def participant_id(study_id: str, participant: str) -> str:
     return f"{PREFIX}participant:{study_id}:{participant}"  # -> account tag
 
 
+ADMIN_KEYS = f"{PREFIX}admin-keys"  # hash: key name -> hash of the key
+
+
+def admin_key(key_hash: str) -> str:
+    return f"{PREFIX}admin-key:{key_hash}"  # -> key name, for the lookup on every admin call
+
+
 def session(token_hash: str) -> str:
     return f"{PREFIX}session:{token_hash}"  # -> "study tag participant-id"
