@@ -20,13 +20,15 @@ from service.auth.tokens import SecretHasher
 from service.deeplinks.pages import Pages
 from service.demo import seed_demo
 from service.email.message import default_sign_in_template
-from service.email.transport import MailDirTransport, SmtpTransport, Transport
-from service.email.worker import DeliveryWorker, Mailer
+from service.email.smtp_pool import SmtpPool
+from service.email.transport import MailDirTransport, Transport
+from service.email.worker import DeliveryWorker, Mailer, message_host
 from service.errors import ApiError, EndpointNotFound, MethodNotAllowed, ServiceUnavailable
 from service.routes import auth, landing, ops, participant_self, participants, studies
 from service.services import Services
 from service.settings import Settings
 from service.store.accounts import AccountStore
+from service.store.admin_keys import AdminKeyStore
 from service.store.connection import connect
 from service.store.outbox import Outbox
 from service.store.scripts import Scripts
@@ -50,28 +52,29 @@ def build_services(settings: Settings, redis: Redis) -> Services:
         studies=StudyStore(redis),
         accounts=AccountStore(redis, scripts),
         sessions=SessionStore(redis),
-        mailer=Mailer(Outbox(redis)),
+        mailer=Mailer(Outbox(redis, scripts), message_host(settings.base_url)),
         hasher=SecretHasher(settings.secret_keys),
         default_template=default_sign_in_template(),
         pages=Pages(),
+        admin_keys=AdminKeyStore(redis),
     )
 
 
 def build_transport(settings: Settings) -> Transport:
     if settings.smtp is not None:
-        return SmtpTransport(settings.smtp)
+        return SmtpPool(settings.smtp, settings.smtp_pool_size, settings.smtp_timeout_seconds)
     return MailDirTransport(settings.mail_dir)
 
 
-def build_worker(svc: Services, transport: Transport) -> DeliveryWorker:
+def build_worker(svc: Services) -> DeliveryWorker:
     return DeliveryWorker(
         mailer=svc.mailer,
         studies=svc.studies,
-        transport=transport,
+        accounts=svc.accounts,
+        hasher=svc.hasher,
+        transport=build_transport(svc.settings),
         default_template=svc.default_template,
-        base_url=svc.settings.base_url,
-        mail_from=svc.settings.mail_from,
-        retry_after_seconds=svc.settings.delivery_retry_seconds,
+        settings=svc.settings,
     )
 
 
@@ -114,7 +117,7 @@ def create_app(
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
-        worker = build_worker(svc, build_transport(settings)) if run_worker else None
+        worker = build_worker(svc) if run_worker else None
         worker_task = None
         if worker is not None:
             worker_task = asyncio.create_task(worker.run(), name="delivery-worker")

@@ -13,6 +13,7 @@ from dataclasses import replace
 import uvicorn
 
 from service.app import create_app
+from service.cli_admin_keys import add_admin_key_commands
 from service.demo import DEMO_EMAIL, DEMO_STUDY
 from service.observability.access_log import AccessLog
 from service.observability.logging import configure_logging
@@ -101,6 +102,7 @@ def build_parser() -> argparse.ArgumentParser:
         help=f"create a demo study {DEMO_STUDY!r} and participant {DEMO_EMAIL} at start",
     )
     serve_parser.set_defaults(handler=serve)
+    add_admin_key_commands(commands)
     return parser
 
 

@@ -12,6 +12,7 @@ from service.email.worker import Mailer
 from service.errors import EndpointNotFound, EntityNotFound
 from service.settings import Settings
 from service.store.accounts import AccountStore
+from service.store.admin_keys import AdminKeyStore
 from service.store.sessions import SessionStore
 from service.store.studies import StudyStore
 from service.studies.model import Study
@@ -29,6 +30,7 @@ class Services:
     hasher: SecretHasher
     default_template: EmailTemplate
     pages: Pages
+    admin_keys: AdminKeyStore
 
     async def study(self, study_id: str) -> Study:
         study = await self.studies.get(study_id) if study_id else None

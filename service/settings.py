@@ -11,6 +11,7 @@ import logging
 import secrets
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from ipaddress import IPv4Network, IPv6Network, ip_network
 from pathlib import Path
 from urllib.parse import parse_qs, unquote, urlsplit
 
@@ -68,6 +69,44 @@ class SmtpServer:
         return cls(parts.hostname, port, tls, username, password)
 
 
+@dataclass(frozen=True)
+class RateLimit:
+    """At most ``limit`` events per ``window_seconds`` (a sliding window)."""
+
+    limit: int
+    window_seconds: int
+
+    @classmethod
+    def parse(cls, name: str, raw: str) -> RateLimit | None:
+        """``"100/600"`` is 100 per 10 minutes; ``"0"`` or ``"off"`` turns the limit off."""
+        value = raw.strip().lower()
+        if value in ("0", "off"):
+            return None
+        count, slash, window = value.partition("/")
+        if not slash or not count.isdigit() or not window.isdigit():
+            raise SettingsError(
+                f"{name} must look like COUNT/SECONDS, e.g. 100/600 for 100 per 10 minutes, "
+                f"or 0 to turn it off; not {raw!r}"
+            )
+        if int(count) < 1 or not 1 <= int(window) <= 86400:
+            raise SettingsError(f"{name}: COUNT must be at least 1 and SECONDS 1 to 86400")
+        return cls(int(count), int(window))
+
+
+def _networks(raw: str) -> tuple[IPv4Network | IPv6Network, ...]:
+    networks = []
+    for item in raw.split(","):
+        if item.strip():
+            try:
+                networks.append(ip_network(item.strip(), strict=False))
+            except ValueError:
+                raise SettingsError(
+                    f"MAGICLINK_TRUSTED_PROXIES: {item.strip()!r} is not an IP address or "
+                    "network, e.g. 10.0.0.0/8,192.0.2.7"
+                ) from None
+    return tuple(networks)
+
+
 def _int_env(env: Mapping[str, str], name: str, default: int, low: int, high: int) -> int:
     raw = env.get(name)
     if raw is None or raw.strip() == "":
@@ -99,8 +138,21 @@ class Settings:
     reauth_ttl_seconds: int = 30 * 24 * 3600
     max_body_bytes: int = 64 * 1024
     redis_timeout_seconds: float = 2.0
-    # How long a failed or abandoned email waits before a worker tries it again.
-    delivery_retry_seconds: float = 30.0
+    # Request limits besides the study's per-address interval (None: off).
+    rate_limit_per_ip: RateLimit | None = RateLimit(100, 600)
+    rate_limit_per_study: RateLimit | None = RateLimit(1000, 60)
+    # X-Forwarded-For is believed only from these peers (load balancers, reverse proxies).
+    trusted_proxies: tuple[IPv4Network | IPv6Network, ...] = ()
+    # Delivery: SMTP connections kept open, per-message timeout, retries with exponential
+    # backoff (base doubling up to max, with jitter), and the lease after which a job read by a
+    # worker that died is taken over by another.
+    smtp_pool_size: int = 4
+    smtp_timeout_seconds: float = 30.0
+    retry_base_seconds: float = 5.0
+    retry_max_seconds: float = 900.0
+    max_attempts: int = 10
+    lease_seconds: float = 60.0
+    poll_seconds: float = 0.5
 
     @classmethod
     def from_env(cls, env: Mapping[str, str]) -> Settings:
@@ -147,4 +199,13 @@ class Settings:
             session_ttl_seconds=_int_env(
                 env, "MAGICLINK_SESSION_TTL_SECONDS", cls.session_ttl_seconds, 60, 30 * 86400
             ),
+            rate_limit_per_ip=RateLimit.parse(
+                "MAGICLINK_RATE_LIMIT_PER_IP", env.get("MAGICLINK_RATE_LIMIT_PER_IP") or "100/600"
+            ),
+            rate_limit_per_study=RateLimit.parse(
+                "MAGICLINK_RATE_LIMIT_PER_STUDY",
+                env.get("MAGICLINK_RATE_LIMIT_PER_STUDY") or "1000/60",
+            ),
+            trusted_proxies=_networks(env.get("MAGICLINK_TRUSTED_PROXIES") or ""),
+            smtp_pool_size=_int_env(env, "MAGICLINK_SMTP_POOL_SIZE", cls.smtp_pool_size, 1, 64),
         )

@@ -68,7 +68,10 @@ def settings(smtp_server: SmtpServer, tmp_path: Path) -> Settings:
         base_url="https://signin.example.org",
         admin_key=Secret(ADMIN_KEY),
         secret_keys=(Secret(SECRET_KEY),),
-        delivery_retry_seconds=0.5,
+        retry_base_seconds=0.2,
+        retry_max_seconds=1.0,
+        lease_seconds=2.0,
+        poll_seconds=0.1,
     )
 
 

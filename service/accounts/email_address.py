@@ -14,9 +14,11 @@ MAX_LENGTH = 254
 MAX_LOCAL_LENGTH = 64
 # No whitespace or control characters (they break SMTP commands), and none of the characters
 # that separate or quote addresses in a header (a comma would make two recipients).
-_LOCAL = r"[^@\s\x00-\x1f\x7f,;:<>()\[\]\\\"]+"
-_LABEL = r"[^@.\s\x00-\x1f\x7f,;:<>()\[\]\\\"]+"
-_SHAPE = re.compile(rf"{_LOCAL}@{_LABEL}(\.{_LABEL})+")
+# One character of the local part and of a domain label, as regular expression classes (the
+# OpenAPI document builds its email pattern from these, so the two cannot drift apart).
+LOCAL_CHAR = r'[^@\s\x00-\x1f\x7f,;:<>()\[\]\\"]'
+LABEL_CHAR = r'[^@.\s\x00-\x1f\x7f,;:<>()\[\]\\"]'
+_SHAPE = re.compile(rf"{LOCAL_CHAR}+@{LABEL_CHAR}+(\.{LABEL_CHAR}+)+")
 
 
 def normalized(address: str) -> str:

@@ -24,20 +24,16 @@ from service.auth.requests import (
     PasswordCredentials,
     Reauthentication,
 )
-from service.auth.tokens import new_token
+from service.auth.tokens import REAUTH, SESSION, SIGN_IN, new_token
 from service.clock import utc_now_iso
 from service.errors import AccountDisabled, AccountNotFound, NotAuthenticated, RateLimitExceeded
 from service.services import Services
 from service.store.accounts import AuthMode, AuthResult
+from service.store.outbox import Budget
 from service.store.sessions import SessionRef
 from service.studies.model import Study
 
 log = logging.getLogger(__name__)
-
-# Purposes mixed into the keyed hashes, so one kind of secret never matches another.
-SIGN_IN = "sign-in"
-SESSION = "session"
-REAUTH = "reauth"
 
 
 @dataclass(frozen=True)
@@ -47,31 +43,53 @@ class SignedIn:
     reauth_token: str | None
 
 
-async def request_email_sign_in(svc: Services, request: EmailSignInRequest) -> None:
+# What a refused request is told, by the limit that refused it.
+_REFUSALS = {
+    "address": "A sign-in email was sent to this address a moment ago; please wait before "
+    "asking again.",
+    "ip": "Too many sign-in requests from your network; please try again later.",
+    "study": "Too many sign-in requests for this study right now; please try again later.",
+}
+
+
+def _budgets(svc: Services, study: Study, client_ip: str) -> list[Budget]:
+    settings = svc.settings
+    budgets = []
+    if settings.rate_limit_per_ip is not None:
+        per_ip = settings.rate_limit_per_ip
+        budgets.append(Budget("ip", client_ip, per_ip.limit, per_ip.window_seconds))
+    if settings.rate_limit_per_study is not None:
+        per_study = settings.rate_limit_per_study
+        budgets.append(Budget("study", study.identifier, per_study.limit, per_study.window_seconds))
+    return budgets
+
+
+async def request_email_sign_in(svc: Services, request: EmailSignInRequest, client_ip: str) -> None:
+    """Accept the request and queue it; the worker decides whether an account gets an email.
+
+    Known and unknown addresses take exactly the same path here (one script, one round trip),
+    so neither the answer nor its timing tells whether an address has an account.
+    """
     study = await svc.email_sign_in_study(request.study_id)
-    token = new_token()
-    decision = await svc.accounts.request_sign_in(
-        study.identifier,
+    job = svc.mailer.sign_in_job(study.identifier, request.email)
+    acceptance = await svc.mailer.accept(
+        job,
         request.normalized_email,
-        svc.hasher.for_storage(SIGN_IN, token),
-        study.email_sign_in_token_ttl_seconds,
         study.email_sign_in_request_interval_seconds,
+        _budgets(svc, study, client_ip),
     )
     who = masked(request.email)
-    if decision.outcome == "wait":
-        log.info("sign-in email for %s in %s refused: asked again too soon", who, study.identifier)
+    if acceptance.outcome == "refused":
+        log.info(
+            "sign-in email for %s in %s refused by the %s limit",
+            who,
+            study.identifier,
+            acceptance.refused_by,
+        )
         raise RateLimitExceeded(
-            "A sign-in email was sent to this address a moment ago; please wait before asking "
-            "again.",
-            math.ceil(decision.wait_ms / 1000),
+            _REFUSALS[acceptance.refused_by], math.ceil(acceptance.wait_ms / 1000)
         )
-    if decision.outcome == "send":
-        await svc.mailer.enqueue_sign_in(
-            study.identifier, decision.participant_id, decision.email, token
-        )
-        log.info("sign-in email for %s in %s queued", who, study.identifier)
-    else:
-        log.info("sign-in email for %s in %s not sent: no enabled account", who, study.identifier)
+    log.info("sign-in request %s for %s in %s accepted", job.message_id, who, study.identifier)
 
 
 async def _authenticate(

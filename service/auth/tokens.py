@@ -16,6 +16,11 @@ from collections.abc import Sequence
 
 from service.settings import Secret
 
+# Purposes mixed into the keyed hashes, so one kind of secret never matches another.
+SIGN_IN = "sign-in"
+SESSION = "session"
+REAUTH = "reauth"
+
 # 24 random bytes = 192 bits, 32 URL-safe characters: comfortably above the 128-bit floor.
 TOKEN_BYTES = 24
 

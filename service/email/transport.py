@@ -1,4 +1,5 @@
-"""Sending a built message: over SMTP, or into a folder of .eml files when no SMTP is set."""
+"""Sending a built message: the transport interface, and the folder of .eml files used when no
+SMTP server is configured."""
 
 from __future__ import annotations
 
@@ -10,40 +11,19 @@ from email.message import EmailMessage
 from pathlib import Path
 from typing import Protocol
 
-import aiosmtplib
-
 from service.accounts.email_address import masked
-from service.settings import SmtpServer
 
 log = logging.getLogger(__name__)
 
 
 class Transport(Protocol):
+    """Where emails go: ``SmtpPool`` (smtp_pool.py), or a folder of .eml files."""
+
     async def send(self, message: EmailMessage) -> None: ...
 
     def describe(self) -> str: ...
 
-
-class SmtpTransport:
-    def __init__(self, server: SmtpServer, timeout_seconds: float = 30.0) -> None:
-        self._server = server
-        self._timeout = timeout_seconds
-
-    def describe(self) -> str:
-        return f"SMTP {self._server.host}:{self._server.port} (tls: {self._server.tls})"
-
-    async def send(self, message: EmailMessage) -> None:
-        server = self._server
-        await aiosmtplib.send(
-            message,
-            hostname=server.host,
-            port=server.port,
-            username=server.username,
-            password=server.password.value if server.password else None,
-            use_tls=server.tls == "implicit",
-            start_tls=server.tls == "starttls",
-            timeout=self._timeout,
-        )
+    async def close(self) -> None: ...
 
 
 class MailDirTransport:
@@ -54,6 +34,9 @@ class MailDirTransport:
 
     def describe(self) -> str:
         return f".eml files in {self._directory.resolve()}"
+
+    async def close(self) -> None:
+        pass  # nothing held open
 
     async def send(self, message: EmailMessage) -> None:
         stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S.%f")

@@ -1,8 +1,13 @@
-"""The delivery worker: reads the outbox, renders each email, sends it, then forgets it.
+"""The delivery worker: takes accepted sign-in requests from the outbox and emails the link.
 
-It polls the stream (embedded fakeredis cannot block on a read), and the request path wakes it
-at once when this process queued something, so a local email leaves within milliseconds while
-emails queued by other processes are picked up within one poll interval.
+For each job it looks the account up; only an enabled participant gets a token (a fresh one
+per attempt, stored hashed, so no token is ever kept in Redis in plain text) and an email.
+Failures are settled by kind: temporary ones wait for a retry with exponential backoff and
+jitter, permanent ones go to the dead-letter stream with the reason.
+
+It polls the stream (the embedded store cannot block on a read); the request path wakes it at
+once when this process queued something, so a local email leaves within milliseconds while
+jobs queued by other processes are picked up within one poll interval.
 """
 
 from __future__ import annotations
@@ -10,17 +15,25 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import random
 import secrets
-from dataclasses import dataclass, field
+import time
+from dataclasses import dataclass, field, replace
 from email.message import EmailMessage
 from urllib.parse import urlsplit
 
 from redis.exceptions import RedisError
 
+from service.accounts.email_address import masked, normalized
+from service.auth.tokens import SIGN_IN, SecretHasher, new_token
+from service.email.failures import classify, retry_delay
 from service.email.message import build_message, sign_in_values
 from service.email.transport import Transport
-from service.store.outbox import Outbox, OutboxEntry
+from service.settings import Settings
+from service.store.accounts import AccountStore
+from service.store.outbox import Acceptance, Budget, Job, Outbox, OutboxEntry
 from service.store.studies import StudyStore
+from service.studies.model import Study
 from service.studies.templates import EmailTemplate
 
 log = logging.getLogger(__name__)
@@ -28,34 +41,47 @@ log = logging.getLogger(__name__)
 
 @dataclass
 class Mailer:
-    """The request path's side of the outbox: enqueue, and wake this process's worker."""
+    """The request path's side of the outbox: accept a job, and wake this process's worker."""
 
     outbox: Outbox
+    message_host: str
     wakeup: asyncio.Event = field(default_factory=asyncio.Event)
 
-    async def enqueue_sign_in(
-        self, study_id: str, participant_id: str, to: str, token: str
-    ) -> None:
-        await self.outbox.enqueue(
-            {"kind": "sign-in", "study": study_id, "pid": participant_id, "to": to, "token": token}
+    def sign_in_job(self, study_id: str, email: str) -> Job:
+        return Job(
+            kind="sign-in",
+            study_id=study_id,
+            email=email,
+            message_id=f"<{secrets.token_hex(16)}@{self.message_host}>",
+            queued_ms=int(time.time() * 1000),
         )
-        self.wakeup.set()
+
+    async def accept(
+        self, job: Job, normalized_email: str, interval_seconds: int, budgets: list[Budget]
+    ) -> Acceptance:
+        acceptance = await self.outbox.accept(job, normalized_email, interval_seconds, budgets)
+        if acceptance.outcome == "queued":
+            self.wakeup.set()
+        return acceptance
 
 
 @dataclass
 class DeliveryWorker:
     mailer: Mailer
     studies: StudyStore
+    accounts: AccountStore
+    hasher: SecretHasher
     transport: Transport
     default_template: EmailTemplate
-    base_url: str
-    mail_from: str
-    poll_seconds: float = 0.5
-    retry_after_seconds: float = 30.0
+    settings: Settings
     batch: int = 20
     consumer: str = field(default_factory=lambda: f"worker-{secrets.token_hex(4)}")
     _group_ready: bool = False
     _stopping: asyncio.Event = field(default_factory=asyncio.Event)
+
+    @property
+    def outbox(self) -> Outbox:
+        return self.mailer.outbox
 
     async def run(self) -> None:
         log.info("delivery worker %s sending via %s", self.consumer, self.transport.describe())
@@ -72,80 +98,114 @@ class DeliveryWorker:
                 continue  # more may be waiting (or we are stopping): do not sleep
             self.mailer.wakeup.clear()
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self.mailer.wakeup.wait(), self.poll_seconds)
+                await asyncio.wait_for(self.mailer.wakeup.wait(), self.settings.poll_seconds)
+        await self.transport.close()
         log.info("delivery worker %s stopped", self.consumer)
 
     def stop(self) -> None:
-        """Finish the email in hand, then leave the loop (what is left stays queued)."""
+        """Finish the emails in hand, then leave the loop (what is left stays queued)."""
         self._stopping.set()
         self.mailer.wakeup.set()
 
     async def run_once(self) -> int:
-        """Deliver what is waiting (new entries and stale ones); returns how many were sent."""
-        outbox = self.mailer.outbox
+        """Deliver what is waiting (new, due for retry, abandoned); returns how many jobs."""
         if not self._group_ready:
-            await outbox.ensure_group()
+            await self.outbox.ensure_group()
             self._group_ready = True
-        entries = await outbox.claim_stale(
-            self.consumer, int(self.retry_after_seconds * 1000), self.batch
-        )
-        entries += await outbox.read_new(self.consumer, self.batch, block_ms=None)
-        sent = 0
-        for entry in entries:
-            if self._stopping.is_set():
-                break
-            if await self._deliver(entry):
-                sent += 1
-        return sent
+        await self.outbox.promote_due()
+        lease_ms = int(self.settings.lease_seconds * 1000)
+        entries = await self.outbox.claim_abandoned(self.consumer, lease_ms, self.batch)
+        entries += await self.outbox.read_new(self.consumer, self.batch)
+        # Concurrently: the transport bounds how many sends are in flight (the SMTP pool).
+        await asyncio.gather(*(self._deliver(entry) for entry in entries))
+        return len(entries)
 
-    async def _deliver(self, entry: OutboxEntry) -> bool:
-        outbox = self.mailer.outbox
+    async def _deliver(self, entry: OutboxEntry) -> None:
+        job = entry.job
+        if job is None:
+            log.error("outbox entry %s cannot be read; moved to dead letters", entry.entry_id)
+            await self.outbox.dead(entry, "unreadable job")
+            return
+        study = await self.studies.get(job.study_id)
+        if study is None:
+            log.warning("job %s: study %s no longer exists; dropped", job.message_id, job.study_id)
+            await self.outbox.done(entry.entry_id)
+            return
+        token = new_token()
+        issued = await self.accounts.issue_sign_in_token(
+            study.identifier,
+            normalized(job.email),
+            self.hasher.for_storage(SIGN_IN, token),
+            study.email_sign_in_token_ttl_seconds,
+        )
+        if issued is None:
+            log.info(
+                "sign-in email for %s in %s not sent: no enabled account",
+                masked(job.email),
+                study.identifier,
+            )
+            await self.outbox.done(entry.entry_id)
+            return
         try:
-            message = await self._render(entry)
-        except RedisError:
-            raise
-        except Exception:
-            # Sending again cannot fix an email that does not render: drop it, loudly.
-            log.exception("email %s cannot be rendered; dropped", entry.entry_id)
-            message = None
-        if message is None:
-            await outbox.done(entry.entry_id)
-            return False
+            message = self._render(study, job, issued.email, token)
+        except Exception as exc:
+            # Sending again cannot fix an email that does not render.
+            log.exception("job %s cannot be rendered; moved to dead letters", job.message_id)
+            await self.outbox.dead(entry, f"cannot render: {type(exc).__name__}: {exc}")
+            return
         try:
             await self.transport.send(message)
-        except Exception as exc:  # any failure leaves the entry pending; it is claimed again
-            log.warning(
-                "email %s not sent (%s: %s); retrying in %.0f s",
-                entry.entry_id,
-                type(exc).__name__,
-                exc,
-                self.retry_after_seconds,
-            )
-            return False
-        await outbox.done(entry.entry_id)
-        log.info("email %s sent (study %s)", entry.entry_id, entry.fields.get("study"))
-        return True
-
-    async def _render(self, entry: OutboxEntry) -> EmailMessage | None:
-        fields = entry.fields
-        if fields.get("kind") != "sign-in":
-            log.error(
-                "outbox entry %s has unknown kind %r; dropped", entry.entry_id, fields.get("kind")
-            )
-            return None
-        study = await self.studies.get(fields["study"])
-        if study is None:
-            log.warning(
-                "outbox entry %s: study %s no longer exists; dropped",
-                entry.entry_id,
-                fields["study"],
-            )
-            return None
-        template = study.email_sign_in_template or self.default_template
-        values = sign_in_values(study, fields["to"], fields["token"], self.base_url)
-        host = urlsplit(self.base_url).hostname or "localhost"
-        # Stable per entry: a message sent twice (at-least-once delivery) is recognisable.
-        message_id = f"<{entry.entry_id}.{study.identifier}@{host}>"
-        return build_message(
-            template, values, to=fields["to"], mail_from=self.mail_from, message_id=message_id
+        except Exception as exc:
+            await self._failed(entry, job, exc)
+            return
+        await self.outbox.done(entry.entry_id)
+        waited = time.time() * 1000 - job.queued_ms
+        log.info(
+            "sign-in email %s for %s in %s sent (attempt %d, %.0f ms after acceptance)",
+            job.message_id,
+            masked(issued.email),
+            study.identifier,
+            job.attempt + 1,
+            waited,
         )
+
+    async def _failed(self, entry: OutboxEntry, job: Job, error: Exception) -> None:
+        failure = classify(error)
+        attempt = job.attempt + 1
+        if failure.permanent or attempt >= self.settings.max_attempts:
+            reason = (
+                failure.reason
+                if failure.permanent
+                else (f"gave up after {attempt} attempts: {failure.reason}")
+            )
+            log.error("sign-in email %s failed for good: %s", job.message_id, reason)
+            await self.outbox.dead(entry, reason)
+            return
+        delay = retry_delay(
+            attempt,
+            self.settings.retry_base_seconds,
+            self.settings.retry_max_seconds,
+            random.random(),  # noqa: S311 - jitter, not a secret
+        )
+        log.warning(
+            "sign-in email %s not sent (%s); try %d in %.1f s",
+            job.message_id,
+            failure.reason,
+            attempt + 1,
+            delay,
+        )
+        await self.outbox.retry_later(
+            entry.entry_id, replace(job, attempt=attempt), int(delay * 1000)
+        )
+
+    def _render(self, study: Study, job: Job, to: str, token: str) -> EmailMessage:
+        template = study.email_sign_in_template or self.default_template
+        values = sign_in_values(study, to, token, self.settings.base_url)
+        return build_message(
+            template, values, to=to, mail_from=self.settings.mail_from, message_id=job.message_id
+        )
+
+
+def message_host(base_url: str) -> str:
+    """The right-hand side of Message-IDs: the service's public host name."""
+    return urlsplit(base_url).hostname or "localhost"

@@ -15,6 +15,7 @@ from service.auth.requests import (
 )
 from service.auth.session_info import session_info
 from service.errors import BadRequest
+from service.routes.client_ip import budget_subject, client_ip
 from service.routes.context import json_body, services, status_message
 
 SESSION_HEADER = "Bridge-Session"
@@ -29,7 +30,13 @@ def session_response(signed_in: flows.SignedIn) -> JSONResponse:
 
 async def request_email_sign_in(request: Request) -> Response:
     payload = EmailSignInRequest.parse(await json_body(request))
-    await flows.request_email_sign_in(services(request), payload)
+    svc = services(request)
+    address = client_ip(
+        request.client.host if request.client else None,
+        request.headers.get("x-forwarded-for"),
+        svc.settings.trusted_proxies,
+    )
+    await flows.request_email_sign_in(svc, payload, budget_subject(address))
     return status_message("Email sent.", 202)
 
 

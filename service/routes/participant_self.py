@@ -12,6 +12,8 @@ from service.errors import InvalidEntity
 from service.routes.auth import SESSION_HEADER
 from service.routes.context import json_body, services
 
+MAX_CONSENT_NAME_LENGTH = 255
+
 
 async def get_self(request: Request) -> Response:
     _, participant = await flows.session_participant(
@@ -28,8 +30,11 @@ async def sign_consent(request: Request) -> Response:
     name = data.get("name") if isinstance(data, dict) else None
     if not isinstance(name, str) or not name.strip():
         raise InvalidEntity("ConsentSignature", {"name": ["name is required"]})
-    if len(name) > 255:
-        raise InvalidEntity("ConsentSignature", {"name": ["name must be at most 255 characters"]})
+    if len(name) > MAX_CONSENT_NAME_LENGTH:
+        raise InvalidEntity(
+            "ConsentSignature",
+            {"name": [f"name must be at most {MAX_CONSENT_NAME_LENGTH} characters"]},
+        )
     participant = await flows.consent(services(request), token)
     assert token is not None
     # The refreshed session keeps its token; a reauth token is only handed out at sign-in.

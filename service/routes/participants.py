@@ -13,7 +13,7 @@ from service.routes.methods import route
 
 
 async def create_participant(request: Request) -> Response:
-    require_admin(request)
+    await require_admin(request)
     edit = ParticipantEdit.parse(await json_body(request), creating=True)
     participant = await management.create_participant(
         services(request), request.path_params["study_id"], edit
@@ -22,7 +22,7 @@ async def create_participant(request: Request) -> Response:
 
 
 async def get_participant(request: Request) -> Response:
-    require_admin(request)
+    await require_admin(request)
     participant = await management.get_participant(
         services(request), request.path_params["study_id"], request.path_params["participant_id"]
     )
@@ -30,7 +30,7 @@ async def get_participant(request: Request) -> Response:
 
 
 async def update_participant(request: Request) -> Response:
-    require_admin(request)
+    await require_admin(request)
     edit = ParticipantEdit.parse(await json_body(request), creating=False)
     participant = await management.update_participant(
         services(request),
@@ -42,7 +42,7 @@ async def update_participant(request: Request) -> Response:
 
 
 async def delete_participant(request: Request) -> Response:
-    require_admin(request)
+    await require_admin(request)
     await management.delete_participant(
         services(request), request.path_params["study_id"], request.path_params["participant_id"]
     )

@@ -18,7 +18,7 @@ log = logging.getLogger(__name__)
 
 
 async def create_study(request: Request) -> Response:
-    require_admin(request)
+    await require_admin(request)
     study = parse_study(await json_body(request))
     now = utc_now_iso()
     study = study.stamped(created_on=now, modified_on=now)
@@ -32,7 +32,7 @@ async def create_study(request: Request) -> Response:
 
 
 async def list_studies(request: Request) -> Response:
-    require_admin(request)
+    await require_admin(request)
     svc = services(request)
     items = []
     for identifier in await svc.studies.identifiers():
@@ -43,13 +43,13 @@ async def list_studies(request: Request) -> Response:
 
 
 async def get_study(request: Request) -> Response:
-    require_admin(request)
+    await require_admin(request)
     study = await services(request).study(request.path_params["study_id"])
     return JSONResponse(study.to_json())
 
 
 async def update_study(request: Request) -> Response:
-    require_admin(request)
+    await require_admin(request)
     svc = services(request)
     current = await svc.study(request.path_params["study_id"])
     study = parse_study(await json_body(request), identifier=current.identifier)
@@ -61,7 +61,7 @@ async def update_study(request: Request) -> Response:
 
 
 async def delete_study(request: Request) -> Response:
-    require_admin(request)
+    await require_admin(request)
     svc = services(request)
     study = await svc.study(request.path_params["study_id"])
     removed = await svc.accounts.delete_study(study.identifier)

@@ -23,13 +23,11 @@ MAX_REAUTH_TOKENS = 5
 
 
 @dataclass(frozen=True)
-class SignInRequest:
-    """What the request script decided: wait, nothing to send, or send to ``email``."""
+class IssuedToken:
+    """Where a new sign-in token goes: the account's id and address as written."""
 
-    outcome: Literal["wait", "none", "send"]
-    wait_ms: int = 0
-    participant_id: str = ""
-    email: str = ""
+    participant_id: str
+    email: str
 
 
 AuthMode = Literal["link", "reauth", "password"]
@@ -74,29 +72,18 @@ class AccountStore:
         self._redis = redis
         self._scripts = scripts
 
-    async def request_sign_in(
-        self,
-        study_id: str,
-        normalized_email: str,
-        token_hash: str,
-        token_ttl_seconds: int,
-        interval_seconds: int,
-    ) -> SignInRequest:
+    async def issue_sign_in_token(
+        self, study_id: str, normalized_email: str, token_hash: str, ttl_seconds: int
+    ) -> IssuedToken | None:
+        """Record a token for an enabled account; None when there is none to send to."""
         tag = keys.account_tag(study_id, normalized_email)
-        reply = await self._scripts.request_sign_in(
-            keys=[keys.request_window(tag), keys.account(tag), keys.sign_in_tokens(tag)],
-            args=[
-                interval_seconds * 1000,
-                token_hash,
-                token_ttl_seconds * 1000,
-                MAX_SIGN_IN_TOKENS,
-            ],
+        reply = await self._scripts.issue_sign_in_token(
+            keys=[keys.account(tag), keys.sign_in_tokens(tag)],
+            args=[token_hash, ttl_seconds * 1000, MAX_SIGN_IN_TOKENS],
         )
-        if reply[0] == "wait":
-            return SignInRequest("wait", wait_ms=int(reply[1]))
-        if reply[0] == "send":
-            return SignInRequest("send", participant_id=reply[1], email=reply[2])
-        return SignInRequest("none")
+        if text(reply[0]) != "issued":
+            return None
+        return IssuedToken(text(reply[1]), text(reply[2]))
 
     async def authenticate(
         self,

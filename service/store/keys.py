@@ -13,8 +13,29 @@ import hashlib
 PREFIX = "ml:"
 
 STUDIES = f"{PREFIX}studies"  # set of study identifiers
-OUTBOX = f"{PREFIX}outbox"  # stream of emails waiting for delivery
+
+# The outbox and the request-time limits share one slot, so accepting a request (check every
+# limit, then queue the email) is one atomic script and one round trip. One slot handles far
+# more than the sign-in rate of any deployment we size for (docs: thousands per second).
+_OUTBOX = f"{PREFIX}" + "{outbox}"
+OUTBOX = f"{_OUTBOX}:queue"  # stream of emails waiting for delivery
 OUTBOX_GROUP = "senders"
+OUTBOX_DELAYED = f"{_OUTBOX}:delayed"  # sorted set: job waiting for a retry -> due time (ms)
+OUTBOX_DEAD = f"{_OUTBOX}:dead"  # stream of jobs that failed for good, with the reason
+
+
+def email_hash(normalized_email: str) -> str:
+    return hashlib.sha256(normalized_email.encode()).hexdigest()[:32]
+
+
+def request_window(study_id: str, normalized_email: str) -> str:
+    """Exists while an address must wait before another sign-in email (known or not)."""
+    return f"{_OUTBOX}:window:{study_id}:{email_hash(normalized_email)}"
+
+
+def budget(policy: str, subject: str) -> str:
+    """Hash of per-window counters of one rate-limit policy for one subject (an IP, a study)."""
+    return f"{_OUTBOX}:budget:{policy}:{subject}"
 
 
 def study(study_id: str) -> str:
@@ -27,8 +48,7 @@ def study_participants(study_id: str) -> str:
 
 
 def account_tag(study_id: str, normalized_email: str) -> str:
-    digest = hashlib.sha256(normalized_email.encode()).hexdigest()[:32]
-    return "{" + f"{study_id}:{digest}" + "}"
+    return "{" + f"{study_id}:{email_hash(normalized_email)}" + "}"
 
 
 def account(tag: str) -> str:
@@ -39,16 +59,12 @@ def sign_in_tokens(tag: str) -> str:
     return f"{PREFIX}{tag}:signin"  # sorted set: token hash -> expiry (ms)
 
 
-def request_window(tag: str) -> str:
-    return f"{PREFIX}{tag}:window"  # exists while the address must wait for another email
-
-
 def reauth_tokens(tag: str) -> str:
     return f"{PREFIX}{tag}:reauth"  # sorted set: reauth token hash -> expiry (ms)
 
 
 def account_keys(tag: str) -> list[str]:
-    return [account(tag), sign_in_tokens(tag), request_window(tag), reauth_tokens(tag)]
+    return [account(tag), sign_in_tokens(tag), reauth_tokens(tag)]
 
 
 def participant_id(study_id: str, participant: str) -> str:

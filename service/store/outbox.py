@@ -1,32 +1,118 @@
-"""The outbox: a Redis stream of emails waiting for delivery, read by a consumer group.
+"""The outbox: accepted sign-in emails, durable in Redis until they are delivered.
 
-An email is accepted (and the API answers 202) only once it is in the stream. A worker reads
-it, sends it, and then acknowledges and deletes the entry, so the token it carries does not
-stay in Redis. An entry a worker read but never acknowledged (it crashed, or the send failed)
-is claimed again once it has been idle for the retry delay.
+Jobs enter a stream read by a consumer group. A worker reads a job, delivers it, and settles
+it: deleted when delivered, moved to a delayed set when it should be tried again later, or
+moved to a dead-letter stream with the reason when it never can be delivered. A job read by a
+worker that died is claimed by another once its lease has run out. Every key shares the
+``{outbox}`` slot, so each of these moves is one atomic script.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Any
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+from typing import Any, Literal
 
 from redis.asyncio import Redis
 from redis.exceptions import ResponseError
 
 from service.store import keys
 from service.store.decoding import text, text_dict
+from service.store.scripts import Scripts
+
+
+@dataclass(frozen=True)
+class Job:
+    """One email to deliver. ``message_id`` is fixed at acceptance, so duplicates show."""
+
+    kind: str
+    study_id: str
+    email: str  # as typed (trimmed); the worker looks the account up by its normalized form
+    message_id: str
+    queued_ms: int
+    attempt: int = 0
+
+    def encode(self) -> str:
+        return json.dumps(
+            {
+                "kind": self.kind,
+                "study": self.study_id,
+                "email": self.email,
+                "mid": self.message_id,
+                "queued": self.queued_ms,
+                "attempt": self.attempt,
+            },
+            separators=(",", ":"),
+        )
+
+    @classmethod
+    def decode(cls, raw: str) -> Job:
+        data = json.loads(raw)
+        return cls(
+            kind=data["kind"],
+            study_id=data["study"],
+            email=data["email"],
+            message_id=data["mid"],
+            queued_ms=int(data["queued"]),
+            attempt=int(data.get("attempt", 0)),
+        )
 
 
 @dataclass(frozen=True)
 class OutboxEntry:
     entry_id: str
-    fields: dict[str, str]
+    job: Job | None  # None when the entry cannot be read (written by a newer version?)
+    raw: str
+
+
+@dataclass(frozen=True)
+class Budget:
+    """A rate-limit policy applied to one subject: at most ``limit`` per ``window_seconds``."""
+
+    policy: str
+    subject: str
+    limit: int
+    window_seconds: int
+
+
+@dataclass(frozen=True)
+class Acceptance:
+    outcome: Literal["queued", "refused"]
+    refused_by: str = ""  # "address" or a budget's policy
+    wait_ms: int = 0
+
+
+@dataclass(frozen=True)
+class DeadLetter:
+    entry_id: str
+    job: Job | None
+    reason: str
+    failed_at: int  # unix seconds
+
+
+@dataclass(frozen=True)
+class OutboxStatus:
+    queued: int  # in the stream, read or not
+    pending: int  # read by a worker, not yet settled
+    delayed: int  # waiting for a retry
+    dead: int
+    oldest_queued_ms: int | None  # acceptance time of the oldest job not yet delivered
+
+
+def _entry(entry_id: Any, fields: Any) -> OutboxEntry:
+    raw = text_dict(fields).get("job", "")
+    try:
+        job: Job | None = Job.decode(raw)
+    except (ValueError, KeyError, TypeError):
+        job = None
+    return OutboxEntry(text(entry_id), job, raw)
 
 
 class Outbox:
-    def __init__(self, redis: Redis) -> None:
+    def __init__(self, redis: Redis, scripts: Scripts) -> None:
         self._redis = redis
+        self._scripts = scripts
 
     async def ensure_group(self) -> None:
         try:
@@ -35,42 +121,133 @@ class Outbox:
             if "BUSYGROUP" not in str(exc):
                 raise
 
-    async def enqueue(self, fields: dict[str, str]) -> str:
-        entry_id = await self._redis.xadd(keys.OUTBOX, dict(fields))  # type: ignore[arg-type]
-        return text(entry_id)
+    async def accept(
+        self,
+        job: Job,
+        normalized_email: str,
+        interval_seconds: int,
+        budgets: Sequence[Budget],
+    ) -> Acceptance:
+        """Check the address window and every budget; queue the job only if all allow it."""
+        reply = await self._scripts.accept_sign_in(
+            keys=[
+                keys.OUTBOX,
+                keys.request_window(job.study_id, normalized_email),
+                *(keys.budget(b.policy, b.subject) for b in budgets),
+            ],
+            args=[
+                interval_seconds * 1000,
+                job.encode(),
+                *(value for b in budgets for value in (b.limit, b.window_seconds)),
+            ],
+        )
+        if text(reply[0]) == "queued":
+            return Acceptance("queued")
+        index = int(reply[1])
+        policy = "address" if index == 0 else budgets[index - 1].policy
+        return Acceptance("refused", refused_by=policy, wait_ms=int(reply[2]))
 
-    async def read_new(self, consumer: str, count: int, block_ms: int | None) -> list[OutboxEntry]:
+    async def read_new(self, consumer: str, count: int) -> list[OutboxEntry]:
         reply: Any = await self._redis.xreadgroup(
-            keys.OUTBOX_GROUP, consumer, {keys.OUTBOX: ">"}, count=count, block=block_ms
+            keys.OUTBOX_GROUP, consumer, {keys.OUTBOX: ">"}, count=count
         )
         return [
-            OutboxEntry(text(entry_id), text_dict(fields))
+            _entry(entry_id, fields)
             for _, entries in reply or []
             for entry_id, fields in entries
             if fields  # an entry deleted while pending comes back without fields
         ]
 
-    async def claim_stale(self, consumer: str, idle_ms: int, count: int) -> list[OutboxEntry]:
+    async def claim_abandoned(self, consumer: str, lease_ms: int, count: int) -> list[OutboxEntry]:
+        """Jobs another worker read but did not settle within the lease (it died)."""
         reply: Any = await self._redis.xautoclaim(
             keys.OUTBOX,
             keys.OUTBOX_GROUP,
             consumer,
-            min_idle_time=idle_ms,
+            min_idle_time=lease_ms,
             start_id="0-0",
             count=count,
         )
-        return [
-            OutboxEntry(text(entry_id), text_dict(fields))
-            for entry_id, fields in reply[1]
-            if fields
-        ]
+        return [_entry(entry_id, fields) for entry_id, fields in reply[1] if fields]
 
-    async def done(self, entry_id: str) -> None:
+    async def promote_due(self, count: int = 100) -> int:
+        """Move jobs whose retry time has come back into the stream."""
+        moved = await self._scripts.promote_due(
+            keys=[keys.OUTBOX_DELAYED, keys.OUTBOX], args=[count]
+        )
+        return int(moved)
+
+    async def _settle(self, entry_id: str, mode: str, job: str = "", detail: str = "") -> bool:
+        settled = await self._scripts.settle_job(
+            keys=[keys.OUTBOX, keys.OUTBOX_DELAYED, keys.OUTBOX_DEAD],
+            args=[keys.OUTBOX_GROUP, entry_id, mode, job, detail],
+        )
+        return bool(settled)
+
+    async def done(self, entry_id: str) -> bool:
+        return await self._settle(entry_id, "done")
+
+    async def retry_later(self, entry_id: str, job: Job, delay_ms: int) -> bool:
+        return await self._settle(entry_id, "retry", job.encode(), str(delay_ms))
+
+    async def dead(self, entry: OutboxEntry, reason: str) -> bool:
+        # Stored with its attempts reset, so that a re-queued job gets a full set of tries.
+        requeue_as = replace(entry.job, attempt=0).encode() if entry.job else entry.raw
+        return await self._settle(entry.entry_id, "dead", requeue_as, reason)
+
+    async def status(self) -> OutboxStatus:
         async with self._redis.pipeline(transaction=False) as pipe:
-            pipe.xack(keys.OUTBOX, keys.OUTBOX_GROUP, entry_id)
-            pipe.xdel(keys.OUTBOX, entry_id)
-            await pipe.execute()
+            pipe.xlen(keys.OUTBOX)
+            pipe.zcard(keys.OUTBOX_DELAYED)
+            pipe.xlen(keys.OUTBOX_DEAD)
+            pipe.xrange(keys.OUTBOX, count=1)
+            pipe.zrange(keys.OUTBOX_DELAYED, 0, -1)
+            queued, delayed, dead, first, waiting = await pipe.execute()
+        pending = 0
+        try:
+            summary: Any = await self._redis.xpending(keys.OUTBOX, keys.OUTBOX_GROUP)
+            pending = int(summary["pending"])
+        except ResponseError:  # no group yet: nothing was ever read
+            pass
+        times = [Job.decode(text(raw)).queued_ms for raw in waiting]
+        if first:
+            entry = _entry(*first[0])
+            times.append(entry.job.queued_ms if entry.job else int(entry.entry_id.split("-")[0]))
+        return OutboxStatus(
+            queued=int(queued),
+            pending=pending,
+            delayed=int(delayed),
+            dead=int(dead),
+            oldest_queued_ms=min(times) if times else None,
+        )
 
-    async def depth(self) -> int:
-        length: int = await self._redis.xlen(keys.OUTBOX)
-        return length
+    async def dead_letters(self, count: int = 100) -> list[DeadLetter]:
+        reply: Any = await self._redis.xrange(keys.OUTBOX_DEAD, count=count)
+        letters = []
+        for entry_id, fields in reply:
+            record = text_dict(fields)
+            entry = _entry(entry_id, fields)
+            letters.append(
+                DeadLetter(
+                    entry.entry_id,
+                    entry.job,
+                    record.get("reason", ""),
+                    int(record.get("failed", "0")),
+                )
+            )
+        return letters
+
+    async def requeue_dead(self, entry_ids: Sequence[str] | None) -> int:
+        """Put dead letters (all of them when ``entry_ids`` is None) back into the stream."""
+        moved = await self._scripts.requeue_dead(
+            keys=[keys.OUTBOX_DEAD, keys.OUTBOX], args=list(entry_ids) if entry_ids else ["*"]
+        )
+        return int(moved)
+
+    async def purge_dead(self, entry_ids: Sequence[str] | None) -> int:
+        if entry_ids is None:
+            count: int = await self._redis.xlen(keys.OUTBOX_DEAD)
+            await self._redis.delete(keys.OUTBOX_DEAD)
+            return count
+        removed: int = await self._redis.xdel(keys.OUTBOX_DEAD, *entry_ids)
+        return removed

@@ -12,16 +12,19 @@ class Scripts:
     """One attribute per Lua file in ``store/lua``; each runs with EVALSHA and falls back."""
 
     def __init__(self, redis: Any) -> None:
-        lua = files("service.store").joinpath("lua")
-        self.request_sign_in: AsyncScript = redis.register_script(
-            lua.joinpath("request_sign_in.lua").read_text()
-        )
-        self.authenticate: AsyncScript = redis.register_script(
-            lua.joinpath("authenticate.lua").read_text()
-        )
-        self.update_account: AsyncScript = redis.register_script(
-            lua.joinpath("update_account.lua").read_text()
-        )
-        self.create_account: AsyncScript = redis.register_script(
-            lua.joinpath("create_account.lua").read_text()
-        )
+        folder = files("service.store").joinpath("lua")
+
+        def load(name: str) -> AsyncScript:
+            script: AsyncScript = redis.register_script(folder.joinpath(f"{name}.lua").read_text())
+            return script
+
+        # accounts (one participant's slot)
+        self.issue_sign_in_token = load("issue_sign_in_token")
+        self.authenticate = load("authenticate")
+        self.create_account = load("create_account")
+        self.update_account = load("update_account")
+        # outbox (the {outbox} slot)
+        self.accept_sign_in = load("accept_sign_in")
+        self.settle_job = load("settle_job")
+        self.promote_due = load("promote_due")
+        self.requeue_dead = load("requeue_dead")

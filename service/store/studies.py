@@ -42,6 +42,7 @@ class StudyStore:
     async def delete(self, identifier: str) -> bool:
         deleted = await self._redis.delete(keys.study(identifier))
         await self._redis.srem(keys.STUDIES, identifier)
+        await self._redis.delete(keys.budget("study", identifier))  # its rate-limit counters
         return bool(deleted)
 
     async def identifiers(self) -> list[str]:

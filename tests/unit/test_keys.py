@@ -63,10 +63,9 @@ def test_every_per_account_key_shares_the_tag() -> None:
     assert account_keys == [
         f"ml:{tag}:account",
         f"ml:{tag}:signin",
-        f"ml:{tag}:window",
         f"ml:{tag}:reauth",
     ]
-    assert len(set(account_keys)) == 4
+    assert len(set(account_keys)) == 3
     assert {_hash_tag(key) for key in account_keys} == {_hash_tag(tag)}
     assert _hash_tag(tag) == "study-a:" + hashlib.sha256(EMAIL.encode()).hexdigest()[:32]
 
@@ -75,17 +74,29 @@ def test_per_account_key_functions() -> None:
     tag = "{s:h}"
     assert keys.account(tag) == "ml:{s:h}:account"
     assert keys.sign_in_tokens(tag) == "ml:{s:h}:signin"
-    assert keys.request_window(tag) == "ml:{s:h}:window"
     assert keys.reauth_tokens(tag) == "ml:{s:h}:reauth"
 
 
 def test_study_and_global_keys() -> None:
     assert keys.STUDIES == "ml:studies"
-    assert keys.OUTBOX == "ml:outbox"
+    assert keys.OUTBOX == "ml:{outbox}:queue"
     assert keys.study("study-a") == "ml:study:study-a"
     assert keys.study_participants("study-a") == "ml:study:study-a:participants"
     assert keys.participant_id("study-a", "p1") == "ml:participant:study-a:p1"
     assert keys.session("abc") == "ml:session:abc"
+
+
+def test_outbox_keys_and_request_limits_share_one_slot() -> None:
+    names = [
+        keys.OUTBOX,
+        keys.OUTBOX_DELAYED,
+        keys.OUTBOX_DEAD,
+        keys.request_window("study-a", EMAIL),
+        keys.budget("ip", "192.0.2.1"),
+        keys.budget("study", "study-a"),
+    ]
+    assert {_hash_tag(name) for name in names} == {"outbox"}
+    assert EMAIL not in keys.request_window("study-a", EMAIL)  # names hide addresses
 
 
 def test_every_key_has_the_service_prefix() -> None:

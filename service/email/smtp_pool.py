@@ -1,0 +1,75 @@
+"""A small pool of reused SMTP connections.
+
+Opening a connection (TCP, EHLO, STARTTLS, AUTH) costs several round trips; a sign-in email
+should not pay them every time. Connections are opened on demand up to the pool size and
+handed back after a successful send. A connection that failed is closed, never reused. A
+connection the server dropped while idle is noticed on its next use and replaced once.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from email.message import EmailMessage
+
+import aiosmtplib
+
+from service.settings import SmtpServer
+
+
+class SmtpPool:
+    def __init__(self, server: SmtpServer, size: int, timeout_seconds: float) -> None:
+        self._server = server
+        self._timeout = timeout_seconds
+        self._idle: list[aiosmtplib.SMTP] = []
+        self._slots = asyncio.Semaphore(size)
+
+    def describe(self) -> str:
+        server = self._server
+        return f"SMTP {server.host}:{server.port} (tls: {server.tls})"
+
+    def _new(self) -> aiosmtplib.SMTP:
+        server = self._server
+        return aiosmtplib.SMTP(
+            hostname=server.host,
+            port=server.port,
+            username=server.username,
+            password=server.password.value if server.password else None,
+            use_tls=server.tls == "implicit",
+            start_tls=server.tls == "starttls",
+            timeout=self._timeout,
+        )
+
+    async def send(self, message: EmailMessage) -> None:
+        async with self._slots:
+            reused = self._idle.pop() if self._idle else None
+            if reused is not None and reused.is_connected:
+                try:
+                    await self._send_on(reused, message)
+                    return
+                except aiosmtplib.SMTPServerDisconnected:
+                    pass  # dropped while idle: fall through to a fresh connection
+            elif reused is not None:
+                await self._close(reused)
+            await self._send_on(self._new(), message)
+
+    async def _send_on(self, connection: aiosmtplib.SMTP, message: EmailMessage) -> None:
+        try:
+            if not connection.is_connected:
+                await connection.connect()
+            await asyncio.wait_for(connection.send_message(message), self._timeout)
+        except BaseException:
+            await self._close(connection)
+            raise
+        self._idle.append(connection)
+
+    async def _close(self, connection: aiosmtplib.SMTP) -> None:
+        with contextlib.suppress(Exception):
+            if connection.is_connected:
+                await asyncio.wait_for(connection.quit(), 2)
+        connection.close()
+
+    async def close(self) -> None:
+        idle, self._idle = self._idle, []
+        for connection in idle:
+            await self._close(connection)

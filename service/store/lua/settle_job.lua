@@ -1,0 +1,24 @@
+-- Settle a job a worker has read: delivered, to be retried later, or dead.
+-- Acknowledge and delete the stream entry in the same step as its move, so a job is never in
+-- two places at once nor in none.
+--
+-- KEYS[1] outbox stream   KEYS[2] delayed sorted set   KEYS[3] dead-letter stream
+-- ARGV[1] group   ARGV[2] entry id   ARGV[3] "done" | "retry" | "dead"
+-- ARGV[4] job (JSON) for retry/dead   ARGV[5] delay (ms) for retry, reason for dead
+-- Returns 1 if the entry was still pending here, 0 if another worker settled it already.
+
+local acked = redis.call('XACK', KEYS[1], ARGV[1], ARGV[2])
+redis.call('XDEL', KEYS[1], ARGV[2])
+if acked == 0 then return 0 end
+local mode = ARGV[3]
+if mode == 'retry' then
+  local time = redis.call('TIME')
+  local now = tonumber(time[1]) * 1000 + math.floor(tonumber(time[2]) / 1000)
+  redis.call('ZADD', KEYS[2], now + tonumber(ARGV[5]), ARGV[4])
+elseif mode == 'dead' then
+  local time = redis.call('TIME')
+  redis.call('XADD', KEYS[3], '*', 'job', ARGV[4], 'reason', ARGV[5], 'failed', time[1])
+elseif mode ~= 'done' then
+  return redis.error_reply('unknown mode ' .. tostring(mode))
+end
+return 1
