@@ -3,21 +3,25 @@
 from __future__ import annotations
 
 import argparse
+import asyncio
 import logging
 import os
 import secrets
+import signal
 import sys
 from collections.abc import Sequence
 from dataclasses import replace
 
 import uvicorn
 
-from service.app import create_app
+from service.app import build_services, build_worker, create_app
 from service.cli_admin_keys import add_admin_key_commands
+from service.cli_outbox import add_outbox_commands
 from service.demo import DEMO_EMAIL, DEMO_STUDY
 from service.observability.access_log import AccessLog
 from service.observability.logging import configure_logging
 from service.settings import Secret, Settings, SettingsError
+from service.store.connection import connect
 
 log = logging.getLogger("magiclink")
 
@@ -72,7 +76,7 @@ def serve(args: argparse.Namespace, settings: Settings) -> int:
     if generated_admin:
         settings = replace(settings, admin_key=Secret(secrets.token_urlsafe(24)))
     _warn_about_defaults(settings)
-    app = AccessLog(create_app(settings, demo=args.demo))
+    app = AccessLog(create_app(settings, demo=args.demo, run_worker=not args.no_worker))
     print(_banner(settings, args.host, args.port, args.demo, generated_admin), flush=True)
     # uvicorn's own access log would print query strings, which hold sign-in tokens.
     uvicorn.run(
@@ -83,6 +87,31 @@ def serve(args: argparse.Namespace, settings: Settings) -> int:
         log_level=settings.log_level.lower(),
         proxy_headers=False,
     )
+    return 0
+
+
+def worker(args: argparse.Namespace, settings: Settings) -> int:
+    if settings.redis_url is None:
+        print(
+            "magiclink: worker needs MAGICLINK_REDIS_URL: with the embedded store only the "
+            "'magiclink serve' process itself can deliver its emails (it does by default)",
+            file=sys.stderr,
+        )
+        return 2
+    _warn_about_defaults(settings)
+    return asyncio.run(_deliver_until_stopped(settings))
+
+
+async def _deliver_until_stopped(settings: Settings) -> int:
+    redis = connect(settings)
+    delivery = build_worker(build_services(settings, redis))
+    loop = asyncio.get_running_loop()
+    for stop_signal in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(stop_signal, delivery.stop)
+    try:
+        await delivery.run()
+    finally:
+        await redis.aclose()
     return 0
 
 
@@ -101,7 +130,17 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help=f"create a demo study {DEMO_STUDY!r} and participant {DEMO_EMAIL} at start",
     )
+    serve_parser.add_argument(
+        "--no-worker",
+        action="store_true",
+        help="only serve HTTP; leave delivery to 'magiclink worker' processes",
+    )
     serve_parser.set_defaults(handler=serve)
+    worker_parser = commands.add_parser(
+        "worker", help="only deliver queued emails (needs MAGICLINK_REDIS_URL)"
+    )
+    worker_parser.set_defaults(handler=worker)
+    add_outbox_commands(commands)
     add_admin_key_commands(commands)
     return parser
 

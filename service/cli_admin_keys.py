@@ -3,15 +3,14 @@
 from __future__ import annotations
 
 import argparse
-import asyncio
 import sys
 from collections.abc import Awaitable, Callable
 
-from redis.exceptions import RedisError
+from redis.asyncio import Redis
 
+from service.cli_redis import redis_handler
 from service.settings import Settings
 from service.store.admin_keys import NAME_RULE, AdminKeyError, AdminKeyStore, is_valid_name
-from service.store.connection import connect
 
 Command = Callable[[AdminKeyStore, argparse.Namespace], Awaitable[int]]
 
@@ -43,30 +42,10 @@ def _name(value: str) -> str:
 
 
 def _handler(command: Command) -> Callable[[argparse.Namespace, Settings], int]:
-    """A sync handler for ``cli.main``: refuses without Redis, runs ``command`` on a store."""
-
-    def handler(args: argparse.Namespace, settings: Settings) -> int:
-        if settings.redis_url is None:
-            print(
-                "magiclink: admin-key needs MAGICLINK_REDIS_URL: the embedded store would lose "
-                "the key when this command exits",
-                file=sys.stderr,
-            )
-            return 2
-        return asyncio.run(_run(command, args, settings))
-
-    return handler
-
-
-async def _run(command: Command, args: argparse.Namespace, settings: Settings) -> int:
-    redis = connect(settings)
-    try:
+    async def on_store(redis: Redis, args: argparse.Namespace) -> int:
         return await command(AdminKeyStore(redis), args)
-    except RedisError as exc:  # the message names host and port, never the URL's password
-        print(f"magiclink: Redis error: {exc}", file=sys.stderr)
-        return 1
-    finally:
-        await redis.aclose()
+
+    return redis_handler("admin-key", on_store)
 
 
 async def _create(store: AdminKeyStore, args: argparse.Namespace) -> int:

@@ -107,6 +107,21 @@ def _networks(raw: str) -> tuple[IPv4Network | IPv6Network, ...]:
     return tuple(networks)
 
 
+def _seconds_env(
+    env: Mapping[str, str], name: str, default: float, low: float, high: float
+) -> float:
+    raw = env.get(name)
+    if raw is None or raw.strip() == "":
+        return default
+    try:
+        value = float(raw)
+    except ValueError:
+        raise SettingsError(f"{name} must be a number of seconds, not {raw!r}") from None
+    if not low <= value <= high:
+        raise SettingsError(f"{name} must be between {low:g} and {high:g} seconds, not {raw}")
+    return value
+
+
 def _int_env(env: Mapping[str, str], name: str, default: int, low: int, high: int) -> int:
     raw = env.get(name)
     if raw is None or raw.strip() == "":
@@ -208,4 +223,17 @@ class Settings:
             ),
             trusted_proxies=_networks(env.get("MAGICLINK_TRUSTED_PROXIES") or ""),
             smtp_pool_size=_int_env(env, "MAGICLINK_SMTP_POOL_SIZE", cls.smtp_pool_size, 1, 64),
+            smtp_timeout_seconds=_seconds_env(
+                env, "MAGICLINK_SMTP_TIMEOUT_SECONDS", cls.smtp_timeout_seconds, 1, 600
+            ),
+            retry_base_seconds=_seconds_env(
+                env, "MAGICLINK_RETRY_BASE_SECONDS", cls.retry_base_seconds, 0.05, 3600
+            ),
+            retry_max_seconds=_seconds_env(
+                env, "MAGICLINK_RETRY_MAX_SECONDS", cls.retry_max_seconds, 0.05, 86400
+            ),
+            max_attempts=_int_env(env, "MAGICLINK_DELIVERY_ATTEMPTS", cls.max_attempts, 1, 100),
+            lease_seconds=_seconds_env(
+                env, "MAGICLINK_LEASE_SECONDS", cls.lease_seconds, 0.5, 3600
+            ),
         )

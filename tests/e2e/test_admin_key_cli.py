@@ -11,7 +11,7 @@ from pathlib import Path
 import httpx
 import redis
 
-from tests.e2e.test_serve import serving
+from tests.support.service_process import serving
 from tests.support.api import ADMIN_KEY, SECRET_KEY
 from tests.support.redis_server import RedisServer
 

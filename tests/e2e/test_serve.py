@@ -2,14 +2,8 @@
 
 from __future__ import annotations
 
-import os
 import re
-import signal
-import subprocess
-import sys
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
 import httpx
@@ -17,45 +11,11 @@ import redis
 
 from tests.support.api import ADMIN_KEY, SECRET_KEY
 from tests.support.mail import SmtpServer
-from tests.support.ports import free_port
 from tests.support.redis_server import RedisServer
+from tests.support.service_process import serving
 
 DEMO = {"study": "demo", "email": "participant@example.org"}
 TOKEN_IN_EMAIL = re.compile(r"token=([A-Za-z0-9_-]+)")  # the README's grep
-
-
-@contextmanager
-def serving(env: dict[str, str], cwd: Path, *args: str) -> Iterator[tuple[str, Path]]:
-    """Run ``magiclink serve`` until the block ends; yields its URL and its log file."""
-    port = free_port()
-    log_path = cwd / f"serve-{port}.log"
-    clean_env = {k: v for k, v in os.environ.items() if not k.startswith("MAGICLINK_")}
-    with log_path.open("wb") as log:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "service", "serve", "--port", str(port), *args],
-            cwd=cwd,
-            env={**clean_env, **env},
-            stdout=log,
-            stderr=subprocess.STDOUT,
-        )
-        url = f"http://127.0.0.1:{port}"
-        try:
-            deadline = time.monotonic() + 20
-            while True:
-                assert process.poll() is None, log_path.read_text()
-                try:
-                    if httpx.get(f"{url}/health", timeout=1).status_code == 200:
-                        break
-                except httpx.TransportError:
-                    pass
-                assert time.monotonic() < deadline, "the service did not start within 20 s"
-                time.sleep(0.1)
-            yield url, log_path
-        finally:
-            process.terminate()
-            # uvicorn shuts down gracefully, then re-raises SIGTERM as its exit status
-            assert process.wait(timeout=15) in (0, -signal.SIGTERM), log_path.read_text()
-            assert "Application shutdown complete" in log_path.read_text()
 
 
 def _wait_for_file(folder: Path, pattern: str) -> Path:

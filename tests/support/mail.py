@@ -48,6 +48,17 @@ class Mailbox:
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._emails: list[CaughtEmail] = []
+        # Recipients to refuse, with the reply to give (e.g. "550 5.1.1 No such user").
+        self.refuse: dict[str, str] = {}
+
+    async def handle_RCPT(
+        self, server: Any, session: Any, envelope: Any, address: str, options: list[str]
+    ) -> str:
+        reply = self.refuse.get(address)
+        if reply is not None:
+            return reply
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
 
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
         message = email.message_from_bytes(envelope.content, policy=email.policy.default)
@@ -59,6 +70,7 @@ class Mailbox:
     def clear(self) -> None:
         with self._lock:
             self._emails.clear()
+        self.refuse.clear()
 
     @property
     def emails(self) -> list[CaughtEmail]:
@@ -83,17 +95,28 @@ class Mailbox:
 
 
 class SmtpServer:
-    def __init__(self) -> None:
+    """An aiosmtpd server on a fixed port, which can be stopped and started again (outages)."""
+
+    def __init__(self, port: int | None = None) -> None:
         self.mailbox = Mailbox()
-        self.port = free_port()
-        self._controller = Controller(self.mailbox, hostname="127.0.0.1", port=self.port)
+        self.port = port or free_port()
+        self._controller: Controller | None = None
 
     @property
     def url(self) -> str:
         return f"smtp://127.0.0.1:{self.port}"
 
+    @property
+    def running(self) -> bool:
+        return self._controller is not None
+
     def start(self) -> None:
+        # A controller runs its own event loop in a thread; each start gets a fresh one.
+        self._controller = Controller(self.mailbox, hostname="127.0.0.1", port=self.port)
         self._controller.start()
 
     def stop(self) -> None:
+        assert self._controller is not None
         self._controller.stop()
+        self._controller.loop.close()
+        self._controller = None

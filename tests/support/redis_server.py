@@ -70,6 +70,13 @@ class RedisServer:
                 time.sleep(0.05)
         raise RuntimeError("redis-server did not answer within 10 s")
 
+    def kill(self) -> None:
+        """SIGKILL: Redis gets no chance to write anything more to disk."""
+        assert self.process is not None
+        self.process.kill()
+        self.process.wait()
+        self.process = None
+
     def stop(self) -> None:
         if self.process is not None and self.process.poll() is None:
             self.process.terminate()

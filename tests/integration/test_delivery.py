@@ -1,0 +1,149 @@
+"""Delivery through a real SMTP server that goes away, refuses, or defers."""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+from collections import Counter
+from collections.abc import Iterator
+
+import pytest
+from redis.asyncio import Redis
+
+from service.settings import Settings
+from service.settings import SmtpServer as SmtpSettings
+from service.store.outbox import Outbox
+from service.store.scripts import Scripts
+from tests.support.api import Api
+from tests.support.mail import Mailbox, SmtpServer
+from tests.support.ports import free_port
+
+
+@pytest.fixture
+def flaky_smtp() -> Iterator[SmtpServer]:
+    """An SMTP server of the test's own, not started: the test decides when it is up."""
+    server = SmtpServer(free_port())
+    yield server
+    if server.running:
+        server.stop()
+
+
+@pytest.fixture
+def settings(settings: Settings, flaky_smtp: SmtpServer) -> Settings:
+    return dataclasses.replace(
+        settings, smtp=SmtpSettings("127.0.0.1", flaky_smtp.port, "none"), max_attempts=4
+    )
+
+
+@pytest.fixture
+def mailbox(flaky_smtp: SmtpServer) -> Mailbox:
+    return flaky_smtp.mailbox
+
+
+def _outbox(redis: Redis) -> Outbox:
+    return Outbox(redis, Scripts(redis))
+
+
+async def _until(condition_name: str, check: object, within: float = 10.0) -> None:
+    assert callable(check)
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + within
+    while loop.time() < deadline:
+        if await check():
+            return
+        await asyncio.sleep(0.05)
+    raise AssertionError(f"not within {within} s: {condition_name}")
+
+
+async def test_every_email_accepted_while_smtp_is_down_arrives_once(
+    api: Api, redis: Redis, flaky_smtp: SmtpServer
+) -> None:
+    await api.create_study("study-a")
+    addresses = [f"p{i}@example.org" for i in range(6)]
+    for address in addresses:
+        await api.create_participant("study-a", address, consented=True)
+        assert (await api.request_link("study-a", address)).status_code == 202
+
+    async def retrying() -> bool:
+        status = await _outbox(redis).status()
+        return status.delayed == len(addresses)
+
+    await _until("every email waits for a retry", retrying)
+    await asyncio.sleep(0.5)  # a few more failed tries while the server is down
+    assert api.mailbox.emails == []
+
+    flaky_smtp.start()
+
+    async def delivered() -> bool:
+        return len(api.mailbox.emails) == len(addresses)
+
+    await _until("every email arrived", delivered)
+    await asyncio.sleep(1.0)  # time for any duplicate to show up
+    received = Counter(r for e in api.mailbox.emails for r in e.recipients)
+    assert received == Counter(addresses)
+    message_ids = [e.message["Message-ID"] for e in api.mailbox.emails]
+    assert len(set(message_ids)) == len(addresses)
+    status = await _outbox(redis).status()
+    assert (status.queued, status.delayed, status.dead) == (0, 0, 0)
+    for caught in api.mailbox.emails:
+        address = caught.recipients[0]
+        signed_in = await api.sign_in_with_token("study-a", address, caught.token)
+        assert signed_in.status_code == 200
+
+
+async def test_a_permanent_refusal_is_a_dead_letter_that_can_be_retried(
+    api: Api, redis: Redis, flaky_smtp: SmtpServer
+) -> None:
+    flaky_smtp.start()
+    await api.create_study("study-a")
+    await api.create_participant("study-a", "gone@example.org", consented=True)
+    await api.create_participant("study-a", "here@example.org", consented=True)
+    api.mailbox.refuse["gone@example.org"] = "550 5.1.1 No such user"
+    await api.request_link("study-a", "gone@example.org")
+    await api.request_link("study-a", "here@example.org")
+    await api.mailbox.wait_for("here@example.org")
+
+    async def dead() -> bool:
+        return (await _outbox(redis).status()).dead == 1
+
+    await _until("the refused email is a dead letter", dead)
+    [letter] = await _outbox(redis).dead_letters()
+    assert "550" in letter.reason
+    assert "No such user" in letter.reason
+    assert letter.job is not None
+    assert letter.job.email == "gone@example.org"
+    assert (await _outbox(redis).status()).delayed == 0  # permanent: not retried
+
+    del api.mailbox.refuse["gone@example.org"]  # the mailbox was created after all
+    assert await _outbox(redis).requeue_dead([letter.entry_id]) == 1
+    caught = await api.mailbox.wait_for("gone@example.org")
+    assert (await api.sign_in_with_token("study-a", "gone@example.org", caught.token)).is_success
+    assert (await _outbox(redis).status()).dead == 0
+
+
+async def test_a_temporary_refusal_is_retried_then_given_up(
+    api: Api, redis: Redis, flaky_smtp: SmtpServer
+) -> None:
+    flaky_smtp.start()
+    await api.create_study("study-a")
+    await api.create_participant("study-a", "busy@example.org", consented=True)
+    await api.create_participant("study-a", "later@example.org", consented=True)
+    api.mailbox.refuse["busy@example.org"] = "451 4.3.2 Try again later"
+    api.mailbox.refuse["later@example.org"] = "451 4.3.2 Try again later"
+    await api.request_link("study-a", "busy@example.org")
+    await api.request_link("study-a", "later@example.org")
+
+    async def deferred() -> bool:
+        return (await _outbox(redis).status()).delayed == 2
+
+    await _until("both wait for a retry", deferred)
+    del api.mailbox.refuse["later@example.org"]  # the greylisting passes for this one
+    await api.mailbox.wait_for("later@example.org")
+
+    async def given_up() -> bool:
+        return (await _outbox(redis).status()).dead == 1
+
+    await _until("the other one is given up after max_attempts", given_up)
+    [letter] = await _outbox(redis).dead_letters()
+    assert letter.reason == "gave up after 4 attempts: refused: 451 4.3.2 Try again later"
+    assert len(api.mailbox.to("later@example.org")) == 1

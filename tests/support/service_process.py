@@ -1,0 +1,85 @@
+"""``magiclink serve`` as a real process on a free port, for end-to-end and fault tests."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import httpx
+
+from tests.support.ports import free_port
+
+
+class ServiceProcess:
+    def __init__(self, env: dict[str, str], cwd: Path, *args: str) -> None:
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.log_path = cwd / f"serve-{self.port}-{time.monotonic_ns()}.log"
+        self._command = [sys.executable, "-m", "service", "serve", "--port", str(self.port), *args]
+        clean = {k: v for k, v in os.environ.items() if not k.startswith("MAGICLINK_")}
+        self._env = {**clean, **env}
+        self._cwd = cwd
+        self._process: subprocess.Popen[bytes] | None = None
+
+    @property
+    def log(self) -> str:
+        return self.log_path.read_text()
+
+    def start(self) -> None:
+        with self.log_path.open("ab") as log:
+            self._process = subprocess.Popen(
+                self._command, cwd=self._cwd, env=self._env, stdout=log, stderr=subprocess.STDOUT
+            )
+        deadline = time.monotonic() + 20
+        while True:
+            assert self._process.poll() is None, self.log
+            try:
+                if httpx.get(f"{self.url}/health", timeout=1).status_code == 200:
+                    return
+            except httpx.TransportError:
+                pass
+            assert time.monotonic() < deadline, "the service did not start within 20 s"
+            time.sleep(0.1)
+
+    def stop(self) -> None:
+        """SIGTERM: uvicorn shuts down gracefully, then exits with the signal's status."""
+        assert self._process is not None
+        self._process.terminate()
+        assert self._process.wait(timeout=15) in (0, -signal.SIGTERM), self.log
+        assert "Application shutdown complete" in self.log
+        self._process = None
+
+    def kill(self) -> None:
+        """SIGKILL: no shutdown at all, as when the machine or the OOM killer takes it."""
+        assert self._process is not None
+        self._process.kill()
+        self._process.wait(timeout=15)
+        self._process = None
+
+    @property
+    def running(self) -> bool:
+        return self._process is not None and self._process.poll() is None
+
+    def ensure_stopped(self) -> None:
+        if self._process is not None and self._process.poll() is None:
+            self._process.kill()
+            self._process.wait(timeout=15)
+
+
+@contextmanager
+def serving(env: dict[str, str], cwd: Path, *args: str) -> Iterator[tuple[str, Path]]:
+    """Run ``magiclink serve`` until the block ends; yields its URL and its log file."""
+    service = ServiceProcess(env, cwd, *args)
+    service.start()
+    try:
+        yield service.url, service.log_path
+    finally:
+        if service.running:
+            service.stop()
+        service.ensure_stopped()
