@@ -11,9 +11,9 @@ from pathlib import Path
 import httpx
 import redis
 
-from tests.support.service_process import serving
 from tests.support.api import ADMIN_KEY, SECRET_KEY
 from tests.support.redis_server import RedisServer
+from tests.support.service_process import serving
 
 
 def magiclink(env: dict[str, str], cwd: Path, *args: str) -> subprocess.CompletedProcess[str]:
