@@ -6,11 +6,10 @@ import argparse
 import sys
 from collections.abc import Awaitable, Callable
 
-from redis.asyncio import Redis
-
 from service.cli_redis import redis_handler
 from service.settings import Settings
 from service.store.admin_keys import NAME_RULE, AdminKeyError, AdminKeyStore, is_valid_name
+from service.store.connection import RedisClient
 
 Command = Callable[[AdminKeyStore, argparse.Namespace], Awaitable[int]]
 
@@ -42,7 +41,7 @@ def _name(value: str) -> str:
 
 
 def _handler(command: Command) -> Callable[[argparse.Namespace, Settings], int]:
-    async def on_store(redis: Redis, args: argparse.Namespace) -> int:
+    async def on_store(redis: RedisClient, args: argparse.Namespace) -> int:
         return await command(AdminKeyStore(redis), args)
 
     return redis_handler("admin-key", on_store)

@@ -7,10 +7,9 @@ import sys
 import time
 from datetime import UTC, datetime
 
-from redis.asyncio import Redis
-
 from service.accounts.email_address import masked
 from service.cli_redis import redis_handler
+from service.store.connection import RedisClient
 from service.store.outbox import Outbox
 from service.store.scripts import Scripts
 
@@ -36,7 +35,7 @@ def add_outbox_commands(subparsers: argparse._SubParsersAction[argparse.Argument
         action.set_defaults(handler=redis_handler(f"outbox {name}", run))
 
 
-def _outbox(redis: Redis) -> Outbox:
+def _outbox(redis: RedisClient) -> Outbox:
     return Outbox(redis, Scripts(redis))
 
 
@@ -49,7 +48,7 @@ def _age(ms: int) -> str:
     return f"{seconds // 3600} h"
 
 
-async def _status(redis: Redis, args: argparse.Namespace) -> int:
+async def _status(redis: RedisClient, args: argparse.Namespace) -> int:
     outbox = _outbox(redis)
     status = await outbox.status()
     oldest = "-" if status.oldest_queued_ms is None else _age(status.oldest_queued_ms)
@@ -71,13 +70,13 @@ async def _status(redis: Redis, args: argparse.Namespace) -> int:
     return 0
 
 
-async def _retry(redis: Redis, args: argparse.Namespace) -> int:
+async def _retry(redis: RedisClient, args: argparse.Namespace) -> int:
     moved = await _outbox(redis).requeue_dead(None if args.all else args.ids)
     print(f"{moved} dead letter(s) put back into the queue")
     return 0 if moved or args.all else _none_found(args.ids)
 
 
-async def _purge(redis: Redis, args: argparse.Namespace) -> int:
+async def _purge(redis: RedisClient, args: argparse.Namespace) -> int:
     removed = await _outbox(redis).purge_dead(None if args.all else args.ids)
     print(f"{removed} dead letter(s) deleted")
     return 0 if removed or args.all else _none_found(args.ids)

@@ -7,13 +7,12 @@ import asyncio
 import sys
 from collections.abc import Awaitable, Callable
 
-from redis.asyncio import Redis
 from redis.exceptions import RedisError
 
 from service.settings import Settings
-from service.store.connection import connect
+from service.store.connection import RedisClient, connect
 
-RedisCommand = Callable[[Redis, argparse.Namespace], Awaitable[int]]
+RedisCommand = Callable[[RedisClient, argparse.Namespace], Awaitable[int]]
 
 
 def redis_handler(
@@ -43,7 +42,7 @@ async def _run(command: RedisCommand, args: argparse.Namespace, settings: Settin
     try:
         return await command(redis, args)
     except RedisError as exc:  # the message names host and port, never the URL's password
-        print(f"magiclink: Redis error: {exc}", file=sys.stderr)
+        print(f"magiclink: RedisClient error: {exc}", file=sys.stderr)
         return 1
     finally:
         await redis.aclose()

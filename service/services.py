@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from redis.asyncio import Redis
-
 from service.auth.tokens import SecretHasher
 from service.deeplinks.pages import Pages
 from service.email.worker import Mailer
@@ -13,6 +11,7 @@ from service.errors import EndpointNotFound, EntityNotFound
 from service.settings import Settings
 from service.store.accounts import AccountStore
 from service.store.admin_keys import AdminKeyStore
+from service.store.connection import RedisClient
 from service.store.sessions import SessionStore
 from service.store.studies import StudyStore
 from service.studies.model import Study
@@ -22,7 +21,7 @@ from service.studies.templates import EmailTemplate
 @dataclass
 class Services:
     settings: Settings
-    redis: Redis
+    redis: RedisClient
     studies: StudyStore
     accounts: AccountStore
     sessions: SessionStore

@@ -172,10 +172,12 @@ class Settings:
     @classmethod
     def from_env(cls, env: Mapping[str, str]) -> Settings:
         redis_url = env.get("MAGICLINK_REDIS_URL") or None
-        if redis_url is not None and urlsplit(redis_url).scheme not in ("redis", "rediss"):
+        schemes = ("redis", "rediss", "redis+cluster", "redis+sentinel")
+        if redis_url is not None and urlsplit(redis_url).scheme not in schemes:
             raise SettingsError(
-                "MAGICLINK_REDIS_URL must start with redis:// or rediss://, "
-                "e.g. redis://127.0.0.1:6379/0 (leave it unset for the embedded store)"
+                "MAGICLINK_REDIS_URL must start with redis://, rediss://, redis+cluster:// or "
+                "redis+sentinel://, e.g. redis://127.0.0.1:6379/0 (leave it unset for the "
+                "embedded store)"
             )
         smtp_url = env.get("MAGICLINK_SMTP_URL") or None
         base_url = (env.get("MAGICLINK_BASE_URL") or cls.base_url).rstrip("/")

@@ -17,8 +17,10 @@ from redis.asyncio import Redis
 from service.app import create_app
 from service.settings import Secret, Settings
 from service.settings import SmtpServer as SmtpSettings
+from service.store.connection import RedisClient, connect
 from tests.support.api import ADMIN_KEY, SECRET_KEY, Api
 from tests.support.mail import Mailbox, SmtpServer
+from tests.support.redis_cluster import RedisCluster
 from tests.support.redis_server import RedisServer
 
 
@@ -28,6 +30,14 @@ def redis_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RedisServ
     server.start()
     yield server
     server.stop()
+
+
+@pytest.fixture(scope="session")
+def redis_cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RedisCluster]:
+    cluster = RedisCluster(tmp_path_factory.mktemp("cluster"))
+    cluster.start()
+    yield cluster
+    cluster.stop()
 
 
 @pytest.fixture(scope="session")
@@ -45,12 +55,20 @@ def mailbox(smtp_server: SmtpServer) -> Mailbox:
 
 
 @pytest.fixture(params=["redis", "embedded"])
-async def redis(request: pytest.FixtureRequest) -> AsyncIterator[Redis]:
-    """A clean store: the real server (flushed), or a fresh embedded one."""
-    client: Redis
+async def redis(request: pytest.FixtureRequest) -> AsyncIterator[RedisClient]:
+    """A clean store: the real server (flushed), or a fresh embedded one.
+
+    Modules with the sign-in and delivery flows add "cluster" (a real three-master Redis
+    Cluster) with ``pytest.mark.parametrize("redis", BACKENDS_WITH_CLUSTER, indirect=True)``.
+    """
+    client: RedisClient
     if request.param == "redis":
         server: RedisServer = request.getfixturevalue("redis_server")
         client = Redis.from_url(server.url, decode_responses=True)
+        await client.flushall()
+    elif request.param == "cluster":
+        cluster: RedisCluster = request.getfixturevalue("redis_cluster")
+        client = connect(Settings(redis_url=cluster.url))
         await client.flushall()
     else:
         client = fakeredis.FakeAsyncRedis(decode_responses=True)
@@ -76,7 +94,7 @@ def settings(smtp_server: SmtpServer, tmp_path: Path) -> Settings:
 
 
 @pytest.fixture
-async def api(settings: Settings, redis: Redis, mailbox: Mailbox) -> AsyncIterator[Api]:
+async def api(settings: Settings, redis: RedisClient, mailbox: Mailbox) -> AsyncIterator[Api]:
     app = create_app(settings, redis=redis)
     async with app.router.lifespan_context(app):
         transport = httpx.ASGITransport(app=app)

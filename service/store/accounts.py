@@ -11,10 +11,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Literal
 
-from redis.asyncio import Redis
-
 from service.accounts.participant import Participant
 from service.store import keys
+from service.store.connection import RedisClient
 from service.store.decoding import flat, text, text_dict, text_set
 from service.store.scripts import Scripts
 
@@ -68,7 +67,7 @@ def _from_hash(record: dict[str, str]) -> Participant:
 
 
 class AccountStore:
-    def __init__(self, redis: Redis, scripts: Scripts) -> None:
+    def __init__(self, redis: RedisClient, scripts: Scripts) -> None:
         self._redis = redis
         self._scripts = scripts
 
@@ -166,13 +165,10 @@ class AccountStore:
             return None
         return _from_hash(record)
 
-    async def save(self, participant: Participant, normalized_email: str) -> None:
-        """Overwrite the record of an existing account (same address); the researcher's edit."""
+    async def save(self, participant: Participant, normalized_email: str) -> bool:
+        """Write every field of an existing account (same address); the researcher's edit."""
         tag = keys.account_tag(participant.study_id, normalized_email)
-        async with self._redis.pipeline(transaction=True) as pipe:
-            pipe.delete(keys.account(tag))
-            pipe.hset(keys.account(tag), items=flat(_to_hash(participant)))
-            await pipe.execute()
+        return await self.update(tag, participant.id, _to_hash(participant))
 
     async def update(self, tag: str, participant_id: str, fields: dict[str, str]) -> bool:
         """Write single fields of an account if it still belongs to ``participant_id``."""

@@ -25,10 +25,9 @@ import re
 import secrets
 from dataclasses import dataclass
 
-from redis.asyncio import Redis
-
 from service.clock import utc_now_iso
 from service.store import keys
+from service.store.connection import RedisClient
 from service.store.decoding import text, text_dict
 
 # A recognisable prefix, so that a leaked key is easy to spot (secret scanners, log reviews).
@@ -78,7 +77,7 @@ def key_hash(key: str) -> str:
 
 
 class AdminKeyStore:
-    def __init__(self, redis: Redis) -> None:
+    def __init__(self, redis: RedisClient) -> None:
         self._redis = redis
 
     async def create(self, name: str) -> str:

@@ -1,25 +1,99 @@
-"""Opening the Redis connection: a real server from the URL, or the embedded store."""
+"""Opening the Redis connection: one server, a Cluster, a Sentinel-watched master, or embedded.
+
+``MAGICLINK_REDIS_URL`` forms:
+
+- ``redis://[user:pass@]host:port/db`` or ``rediss://…`` (TLS): one server.
+- ``redis+cluster://[user:pass@]host:port[,host:port…]``: Redis Cluster, from any of the nodes.
+- ``redis+sentinel://[user:pass@]host:port[,host:port…]/service_name``: the master that the
+  Sentinels name ``service_name``, followed across failovers.
+- unset: the embedded in-process store.
+"""
 
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import unquote
 
 from redis.asyncio import Redis
+from redis.asyncio.cluster import ClusterNode, RedisCluster
+from redis.asyncio.sentinel import Sentinel
 
-from service.settings import Settings
+from service.settings import Settings, SettingsError
 
 log = logging.getLogger(__name__)
 
+# Every store accepts either client: multi-key commands keep to one slot, so both behave alike.
+RedisClient = Redis | RedisCluster
 
-def connect(settings: Settings) -> Redis:
-    if settings.redis_url is None:
+SCHEMES = ("redis://", "rediss://", "redis+cluster://", "redis+sentinel://")
+
+
+@dataclass(frozen=True)
+class _Nodes:
+    """The parts of a cluster or sentinel URL: several host:port pairs, optional credentials."""
+
+    hosts: list[tuple[str, int]]
+    username: str | None
+    password: str | None
+    path: str
+
+    @classmethod
+    def parse(cls, url: str) -> _Nodes:
+        rest = url.split("://", 1)[1]
+        location, _, path = rest.partition("/")
+        credentials, at, hostlist = location.rpartition("@")
+        username = password = None
+        if at:
+            user, _, secret = credentials.partition(":")
+            username, password = unquote(user) or None, unquote(secret) or None
+        hosts = []
+        for item in hostlist.split(","):
+            host, colon, port = item.strip().rpartition(":")
+            if not colon or not host or not port.isdigit():
+                raise SettingsError(
+                    f"MAGICLINK_REDIS_URL: {item.strip()!r} is not host:port, e.g. "
+                    "redis+cluster://10.0.0.1:7000,10.0.0.2:7000"
+                )
+            hosts.append((host.strip("[]"), int(port)))
+        return cls(hosts, username, password, path.strip("/"))
+
+
+def connect(settings: Settings) -> RedisClient:
+    url = settings.redis_url
+    if url is None:
         import fakeredis  # the embedded default; imported only when it is used
 
         return fakeredis.FakeAsyncRedis(decode_responses=True)
     # Short timeouts make calls fail fast (503) while Redis is away instead of hanging.
-    return Redis.from_url(
-        settings.redis_url,
-        decode_responses=True,
-        socket_connect_timeout=settings.redis_timeout_seconds,
-        socket_timeout=settings.redis_timeout_seconds + 3,
-    )
+    timeouts: dict[str, Any] = {
+        "socket_connect_timeout": settings.redis_timeout_seconds,
+        "socket_timeout": settings.redis_timeout_seconds + 3,
+    }
+    if url.startswith("redis+cluster://"):
+        nodes = _Nodes.parse(url)
+        return RedisCluster(
+            startup_nodes=[ClusterNode(host, port) for host, port in nodes.hosts],
+            username=nodes.username,
+            password=nodes.password,
+            decode_responses=True,
+            **timeouts,
+        )
+    if url.startswith("redis+sentinel://"):
+        nodes = _Nodes.parse(url)
+        if not nodes.path:
+            raise SettingsError(
+                "MAGICLINK_REDIS_URL: a sentinel URL names the service after the hosts, e.g. "
+                "redis+sentinel://10.0.0.1:26379,10.0.0.2:26379/mymaster"
+            )
+        sentinel = Sentinel(nodes.hosts, sentinel_kwargs=timeouts, **timeouts)  # type: ignore[no-untyped-call]
+        master: Redis = sentinel.master_for(
+            nodes.path,
+            redis_class=Redis,
+            username=nodes.username,
+            password=nodes.password,
+            decode_responses=True,
+        )
+        return master
+    return Redis.from_url(url, decode_responses=True, **timeouts)

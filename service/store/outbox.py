@@ -14,10 +14,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from typing import Any, Literal
 
-from redis.asyncio import Redis
 from redis.exceptions import ResponseError
 
 from service.store import keys
+from service.store.connection import RedisClient
 from service.store.decoding import text, text_dict
 from service.store.scripts import Scripts
 
@@ -110,7 +110,7 @@ def _entry(entry_id: Any, fields: Any) -> OutboxEntry:
 
 
 class Outbox:
-    def __init__(self, redis: Redis, scripts: Scripts) -> None:
+    def __init__(self, redis: RedisClient, scripts: Scripts) -> None:
         self._redis = redis
         self._scripts = scripts
 

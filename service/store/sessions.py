@@ -5,10 +5,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from redis.asyncio import Redis
-
 from service.accounts.participant import Participant
 from service.store import keys
+from service.store.connection import RedisClient
 from service.store.decoding import text
 
 
@@ -30,7 +29,7 @@ class SessionRef:
 
 
 class SessionStore:
-    def __init__(self, redis: Redis) -> None:
+    def __init__(self, redis: RedisClient) -> None:
         self._redis = redis
 
     async def create(

@@ -4,15 +4,14 @@ from __future__ import annotations
 
 import json
 
-from redis.asyncio import Redis
-
 from service.store import keys
+from service.store.connection import RedisClient
 from service.store.decoding import text_set
 from service.studies.model import IDENTIFIER, Study, parse_study
 
 
 class StudyStore:
-    def __init__(self, redis: Redis) -> None:
+    def __init__(self, redis: RedisClient) -> None:
         self._redis = redis
 
     async def create(self, study: Study) -> bool:

@@ -14,9 +14,11 @@ from service.settings import Settings
 from service.settings import SmtpServer as SmtpSettings
 from service.store.outbox import Outbox
 from service.store.scripts import Scripts
-from tests.support.api import Api
+from tests.support.api import BACKENDS_WITH_CLUSTER, Api
 from tests.support.mail import Mailbox, SmtpServer
 from tests.support.ports import free_port
+
+pytestmark = pytest.mark.parametrize("redis", BACKENDS_WITH_CLUSTER, indirect=True)
 
 
 @pytest.fixture

@@ -9,8 +9,10 @@ import pytest
 from redis.asyncio import Redis
 
 from service.store import keys
-from tests.support.api import Api
+from tests.support.api import BACKENDS_WITH_CLUSTER, Api
 from tests.support.contract import assert_session_info
+
+pytestmark = pytest.mark.parametrize("redis", BACKENDS_WITH_CLUSTER, indirect=True)
 
 EMAIL = "Alice@Example.org"
 ACCOUNT_NOT_FOUND = {

@@ -9,8 +9,10 @@ from typing import Any
 import pytest
 
 from service.settings import Settings
-from tests.support.api import Api
+from tests.support.api import BACKENDS_WITH_CLUSTER, Api
 from tests.support.contract import assert_session_info
+
+pytestmark = pytest.mark.parametrize("redis", BACKENDS_WITH_CLUSTER, indirect=True)
 
 EMAIL = "bob@example.org"
 PASSWORD = "a long passphrase"

@@ -10,6 +10,9 @@ import httpx
 from tests.support.contract import assert_session_info
 from tests.support.mail import Mailbox
 
+# The store backends of the sign-in and delivery flows (see the `redis` fixture).
+BACKENDS_WITH_CLUSTER = ["redis", "embedded", "cluster"]
+
 ADMIN_KEY = "test-admin-key-0123456789"
 SECRET_KEY = "test-secret-key-0123456789abcdef"
 
