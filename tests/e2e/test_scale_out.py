@@ -124,7 +124,7 @@ def test_a_redis_found_through_sentinel(tmp_path: Path, smtp_server: SmtpServer)
         probe = redis.Redis(port=sentinel_port)
         while True:
             try:
-                if probe.execute_command("SENTINEL", "get-master-addr-by-name", "magiclink"):
+                if probe.sentinel_get_master_addr_by_name("magiclink"):
                     break
             except redis.ConnectionError:
                 pass
