@@ -6,6 +6,7 @@ that it starts late, and (for the Redis test) a redis-server with AOF that it ki
 
 from __future__ import annotations
 
+import signal
 import subprocess
 import sys
 import time
@@ -175,6 +176,39 @@ def test_outbox_command_shows_and_mends_dead_letters(
     assert "1 dead letter(s) deleted" in purged.stdout
     assert "dead             0" in outbox("status").stdout
     service.stop()
+
+
+def test_a_hung_redis_gives_503_within_seconds_not_a_hang(
+    tmp_path: Path, smtp: SmtpServer, services: list[ServiceProcess]
+) -> None:
+    own_redis = RedisServer(tmp_path / "hung")
+    own_redis.start()
+    assert own_redis.process is not None
+    try:
+        service = ServiceProcess(_env(own_redis.url, smtp.port), tmp_path)
+        services.append(service)
+        service.start()
+        _setup_study(service.url, ["h@example.org"])
+        own_redis.process.send_signal(signal.SIGSTOP)  # alive, accepting, never answering
+        try:
+            began = time.monotonic()
+            refused = _ask(service.url, "h@example.org")
+            took = time.monotonic() - began
+            assert refused.status_code == 503, refused.text
+            assert took < 4, f"the API took {took:.1f} s to give up on a hung Redis"
+            ready = httpx.get(f"{service.url}/ready", timeout=10)
+            assert ready.status_code == 503
+        finally:
+            own_redis.process.send_signal(signal.SIGCONT)
+        _wait(
+            "/ready says 200 again",
+            lambda: httpx.get(f"{service.url}/ready", timeout=10).status_code == 200,
+        )
+        assert _ask(service.url, "h@example.org").status_code == 202
+        print(f"hung Redis: API answered 503 after {took:.2f} s")
+        service.stop()
+    finally:
+        own_redis.stop()
 
 
 def test_redis_killed_fails_fast_and_recovers_without_a_restart(
