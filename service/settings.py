@@ -9,11 +9,14 @@ from __future__ import annotations
 
 import logging
 import secrets
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from ipaddress import IPv4Network, IPv6Network, ip_network
 from pathlib import Path
+from typing import TypeVar
 from urllib.parse import parse_qs, unquote, urlsplit
+
+N = TypeVar("N", int, float)
 
 
 class SettingsError(ValueError):
@@ -107,32 +110,30 @@ def _networks(raw: str) -> tuple[IPv4Network | IPv6Network, ...]:
     return tuple(networks)
 
 
-def _seconds_env(
-    env: Mapping[str, str], name: str, default: float, low: float, high: float
-) -> float:
+def _number_env(
+    env: Mapping[str, str], name: str, default: N, low: N, high: N, parse: Callable[[str], N]
+) -> N:
     raw = env.get(name)
     if raw is None or raw.strip() == "":
         return default
+    kind = "a whole number" if parse is int else "a number"
     try:
-        value = float(raw)
+        value = parse(raw)
     except ValueError:
-        raise SettingsError(f"{name} must be a number of seconds, not {raw!r}") from None
+        raise SettingsError(f"{name} must be {kind}, not {raw!r}") from None
     if not low <= value <= high:
-        raise SettingsError(f"{name} must be between {low:g} and {high:g} seconds, not {raw}")
+        raise SettingsError(f"{name} must be between {low} and {high}, not {raw.strip()}")
     return value
 
 
 def _int_env(env: Mapping[str, str], name: str, default: int, low: int, high: int) -> int:
-    raw = env.get(name)
-    if raw is None or raw.strip() == "":
-        return default
-    try:
-        value = int(raw)
-    except ValueError:
-        raise SettingsError(f"{name} must be a whole number, not {raw!r}") from None
-    if not low <= value <= high:
-        raise SettingsError(f"{name} must be between {low} and {high}, not {value}")
-    return value
+    return _number_env(env, name, default, low, high, int)
+
+
+def _seconds_env(
+    env: Mapping[str, str], name: str, default: float, low: float, high: float
+) -> float:
+    return _number_env(env, name, default, low, high, float)
 
 
 @dataclass(frozen=True)
