@@ -7,7 +7,6 @@ import contextlib
 import logging
 from collections.abc import AsyncIterator
 
-from redis.asyncio import Redis
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import ResponseError
 from redis.exceptions import TimeoutError as RedisTimeoutError
@@ -24,12 +23,12 @@ from service.email.smtp_pool import SmtpPool
 from service.email.transport import MailDirTransport, Transport
 from service.email.worker import DeliveryWorker, Mailer, message_host
 from service.errors import ApiError, EndpointNotFound, MethodNotAllowed, ServiceUnavailable
-from service.routes import auth, landing, ops, participant_self, participants, studies
+from service.routes import auth, docs, landing, ops, participant_self, participants, studies
 from service.services import Services
 from service.settings import Settings
 from service.store.accounts import AccountStore
 from service.store.admin_keys import AdminKeyStore
-from service.store.connection import connect
+from service.store.connection import RedisClient, connect
 from service.store.outbox import Outbox
 from service.store.scripts import Scripts
 from service.store.sessions import SessionStore
@@ -44,7 +43,7 @@ WORKER_STOP_SECONDS = 10
 _UNAVAILABLE_REPLIES = ("OOM", "LOADING", "READONLY", "MASTERDOWN", "CLUSTERDOWN", "TRYAGAIN")
 
 
-def build_services(settings: Settings, redis: Redis) -> Services:
+def build_services(settings: Settings, redis: RedisClient) -> Services:
     scripts = Scripts(redis)
     return Services(
         settings=settings,
@@ -106,7 +105,7 @@ async def _redis_unavailable(request: Request, exc: Exception) -> Response:
 def create_app(
     settings: Settings,
     *,
-    redis: Redis | None = None,
+    redis: RedisClient | None = None,
     run_worker: bool = True,
     demo: bool = False,
 ) -> Starlette:
@@ -145,6 +144,7 @@ def create_app(
             *studies.routes,
             *participants.routes,
             *landing.routes,
+            *docs.routes,
         ],
         exception_handlers={
             ApiError: _api_error,

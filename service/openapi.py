@@ -19,6 +19,7 @@ from service.auth import passwords
 from service.auth.requests import MAX_SECRET_LENGTH
 from service.routes.auth import SESSION_HEADER
 from service.routes.participant_self import MAX_CONSENT_NAME_LENGTH
+from service.settings import Settings
 from service.studies import model, templates
 
 Json = dict[str, Any]
@@ -37,11 +38,15 @@ def _regex_escape(chars: str) -> str:
     return "".join(f"\\u{ord(char):04x}" for char in chars)
 
 
+# What str.strip() removes (every white space character is in the Basic Multilingual Plane).
+# Named one by one: regex engines disagree about what \s means beyond ASCII.
+WHITESPACE = "".join(char for char in map(chr, range(0x10000)) if char.isspace())
 _NO_BREAK = f"[^{_regex_escape(templates.LINE_BREAKS)}]"
+_NOT_SPACE = f"[^{_regex_escape(WHITESPACE)}]"
 # One line with at least one character that is not white space.
-SINGLE_LINE_NOT_BLANK = f"^{_NO_BREAK}*\\S{_NO_BREAK}*$"
+SINGLE_LINE_NOT_BLANK = f"^{_NO_BREAK}*{_NOT_SPACE}{_NO_BREAK}*$"
 SINGLE_LINE = f"^{_NO_BREAK}*$"
-NOT_BLANK = "\\S"
+NOT_BLANK = _NOT_SPACE
 # What address_problem() accepts (after trimming), local part length included.
 EMAIL_PATTERN = (
     f"^{email_address.LOCAL_CHAR}{{1,{email_address.MAX_LOCAL_LENGTH}}}"
@@ -51,9 +56,10 @@ IDENTIFIER_PATTERN = f"^{model.IDENTIFIER.pattern}$"
 # Participant ids are secrets.token_urlsafe() values.
 PARTICIPANT_ID_PATTERN = "^[A-Za-z0-9_-]+$"
 # A template body must carry the sign-in token through one of these variables.
-TOKEN_VARIABLE_PATTERN = (
-    "\\$\\{(" + "|".join(sorted(templates.TOKEN_VARIABLES)) + ")\\}"
-)
+TOKEN_VARIABLE_PATTERN = "\\$\\{(" + "|".join(sorted(templates.TOKEN_VARIABLES)) + ")\\}"
+
+# JSON Schema counts 60.0 as an integer; the service wants the number written without a fraction.
+_WHOLE = "Write a whole number without a decimal point (60, not 60.0)."
 
 ERROR_TYPES = (
     "BadRequestException",
@@ -92,7 +98,9 @@ _RETRY_AFTER = {
 }
 
 
-def _error(status: int, description: str, *types: str, entity_classes: tuple[str, ...] = ()) -> Json:
+def _error(
+    status: int, description: str, *types: str, entity_classes: tuple[str, ...] = ()
+) -> Json:
     """A Bridge error answer: ``statusCode`` is the status, ``type`` one of ``types``."""
     refined: Json = {
         "type": "object",
@@ -121,7 +129,7 @@ def _bad_request(entity: str) -> Json:
 
 _TOO_LARGE = _error(
     413,
-    "The body is larger than the service accepts (64 KiB unless configured otherwise).",
+    f"The body is larger than the service accepts ({Settings.max_body_bytes // 1024} KiB).",
     "PayloadTooLargeException",
 )
 _UNAVAILABLE = _error(
@@ -129,8 +137,8 @@ _UNAVAILABLE = _error(
 )
 _ADMIN_401 = _error(
     401,
-    "No `Authorization: Bearer <MAGICLINK_ADMIN_KEY>` header, a wrong key, or the admin API is "
-    "turned off.",
+    "No `Authorization: Bearer <key>` header, or a key that is neither MAGICLINK_ADMIN_KEY nor "
+    "a live named key (`magiclink admin-key create NAME`).",
     "NotAuthenticatedException",
 )
 _SESSION_401 = _error(
@@ -150,59 +158,11 @@ def _body(schema_name: str, description: str, example: Json | None = None) -> Js
     return {"description": description, "required": True, "content": {"application/json": media}}
 
 
-def _ok(description: str, schema: Json, headers: Json | None = None) -> Json:
-    response: Json = {"description": description, "content": _json(schema)}
-    if headers:
-        response["headers"] = headers
-    return response
+def _ok(description: str, schema: Json) -> Json:
+    return {"description": description, "content": _json(schema)}
 
 
 def _session_answers() -> Json:
-    study_fields: Json = {
-        "name": {
-            "type": "string",
-            "minLength": 1,
-            "maxLength": model.MAX_NAME_LENGTH,
-            "pattern": SINGLE_LINE_NOT_BLANK,
-        },
-        "shortName": _nullable(
-            {
-                "type": "string",
-                "maxLength": model.MAX_SHORT_NAME_LENGTH,
-                "pattern": SINGLE_LINE,
-            }
-        ),
-        "sponsorName": _nullable(
-            {"type": "string", "maxLength": model.MAX_NAME_LENGTH, "pattern": SINGLE_LINE}
-        ),
-        "supportEmail": _nullable({"anyOf": [{"const": ""}, email]}),
-        "emailSignInEnabled": _nullable({"type": "boolean", "default": False}),
-        "emailSignInTemplate": _nullable(
-            {
-                **_ref("EmailTemplate"),
-                "description": "Left out or null: the service's default email.",
-            }
-        ),
-        "emailSignInTokenTtlSeconds": _nullable(
-            {
-                "type": "integer",
-                "minimum": 1,
-                "maximum": model.MAX_TOKEN_TTL_SECONDS,
-                "default": 3600,
-            }
-        ),
-        "emailSignInRequestIntervalSeconds": _nullable(
-            {
-                "type": "integer",
-                "minimum": 0,
-                "maximum": model.MAX_REQUEST_INTERVAL_SECONDS,
-                "default": 60,
-                "description": "How long an address waits before another sign-in email.",
-            }
-        ),
-        "reauthenticationEnabled": _nullable({"type": "boolean", "default": True}),
-    }
-
     return {
         "200": _ok("Signed in: the session.", _ref("UserSessionInfo")),
         "412": _ok(
@@ -246,9 +206,14 @@ def _schemas() -> Json:
     names_the_study: Json = {"anyOf": [{"required": ["study"]}, {"required": ["appId"]}]}
 
     def secret(description: str, max_length: int = MAX_SECRET_LENGTH) -> Json:
-        return {"type": "string", "minLength": 1, "maxLength": max_length, "description": description}
+        return {
+            "type": "string",
+            "minLength": 1,
+            "maxLength": max_length,
+            "description": description,
+        }
 
-    new_password = {
+    new_password: Json = {
         "type": "string",
         "minLength": passwords.MIN_LENGTH,
         "maxLength": passwords.MAX_LENGTH,
@@ -267,6 +232,53 @@ def _schemas() -> Json:
     strings = {"type": "array", "items": {"type": "string"}}
     template_fields = ", ".join(f"${{{name}}}" for name in sorted(templates.SIGN_IN_VARIABLES))
     token_fields = ", ".join(f"${{{name}}}" for name in sorted(templates.TOKEN_VARIABLES))
+
+    study_fields: Json = {
+        "name": {
+            "type": "string",
+            "minLength": 1,
+            "maxLength": model.MAX_NAME_LENGTH,
+            "pattern": SINGLE_LINE_NOT_BLANK,
+        },
+        "shortName": _nullable(
+            {
+                "type": "string",
+                "maxLength": model.MAX_SHORT_NAME_LENGTH,
+                "pattern": SINGLE_LINE,
+            }
+        ),
+        "sponsorName": _nullable(
+            {"type": "string", "maxLength": model.MAX_NAME_LENGTH, "pattern": SINGLE_LINE}
+        ),
+        "supportEmail": _nullable({"anyOf": [{"const": ""}, email]}),
+        "emailSignInEnabled": _nullable({"type": "boolean", "default": False}),
+        "emailSignInTemplate": _nullable(
+            {
+                **_ref("EmailTemplate"),
+                "description": "Left out or null: the service's default email.",
+            }
+        ),
+        "emailSignInTokenTtlSeconds": _nullable(
+            {
+                "type": "integer",
+                "minimum": 1,
+                "maximum": model.MAX_TOKEN_TTL_SECONDS,
+                "default": 3600,
+                "description": f"How long a sign-in token works, in seconds. {_WHOLE}",
+            }
+        ),
+        "emailSignInRequestIntervalSeconds": _nullable(
+            {
+                "type": "integer",
+                "minimum": 0,
+                "maximum": model.MAX_REQUEST_INTERVAL_SECONDS,
+                "default": 60,
+                "description": "How long an address waits before another sign-in email, in "
+                f"seconds. {_WHOLE}",
+            }
+        ),
+        "reauthenticationEnabled": _nullable({"type": "boolean", "default": True}),
+    }
 
     return {
         "BridgeError": {
@@ -489,6 +501,11 @@ def _schemas() -> Json:
                 ),
             },
         },
+        "NewParticipant": {
+            "allOf": [_ref("ParticipantInput")],
+            "required": ["email"],
+            "description": "A participant to add: `email` is required.",
+        },
         "EmailTemplate": {
             "type": "object",
             "description": f"Variables: {template_fields}. The body must carry the token (one of "
@@ -625,3 +642,527 @@ def _schemas() -> Json:
             },
         },
     }
+
+
+def _study_id(description: str = "The study's identifier.") -> Json:
+    return {
+        "name": "study_id",
+        "in": "path",
+        "required": True,
+        "description": description,
+        "schema": {"type": "string", "pattern": IDENTIFIER_PATTERN},
+        "example": EXAMPLE_STUDY_ID,
+    }
+
+
+_PARTICIPANT_ID = {
+    "name": "participant_id",
+    "in": "path",
+    "required": True,
+    "description": "The participant's `id`.",
+    "schema": {"type": "string", "pattern": PARTICIPANT_ID_PATTERN},
+}
+_ADMIN: list[dict[str, list[str]]] = [{ADMIN_SCHEME: []}]
+_SESSION: list[dict[str, list[str]]] = [{SESSION_SCHEME: []}]
+
+
+def _operations_paths() -> Json:
+    health = {
+        "operationId": "health",
+        "tags": ["Operations"],
+        "summary": "Liveness: 200 while the process is up.",
+        "security": [],
+        "responses": {"200": _ok("The process is up.", _ref("Health"))},
+    }
+    ready = {
+        "operationId": "ready",
+        "tags": ["Operations"],
+        "summary": "Readiness: 200 only while Redis answers (point load balancers here).",
+        "security": [],
+        "responses": {
+            "200": _ok("Redis answers.", _ref("Readiness")),
+            "503": _ok("Redis does not answer.", _ref("Readiness")),
+        },
+    }
+    document = {
+        "operationId": "openapi",
+        "tags": ["Documentation"],
+        "summary": "This OpenAPI document.",
+        "security": [],
+        "responses": {
+            "200": _ok(
+                "The OpenAPI 3.1 document.",
+                {"type": "object", "required": ["openapi", "info", "paths"]},
+            )
+        },
+    }
+    landing = {
+        "operationId": "signInLanding",
+        "tags": ["Sign-in links"],
+        "summary": "The page a sign-in link opens in a browser; it never uses up the token.",
+        "description": "Mail scanners fetch every link before the person taps it, so this page "
+        "only reads. It explains how to open the link in the app.",
+        "security": [],
+        "parameters": [
+            _study_id(),
+            {"name": "email", "in": "query", "required": False, "schema": {"type": "string"}},
+            {"name": "token", "in": "query", "required": False, "schema": {"type": "string"}},
+        ],
+        "responses": {
+            "200": {
+                "description": "The page for the study.",
+                "content": {"text/html": {"schema": {"type": "string"}}},
+            },
+            "404": {
+                "description": "No such study: a page saying the link is not valid.",
+                "content": {"text/html": {"schema": {"type": "string"}}},
+            },
+            "503": _UNAVAILABLE,
+        },
+    }
+    return {
+        "/health": {"get": health, "head": _head(health)},
+        "/ready": {"get": ready, "head": _head(ready)},
+        "/openapi.json": {"get": document, "head": _head(document)},
+        "/s/{study_id}": {"get": landing, "head": _head(landing)},
+    }
+
+
+def _auth_paths() -> Json:
+    study_or_endpoint_404 = _error(
+        404,
+        "Unknown study (`EntityNotFoundException`, entityClass Study), or the study has email "
+        "sign-in turned off (`EndpointNotFoundException`).",
+        "EntityNotFoundException",
+        "EndpointNotFoundException",
+        entity_classes=("Study",),
+    )
+    account_404 = _error(
+        404,
+        "`Account not found.`: a wrong, expired or used secret and an unknown account look the "
+        "same; also an unknown study (entityClass Study) and, for email sign-in, a study with "
+        "email sign-in off (`EndpointNotFoundException`).",
+        "EntityNotFoundException",
+        "EndpointNotFoundException",
+        entity_classes=("Account", "Study"),
+    )
+    disabled = _error(423, "The account is disabled.", "AccountDisabledException")
+    example = {"study": EXAMPLE_STUDY_ID, "email": EXAMPLE_EMAIL}
+    return {
+        "/v3/auth/email": {
+            "post": {
+                "operationId": "requestEmailSignIn",
+                "tags": ["Authentication"],
+                "summary": "Email a sign-in link (and token) to the participant.",
+                "description": "The answer is the same for known and unknown addresses; an email "
+                "goes only to an enabled participant.",
+                "security": [],
+                "requestBody": _body("EmailSignInRequest", "Who asks, in which study.", example),
+                "responses": {
+                    "202": _ok("Accepted: the email (if any) is queued.", _ref("StatusMessage")),
+                    "400": _bad_request("EmailSignInRequest"),
+                    "404": study_or_endpoint_404,
+                    "413": _TOO_LARGE,
+                    "429": _error(
+                        429,
+                        "The address asked within the study's emailSignInRequestIntervalSeconds "
+                        "(whether or not it has an account), or the client's network or the "
+                        "study used up its sign-in request budget (MAGICLINK_RATE_LIMIT_PER_IP, "
+                        "MAGICLINK_RATE_LIMIT_PER_STUDY).",
+                        "RateLimitExceededException",
+                    ),
+                    "503": _UNAVAILABLE,
+                },
+            }
+        },
+        "/v3/auth/email/signIn": {
+            "post": {
+                "operationId": "signInViaEmail",
+                "tags": ["Authentication"],
+                "summary": "Trade the token from a sign-in email for a session.",
+                "description": "A correct token marks the address verified and uses up every "
+                "outstanding token of the address; `password`, when given, becomes the password.",
+                "security": [],
+                "requestBody": _body("EmailSignIn", "The address and the emailed token."),
+                "responses": {
+                    **_session_answers(),
+                    "400": _bad_request("EmailSignIn"),
+                    "404": account_404,
+                    "413": _TOO_LARGE,
+                    "423": disabled,
+                    "503": _UNAVAILABLE,
+                },
+            }
+        },
+        "/v3/auth/signUp": {
+            "post": {
+                "operationId": "signUp",
+                "tags": ["Authentication"],
+                "summary": "Create an account with a password.",
+                "description": "201 also when the address has an account (nothing changes then). "
+                "A password sign-in works only after the address is verified by a link.",
+                "security": [],
+                "requestBody": _body("SignUp", "The new account."),
+                "responses": {
+                    "201": _ok("Signed up.", _ref("StatusMessage")),
+                    "400": _bad_request("SignUp"),
+                    "404": _STUDY_404,
+                    "413": _TOO_LARGE,
+                    "503": _UNAVAILABLE,
+                },
+            }
+        },
+        "/v3/auth/signIn": {
+            "post": {
+                "operationId": "signIn",
+                "tags": ["Authentication"],
+                "summary": "Sign in with a password.",
+                "security": [],
+                "requestBody": _body("SignIn", "The credentials."),
+                "responses": {
+                    **_session_answers(),
+                    "400": _bad_request("SignIn"),
+                    "404": account_404,
+                    "413": _TOO_LARGE,
+                    "423": disabled,
+                    "503": _UNAVAILABLE,
+                },
+            }
+        },
+        "/v3/auth/reauth": {
+            "post": {
+                "operationId": "reauthenticate",
+                "tags": ["Authentication"],
+                "summary": "Trade a reauth token for a new session and a new reauth token.",
+                "description": "Each reauth token works once. 404 when the study has "
+                "reauthentication off.",
+                "security": [],
+                "requestBody": _body("Reauthentication", "The address and the reauth token."),
+                "responses": {
+                    **_session_answers(),
+                    "400": _bad_request("SignIn"),
+                    "404": account_404,
+                    "413": _TOO_LARGE,
+                    "423": disabled,
+                    "503": _UNAVAILABLE,
+                },
+            }
+        },
+        "/v4/auth/signOut": {
+            "post": {
+                "operationId": "signOut",
+                "tags": ["Authentication"],
+                "summary": "End the session.",
+                "description": f"200 also for an unknown session; 400 without the "
+                f"{SESSION_HEADER} header. The body is ignored.",
+                "security": _SESSION,
+                "responses": {
+                    "200": _ok("Signed out.", _ref("StatusMessage")),
+                    "400": _error(400, f"No {SESSION_HEADER} header.", "BadRequestException"),
+                    "503": _UNAVAILABLE,
+                },
+            }
+        },
+    }
+
+
+def _participant_paths() -> Json:
+    get_self = {
+        "operationId": "getUsersParticipantRecord",
+        "tags": ["Participants"],
+        "summary": "The signed-in participant.",
+        "security": _SESSION,
+        "responses": {
+            "200": _ok("The participant.", _ref("StudyParticipant")),
+            "401": _SESSION_401,
+            "503": _UNAVAILABLE,
+        },
+    }
+    return {
+        "/v3/participants/self": {"get": get_self, "head": _head(get_self)},
+        "/v3/consents/signature": {
+            "post": {
+                "operationId": "createConsentSignature",
+                "tags": ["Consents"],
+                "summary": "Sign the study's consent.",
+                "description": "Answers the refreshed session, now consented; the session "
+                "token stays the same and no reauth token is handed out.",
+                "security": _SESSION,
+                "requestBody": _body("ConsentSignature", "The signature.", {"name": "Ada"}),
+                "responses": {
+                    "201": _ok("Consented: the session.", _ref("UserSessionInfo")),
+                    "400": _bad_request("ConsentSignature"),
+                    "401": _SESSION_401,
+                    "413": _TOO_LARGE,
+                    "503": _UNAVAILABLE,
+                },
+            }
+        },
+    }
+
+
+def _study_paths() -> Json:
+    update: Json = {
+        "tags": ["Studies"],
+        "summary": "Replace the study (fields left out take their defaults).",
+        "security": _ADMIN,
+        "parameters": [_study_id()],
+        "requestBody": _body("StudyUpdate", "The whole study."),
+        "responses": {
+            "200": _ok("The stored study.", _ref("Study")),
+            "400": _bad_request("Study"),
+            "401": _ADMIN_401,
+            "404": _STUDY_404,
+            "413": _TOO_LARGE,
+            "503": _UNAVAILABLE,
+        },
+    }
+    get_study = {
+        "operationId": "getStudy",
+        "tags": ["Studies"],
+        "summary": "One study.",
+        "security": _ADMIN,
+        "parameters": [_study_id()],
+        "responses": {
+            "200": _ok("The study.", _ref("Study")),
+            "401": _ADMIN_401,
+            "404": _STUDY_404,
+            "503": _UNAVAILABLE,
+        },
+    }
+    list_studies = {
+        "operationId": "getStudies",
+        "tags": ["Studies"],
+        "summary": "Every study.",
+        "security": _ADMIN,
+        "responses": {
+            "200": _ok("The studies.", _ref("StudyList")),
+            "401": _ADMIN_401,
+            "503": _UNAVAILABLE,
+        },
+    }
+    example = {
+        "identifier": EXAMPLE_STUDY_ID,
+        "name": "Sleep Study",
+        "shortName": "Sleep",
+        "emailSignInEnabled": True,
+        "emailSignInTokenTtlSeconds": 3600,
+        "emailSignInRequestIntervalSeconds": 60,
+    }
+    return {
+        "/v3/studies": {
+            "get": list_studies,
+            "head": _head(list_studies),
+            "post": {
+                "operationId": "createStudy",
+                "tags": ["Studies"],
+                "summary": "Create a study.",
+                "security": _ADMIN,
+                "requestBody": _body("StudyInput", "The new study.", example),
+                "responses": {
+                    "201": _ok("The stored study.", _ref("Study")),
+                    "400": _bad_request("Study"),
+                    "401": _ADMIN_401,
+                    "409": _error(409, "The identifier is taken.", "EntityAlreadyExistsException"),
+                    "413": _TOO_LARGE,
+                    "503": _UNAVAILABLE,
+                },
+            },
+        },
+        "/v3/studies/{study_id}": {
+            "get": get_study,
+            "head": _head(get_study),
+            "put": {**update, "operationId": "updateStudy"},
+            "post": {
+                **update,
+                "operationId": "updateStudyWithPost",
+                "description": "The same as PUT (Bridge SDKs update with POST).",
+            },
+            "delete": {
+                "operationId": "deleteStudy",
+                "tags": ["Studies"],
+                "summary": "Delete the study and its participants.",
+                "security": _ADMIN,
+                "parameters": [_study_id()],
+                "responses": {
+                    "200": _ok("Deleted.", _ref("StatusMessage")),
+                    "401": _ADMIN_401,
+                    "404": _STUDY_404,
+                    "503": _UNAVAILABLE,
+                },
+            },
+        },
+    }
+
+
+def _study_participant_paths() -> Json:
+    participant_404 = _error(
+        404,
+        "No such study, or no participant with this id in it.",
+        "EntityNotFoundException",
+        entity_classes=("Study", "StudyParticipant"),
+    )
+    taken = _error(
+        409, "A participant of the study has this address.", "EntityAlreadyExistsException"
+    )
+    update: Json = {
+        "tags": ["Participants"],
+        "summary": "Change the participant (also the address); fields left out stay.",
+        "description": "A new address ends the participant's sessions and outstanding tokens.",
+        "security": _ADMIN,
+        "parameters": [_study_id(), _PARTICIPANT_ID],
+        "requestBody": _body("ParticipantInput", "The fields to change."),
+        "responses": {
+            "200": _ok("The stored participant.", _ref("StudyParticipant")),
+            "400": _bad_request("StudyParticipant"),
+            "401": _ADMIN_401,
+            "404": participant_404,
+            "409": taken,
+            "413": _TOO_LARGE,
+            "503": _UNAVAILABLE,
+        },
+    }
+    get_participant = {
+        "operationId": "getParticipant",
+        "tags": ["Participants"],
+        "summary": "One participant.",
+        "security": _ADMIN,
+        "parameters": [_study_id(), _PARTICIPANT_ID],
+        "responses": {
+            "200": _ok("The participant.", _ref("StudyParticipant")),
+            "401": _ADMIN_401,
+            "404": participant_404,
+            "503": _UNAVAILABLE,
+        },
+    }
+    return {
+        "/v3/studies/{study_id}/participants": {
+            "post": {
+                "operationId": "createParticipant",
+                "tags": ["Participants"],
+                "summary": "Add a participant to the study (email required).",
+                "security": _ADMIN,
+                "parameters": [_study_id()],
+                "requestBody": _body(
+                    "NewParticipant",
+                    "The new participant; `email` is required.",
+                    {"email": EXAMPLE_EMAIL, "consented": True, "emailVerified": True},
+                ),
+                "responses": {
+                    "201": _ok("The stored participant, with its id.", _ref("StudyParticipant")),
+                    "400": _bad_request("StudyParticipant"),
+                    "401": _ADMIN_401,
+                    "404": _STUDY_404,
+                    "409": taken,
+                    "413": _TOO_LARGE,
+                    "503": _UNAVAILABLE,
+                },
+            }
+        },
+        "/v3/studies/{study_id}/participants/{participant_id}": {
+            "get": get_participant,
+            "head": _head(get_participant),
+            "put": {**update, "operationId": "updateParticipant"},
+            "post": {
+                **update,
+                "operationId": "updateParticipantWithPost",
+                "description": "The same as PUT. " + update["description"],
+            },
+            "delete": {
+                "operationId": "deleteParticipant",
+                "tags": ["Participants"],
+                "summary": "Delete the participant, its sessions and tokens.",
+                "security": _ADMIN,
+                "parameters": [_study_id(), _PARTICIPANT_ID],
+                "responses": {
+                    "200": _ok("Deleted.", _ref("StatusMessage")),
+                    "401": _ADMIN_401,
+                    "404": participant_404,
+                    "503": _UNAVAILABLE,
+                },
+            },
+        },
+    }
+
+
+_DESCRIPTION = f"""\
+Passwordless ("magic link") sign-in for mobile research apps, speaking the Bridge REST contract.
+
+Every error is a JSON body in the Bridge shape (`BridgeError`):
+`{{"statusCode": 400, "message": "...", "type": "InvalidEntityException", "errors": {{...}}}}`.
+A method a path does not list answers 405 (`MethodNotAllowedException`) with an `Allow` header;
+a path that does not exist answers 404 (`EndpointNotFoundException`). Any endpoint that needs
+Redis answers 503 (`ServiceUnavailableException`) with `Retry-After` while Redis is unavailable.
+
+Participants send their session in the `{SESSION_HEADER}` header; the researcher API needs
+`Authorization: Bearer <MAGICLINK_ADMIN_KEY>`.
+"""
+
+
+@cache
+def _document() -> Json:
+    paths: Json = {
+        **_operations_paths(),
+        **_auth_paths(),
+        **_participant_paths(),
+        **_study_paths(),
+        **_study_participant_paths(),
+    }
+    return {
+        "openapi": OPENAPI_VERSION,
+        "info": {
+            "title": "magiclink",
+            "version": __version__,
+            "description": _DESCRIPTION,
+            "license": {"name": "Apache-2.0", "identifier": "Apache-2.0"},
+        },
+        "tags": [
+            {"name": "Authentication", "description": "Public sign-in endpoints (Bridge)."},
+            {
+                "name": "Participants",
+                "description": "A participant's own record, and the "
+                "researcher API for a study's participants.",
+            },
+            {"name": "Consents", "description": "Consent signatures."},
+            {"name": "Studies", "description": "Researcher API: studies."},
+            {"name": "Sign-in links", "description": "Pages that sign-in links open."},
+            {"name": "Operations", "description": "Liveness and readiness."},
+            {"name": "Documentation", "description": "This document."},
+        ],
+        "paths": paths,
+        "components": {
+            "schemas": _schemas(),
+            "responses": {
+                "MethodNotAllowed": _error(
+                    405,
+                    "The path does not support the method; `Allow` lists the methods it does.",
+                    "MethodNotAllowedException",
+                ),
+                "EndpointNotFound": _error(
+                    404, "No endpoint at this path.", "EndpointNotFoundException"
+                ),
+            },
+            "securitySchemes": {
+                ADMIN_SCHEME: {
+                    "type": "http",
+                    "scheme": "bearer",
+                    "description": "A researcher/admin API key: MAGICLINK_ADMIN_KEY or a named "
+                    "key made by `magiclink admin-key create NAME`.",
+                },
+                SESSION_SCHEME: {
+                    "type": "apiKey",
+                    "in": "header",
+                    "name": SESSION_HEADER,
+                    "description": "The sessionToken of a UserSessionInfo.",
+                },
+            },
+        },
+    }
+
+
+def openapi_document(base_url: str | None = None) -> Json:
+    """The document (a fresh copy), naming ``base_url`` as its server when given."""
+    document = copy.deepcopy(_document())
+    if base_url:
+        document["servers"] = [{"url": base_url}]
+    return document

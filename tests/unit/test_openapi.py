@@ -1,0 +1,244 @@
+"""The OpenAPI document: complete (every route, every method), valid, and true to the code."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from jsonschema import Draft202012Validator
+from schemathesis.specs.openapi.definitions import OPENAPI_31
+from starlette.routing import Route
+
+from service import errors
+from service.accounts import edits
+from service.accounts.email_address import MAX_LENGTH, address_problem
+from service.accounts.participant import Participant
+from service.app import create_app
+from service.auth.session_info import session_info
+from service.openapi import (
+    EMAIL_PATTERN,
+    ERROR_TYPES,
+    IDENTIFIER_PATTERN,
+    OPENAPI_VERSION,
+    SINGLE_LINE_NOT_BLANK,
+    WHITESPACE,
+    openapi_document,
+)
+from service.settings import Settings
+from service.studies import model
+from service.studies.model import Study, parse_study
+from service.studies.templates import EmailTemplate, has_line_break
+
+DOCUMENT = openapi_document()
+HTTP_METHODS = {"get", "put", "post", "delete", "options", "head", "patch", "trace"}
+
+
+def _routed() -> dict[str, set[str]]:
+    """Every path the app answers, with its methods, in OpenAPI spelling."""
+    app = create_app(Settings())
+    routed: dict[str, set[str]] = {}
+    for route in app.routes:
+        assert isinstance(route, Route), f"{route!r}: document it and teach this test its kind"
+        path = re.sub(r"\{(\w+):\w+\}", r"{\1}", route.path)  # {id:int} -> {id}
+        routed.setdefault(path, set()).update(method.lower() for method in route.methods or ())
+    return routed
+
+
+def test_every_route_is_documented_with_its_methods() -> None:
+    documented = {
+        path: {method for method in item if method in HTTP_METHODS}
+        for path, item in DOCUMENT["paths"].items()
+    }
+    routed = _routed()
+    assert set(routed) - set(documented) == set(), "undocumented endpoints"
+    assert set(documented) - set(routed) == set(), "documented endpoints the app does not route"
+    for path, methods in routed.items():
+        assert documented[path] == methods, path
+
+
+def test_the_document_is_valid_openapi() -> None:
+    assert DOCUMENT["openapi"] == OPENAPI_VERSION
+    Draft202012Validator(OPENAPI_31).validate(DOCUMENT)
+
+
+def test_the_served_copy_names_the_server() -> None:
+    assert openapi_document("https://signin.example.org")["servers"] == [
+        {"url": "https://signin.example.org"}
+    ]
+    assert "servers" not in DOCUMENT
+
+
+def _operations() -> list[tuple[str, str, dict[str, Any]]]:
+    return [
+        (path, method, operation)
+        for path, item in DOCUMENT["paths"].items()
+        for method, operation in item.items()
+        if method in HTTP_METHODS
+    ]
+
+
+def test_operations_have_unique_ids_and_say_who_may_call() -> None:
+    ids = [operation["operationId"] for _, _, operation in _operations()]
+    assert len(ids) == len(set(ids))
+    for path, method, operation in _operations():
+        assert "security" in operation, f"{method} {path}"
+        needs_key = bool(operation["security"])
+        if path.startswith("/v3/studies"):
+            assert operation["security"] == [{"adminBearer": []}], f"{method} {path}"
+        if needs_key and path != "/v4/auth/signOut":
+            assert "401" in operation["responses"], f"{method} {path}"
+
+
+def test_rate_limited_and_unavailable_answers_carry_retry_after() -> None:
+    for path, method, operation in _operations():
+        for status in ("429", "503"):
+            answer = operation["responses"].get(status)
+            if answer is None or path == "/ready":  # readiness answers its own 503 body
+                continue
+            assert "Retry-After" in answer.get("headers", {}), f"{method} {path} {status}"
+
+
+def _validator(name: str) -> Draft202012Validator:
+    return Draft202012Validator(
+        {"$ref": f"#/components/schemas/{name}", "components": DOCUMENT["components"]}
+    )
+
+
+PARTICIPANT = Participant(
+    id="AbC_12-xyz",
+    study_id="sleep-study",
+    email="Ada@Example.org",
+    status="enabled",
+    consented=False,
+    email_verified=True,
+    created_on="2024-06-11T09:30:00.123Z",
+)
+
+
+@pytest.mark.parametrize("reauth_token", ["reauth-token", None])
+def test_sessions_match_user_session_info(reauth_token: str | None) -> None:
+    _validator("UserSessionInfo").validate(session_info(PARTICIPANT, "session", reauth_token))
+
+
+def test_participants_match_study_participant() -> None:
+    _validator("StudyParticipant").validate(PARTICIPANT.to_json())
+
+
+@pytest.mark.parametrize(
+    "template", [None, EmailTemplate("Sign in to ${studyName}", "Tap ${url}", "text/html")]
+)
+def test_studies_match_study(template: EmailTemplate | None) -> None:
+    study = Study(
+        identifier="sleep-study",
+        name="Sleep Study",
+        email_sign_in_template=template,
+        created_on="2024-06-11T09:30:00.123Z",
+        modified_on="2024-06-11T09:30:00.123Z",
+    )
+    _validator("Study").validate(study.to_json())
+    _validator("StudyList").validate(
+        {"items": [study.to_json()], "total": 1, "type": "ResourceList"}
+    )
+
+
+def _error_examples() -> list[errors.ApiError]:
+    return [
+        errors.BadRequest("Request body is required: send a JSON object."),
+        errors.InvalidEntity("Study", {"name": ["name is required"]}),
+        errors.NotAuthenticated("Not signed in."),
+        errors.EntityNotFound("Study"),
+        errors.AccountNotFound(),
+        errors.EndpointNotFound("No endpoint at /x."),
+        errors.MethodNotAllowed("GET is not supported at /x."),
+        errors.EntityAlreadyExists("taken"),
+        errors.PayloadTooLarge("too large"),
+        errors.AccountDisabled(),
+        errors.RateLimitExceeded("wait", 3),
+        errors.ServiceUnavailable("later"),
+    ]
+
+
+@pytest.mark.parametrize("error", _error_examples(), ids=lambda error: type(error).__name__)
+def test_errors_match_the_bridge_error_shape(error: errors.ApiError) -> None:
+    _validator("BridgeError").validate(error.body())
+
+
+def test_every_error_type_is_documented() -> None:
+    def subclasses(cls: type[errors.ApiError]) -> set[type[errors.ApiError]]:
+        found = set(cls.__subclasses__())
+        return found.union(*(subclasses(sub) for sub in found))
+
+    names = {cls.type_name for cls in subclasses(errors.ApiError) | {errors.ApiError}}
+    assert names == set(ERROR_TYPES)
+
+
+def test_the_documented_request_fields_are_the_parsed_ones() -> None:
+    schemas = DOCUMENT["components"]["schemas"]
+    study_fields = set(schemas["StudyInput"]["properties"])
+    assert study_fields == set(model._FIELDS)
+    assert set(schemas["StudyUpdate"]["properties"]) == study_fields - {"identifier"}
+    assert set(schemas["ParticipantInput"]["properties"]) == set(edits._FIELDS)
+
+
+def test_the_documented_example_study_is_accepted() -> None:
+    body = DOCUMENT["paths"]["/v3/studies"]["post"]["requestBody"]["content"]["application/json"]
+    _validator("StudyInput").validate(body["example"])
+    parse_study(body["example"])
+
+
+@pytest.mark.parametrize("identifier", ["ab", "sleep-study", "a" * 60, "0-9"])
+def test_identifier_pattern_accepts_what_the_model_accepts(identifier: str) -> None:
+    assert re.search(IDENTIFIER_PATTERN, identifier)
+    assert model.IDENTIFIER.fullmatch(identifier)
+
+
+@pytest.mark.parametrize("identifier", ["a", "A-b", "a" * 61, "a_b", "a b", ""])
+def test_identifier_pattern_refuses_what_the_model_refuses(identifier: str) -> None:
+    assert not re.search(IDENTIFIER_PATTERN, identifier)
+    assert not model.IDENTIFIER.fullmatch(identifier)
+
+
+_ADDRESS_CHARS = st.sampled_from(
+    "abcXYZ019.-_+'@ \t,;:<>()[]\\\"\x00\x1f\x7f\x85\u00e9\u2028\ufeff"
+)
+
+
+@settings(max_examples=300, deadline=None, database=None)
+@given(
+    st.one_of(
+        st.text(_ADDRESS_CHARS, max_size=80),
+        st.builds(
+            "{}@{}.{}".format,
+            st.text(_ADDRESS_CHARS, min_size=1, max_size=70),
+            st.text(_ADDRESS_CHARS, min_size=1, max_size=10),
+            st.text(_ADDRESS_CHARS, min_size=1, max_size=10),
+        ),
+    )
+)
+def test_email_pattern_agrees_with_the_validator(address: str) -> None:
+    """For trimmed text, the document's pattern and length accept exactly what the code does."""
+    address = address.strip()
+    documented = bool(re.search(EMAIL_PATTERN, address)) and len(address) <= MAX_LENGTH
+    if address.endswith("\n"):
+        return  # Python's $ also matches before a final newline; trimming removes it anyway
+    assert documented == (address_problem(address) is None), address
+
+
+def test_every_white_space_character_is_in_the_basic_plane() -> None:
+    assert not any(chr(code).isspace() for code in range(0x10000, 0x110000))
+    assert set(WHITESPACE) == {chr(code) for code in range(0x10000) if chr(code).isspace()}
+
+
+_NAME_CHARS = st.sampled_from("ab \t\n\x1c\x1f\x85\xa0\u2028\u3000\ufeff\u200b.")
+
+
+@settings(max_examples=300, deadline=None, database=None)
+@given(st.text(_NAME_CHARS, max_size=6))
+def test_single_line_pattern_agrees_with_the_study_model(text: str) -> None:
+    if text.endswith("\n"):
+        return  # Python's $ also matches before a final newline; has_line_break() refuses it
+    documented = bool(re.search(SINGLE_LINE_NOT_BLANK, text))
+    assert documented == (bool(text.strip()) and not has_line_break(text)), repr(text)
