@@ -7,11 +7,15 @@ import dataclasses
 from collections import Counter
 from collections.abc import Iterator
 
+import httpx
 import pytest
 from redis.asyncio import Redis
 
+from service.app import build_worker, create_app
+from service.services import Services
 from service.settings import Settings
 from service.settings import SmtpServer as SmtpSettings
+from service.store.connection import RedisClient
 from service.store.outbox import Outbox
 from service.store.scripts import Scripts
 from tests.support.api import BACKENDS_WITH_CLUSTER, Api
@@ -149,3 +153,33 @@ async def test_a_temporary_refusal_is_retried_then_given_up(
     [letter] = await _outbox(redis).dead_letters()
     assert letter.reason == "gave up after 4 attempts: refused: 451 4.3.2 Try again later"
     assert len(api.mailbox.to("later@example.org")) == 1
+
+
+async def test_a_job_taken_by_a_worker_that_died_is_delivered_after_the_lease(
+    settings: Settings, redis: RedisClient, flaky_smtp: SmtpServer
+) -> None:
+    flaky_smtp.start()
+    settings = dataclasses.replace(settings, lease_seconds=0.5)
+    app = create_app(settings, redis=redis, run_worker=False)
+    svc: Services = app.state.services
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
+        api = Api(client, flaky_smtp.mailbox)
+        await api.create_study("study-a")
+        await api.create_participant("study-a", "lease@example.org", consented=True)
+        assert (await api.request_link("study-a", "lease@example.org")).status_code == 202
+        # A worker reads the job and dies before settling it.
+        await svc.mailer.outbox.ensure_group()
+        [taken] = await svc.mailer.outbox.read_new("worker-that-died", 10)
+        assert taken.job is not None
+
+        survivor = build_worker(svc)
+        assert await survivor.run_once() == 0  # still leased to the dead worker
+        await asyncio.sleep(0.6)
+        assert await survivor.run_once() == 1  # the lease ran out: taken over and sent
+        caught = await flaky_smtp.mailbox.wait_for("lease@example.org")
+        assert caught.message["Message-ID"] == taken.job.message_id
+        assert (await svc.mailer.outbox.status()).pending == 0
+        signed_in = await api.sign_in_with_token("study-a", "lease@example.org", caught.token)
+        assert signed_in.status_code == 200
+        await survivor.transport.close()
