@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import shutil
+import signal
 import subprocess
+import sys
 import time
 from collections import Counter
 from collections.abc import Iterator
@@ -144,3 +146,47 @@ def test_a_redis_found_through_sentinel(tmp_path: Path, smtp_server: SmtpServer)
         sentinel.terminate()
         sentinel.wait(timeout=10)
         master.stop()
+
+
+def test_a_separate_worker_delivers_for_servers_without_one(
+    tmp_path: Path, redis_server: RedisServer, smtp_server: SmtpServer
+) -> None:
+    redis_url = redis_server.url.rsplit("/", 1)[0] + "/7"
+    redis.Redis.from_url(redis_url).flushdb()
+    smtp_server.mailbox.clear()
+    env = _env(redis_url, smtp_server)
+    web = ServiceProcess(env, tmp_path, "--no-worker")
+    worker_log = tmp_path / "worker.log"
+    try:
+        web.start()
+        study = {"identifier": "split", "name": "Split", "emailSignInEnabled": True}
+        assert httpx.post(f"{web.url}/v3/studies", json=study, headers=ADMIN).is_success
+        created = httpx.post(
+            f"{web.url}/v3/studies/split/participants",
+            json={"email": "w@example.org", "consented": True},
+            headers=ADMIN,
+        )
+        assert created.status_code == 201
+        body = {"study": "split", "email": "w@example.org"}
+        assert httpx.post(f"{web.url}/v3/auth/email", json=body).status_code == 202
+        time.sleep(1.0)
+        assert smtp_server.mailbox.emails == []  # nobody delivers yet
+        with worker_log.open("wb") as log:
+            worker = subprocess.Popen(
+                [sys.executable, "-m", "service", "worker"],
+                env={**web.environment, **env},
+                stdout=log,
+                stderr=subprocess.STDOUT,
+            )
+        try:
+            deadline = time.monotonic() + 10
+            while not smtp_server.mailbox.to("w@example.org"):
+                assert time.monotonic() < deadline, worker_log.read_text()
+                time.sleep(0.05)
+        finally:
+            worker.send_signal(signal.SIGTERM)
+            assert worker.wait(timeout=15) == 0, worker_log.read_text()
+        assert "stopped" in worker_log.read_text()  # a graceful stop on SIGTERM
+        web.stop()
+    finally:
+        web.ensure_stopped()

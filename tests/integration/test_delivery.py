@@ -183,3 +183,19 @@ async def test_a_job_taken_by_a_worker_that_died_is_delivered_after_the_lease(
         signed_in = await api.sign_in_with_token("study-a", "lease@example.org", caught.token)
         assert signed_in.status_code == 200
         await survivor.transport.close()
+
+
+async def test_smtp_connections_are_reused(
+    api: Api, flaky_smtp: SmtpServer, settings: Settings
+) -> None:
+    flaky_smtp.start()
+    await api.create_study("study-a")
+    addresses = [f"r{i}@example.org" for i in range(12)]
+    for address in addresses:
+        await api.create_participant("study-a", address, consented=True)
+    for address in addresses:
+        assert (await api.request_link("study-a", address)).status_code == 202
+    for address in addresses:
+        await api.mailbox.wait_for(address)
+    # Twelve emails, at most one conversation per pooled connection.
+    assert 1 <= api.mailbox.sessions <= settings.smtp_pool_size

@@ -50,6 +50,15 @@ class Mailbox:
         self._emails: list[CaughtEmail] = []
         # Recipients to refuse, with the reply to give (e.g. "550 5.1.1 No such user").
         self.refuse: dict[str, str] = {}
+        self.sessions = 0  # SMTP conversations opened (EHLO/HELO), to see connection reuse
+
+    async def handle_EHLO(
+        self, server: Any, session: Any, envelope: Any, hostname: str, responses: list[str]
+    ) -> list[str]:
+        with self._lock:
+            self.sessions += 1
+        session.host_name = hostname
+        return responses
 
     async def handle_RCPT(
         self, server: Any, session: Any, envelope: Any, address: str, options: list[str]
@@ -70,6 +79,7 @@ class Mailbox:
     def clear(self) -> None:
         with self._lock:
             self._emails.clear()
+            self.sessions = 0
         self.refuse.clear()
 
     @property

@@ -28,6 +28,11 @@ class ServiceProcess:
         self._process: subprocess.Popen[bytes] | None = None
 
     @property
+    def environment(self) -> dict[str, str]:
+        """The environment the process runs with (MAGICLINK_* from the test only)."""
+        return dict(self._env)
+
+    @property
     def log(self) -> str:
         return self.log_path.read_text()
 
