@@ -24,7 +24,7 @@ from service.auth.requests import (
     PasswordCredentials,
     Reauthentication,
 )
-from service.auth.tokens import REAUTH, SESSION, SIGN_IN, new_token
+from service.auth.tokens import REAUTH, SESSION, SIGN_IN, SIGN_IN_CODE, as_code, new_token
 from service.clock import utc_now_iso
 from service.errors import AccountDisabled, AccountNotFound, NotAuthenticated, RateLimitExceeded
 from service.services import Services
@@ -134,16 +134,21 @@ async def _start_session(
 
 async def sign_in_with_email_token(svc: Services, request: EmailSignIn) -> SignedIn:
     study = await svc.email_sign_in_study(request.study_id)
-    result, reauth_token = await _authenticate(
-        svc, study, request, "link", svc.hasher.candidates(SIGN_IN, request.token)
-    )
+    # The token field carries the link's token, or the short code typed from the email.
+    code = as_code(request.token)
+    if code is not None:
+        mode: AuthMode = "code"
+        presented = svc.hasher.candidates(SIGN_IN_CODE, code)
+    else:
+        mode, presented = "link", svc.hasher.candidates(SIGN_IN, request.token)
+    result, reauth_token = await _authenticate(svc, study, request, mode, presented)
     participant = result.participant
     assert participant is not None
     if request.password is not None:
         password_hash = await run_in_threadpool(hash_password, request.password)
         await svc.accounts.set_password(participant, request.normalized_email, password_hash)
         participant = replace(participant, password_hash=password_hash)
-    log.info("email sign-in for %s in %s", masked(request.email), study.identifier)
+    log.info("email sign-in (%s) for %s in %s", mode, masked(request.email), study.identifier)
     return await _start_session(svc, request, participant, reauth_token)
 
 

@@ -18,6 +18,7 @@ from service.settings import Secret
 
 # Purposes mixed into the keyed hashes, so one kind of secret never matches another.
 SIGN_IN = "sign-in"
+SIGN_IN_CODE = "sign-in-code"
 SESSION = "session"
 REAUTH = "reauth"
 
@@ -27,6 +28,29 @@ TOKEN_BYTES = 24
 
 def new_token() -> str:
     return secrets.token_urlsafe(TOKEN_BYTES)
+
+
+# The typed code: 8 characters without look-alikes (no 0/O, 1/I/L), about 39 bits. Guessing is
+# capped per address (MAX_WRONG_CODES), so the odds of a guess are about 5 in 500 billion.
+CODE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
+CODE_LENGTH = 8
+MAX_WRONG_CODES = 5
+
+
+def new_code() -> str:
+    return "".join(secrets.choice(CODE_ALPHABET) for _ in range(CODE_LENGTH))
+
+
+def as_code(presented: str) -> str | None:
+    """The code in what was typed (any case, spaces or dashes between groups), or None.
+
+    A 32-character link token never looks like a code, so the one ``token`` field of
+    ``POST /v3/auth/email/signIn`` carries either.
+    """
+    compact = presented.replace("-", "").replace(" ", "").upper()
+    if len(compact) == CODE_LENGTH and all(char in CODE_ALPHABET for char in compact):
+        return compact
+    return None
 
 
 class SecretHasher:

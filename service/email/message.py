@@ -28,10 +28,13 @@ def default_sign_in_template() -> EmailTemplate:
     )
 
 
-def sign_in_values(study: Study, email: str, token: str, base_url: str) -> dict[str, str]:
+def sign_in_values(
+    study: Study, email: str, token: str, code: str, base_url: str
+) -> dict[str, str]:
     link = sign_in_url(base_url, study.identifier, email, token)
     return {
         "token": token,
+        "code": code,
         "url": link,
         "emailSignInUrl": link,
         "shortUrl": link,

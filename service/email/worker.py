@@ -25,7 +25,7 @@ from urllib.parse import urlsplit
 from redis.exceptions import RedisError
 
 from service.accounts.email_address import masked, normalized
-from service.auth.tokens import SIGN_IN, SecretHasher, new_token
+from service.auth.tokens import SIGN_IN, SIGN_IN_CODE, SecretHasher, new_code, new_token
 from service.email.failures import classify, retry_delay
 from service.email.message import build_message, sign_in_values
 from service.email.transport import Transport
@@ -131,11 +131,12 @@ class DeliveryWorker:
             log.warning("job %s: study %s no longer exists; dropped", job.message_id, job.study_id)
             await self.outbox.done(entry.entry_id)
             return
-        token = new_token()
+        token, code = new_token(), new_code()
         issued = await self.accounts.issue_sign_in_token(
             study.identifier,
             normalized(job.email),
             self.hasher.for_storage(SIGN_IN, token),
+            self.hasher.for_storage(SIGN_IN_CODE, code),
             study.email_sign_in_token_ttl_seconds,
         )
         if issued is None:
@@ -147,7 +148,7 @@ class DeliveryWorker:
             await self.outbox.done(entry.entry_id)
             return
         try:
-            message = self._render(study, job, issued.email, token)
+            message = self._render(study, job, issued.email, token, code)
         except Exception as exc:
             # Sending again cannot fix an email that does not render.
             log.exception("job %s cannot be rendered; moved to dead letters", job.message_id)
@@ -198,9 +199,9 @@ class DeliveryWorker:
             entry.entry_id, replace(job, attempt=attempt), int(delay * 1000)
         )
 
-    def _render(self, study: Study, job: Job, to: str, token: str) -> EmailMessage:
+    def _render(self, study: Study, job: Job, to: str, token: str, code: str) -> EmailMessage:
         template = study.email_sign_in_template or self.default_template
-        values = sign_in_values(study, to, token, self.settings.base_url)
+        values = sign_in_values(study, to, token, code, self.settings.base_url)
         return build_message(
             template, values, to=to, mail_from=self.settings.mail_from, message_id=job.message_id
         )

@@ -63,8 +63,12 @@ def reauth_tokens(tag: str) -> str:
     return f"{PREFIX}{tag}:reauth"  # sorted set: reauth token hash -> expiry (ms)
 
 
+def wrong_codes(tag: str) -> str:
+    return f"{PREFIX}{tag}:wrong-codes"  # count of wrong typed codes since the last sign-in
+
+
 def account_keys(tag: str) -> list[str]:
-    return [account(tag), sign_in_tokens(tag), reauth_tokens(tag)]
+    return [account(tag), sign_in_tokens(tag), reauth_tokens(tag), wrong_codes(tag)]
 
 
 def participant_id(study_id: str, participant: str) -> str:

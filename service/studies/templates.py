@@ -19,8 +19,9 @@ MIME_TYPES = ("text/plain", "text/html")
 MAX_SUBJECT_LENGTH = 250
 MAX_BODY_LENGTH = 32 * 1024
 
-# Variables that carry the sign-in token; a body must contain at least one of them.
-TOKEN_VARIABLES = frozenset({"token", "url", "emailSignInUrl", "shortUrl"})
+# Variables that carry a sign-in secret (the link's token, or the code to type); a body must
+# contain at least one of them, and a subject none.
+TOKEN_VARIABLES = frozenset({"token", "url", "emailSignInUrl", "shortUrl", "code"})
 SIGN_IN_VARIABLES = TOKEN_VARIABLES | {
     "email",
     "studyName",
@@ -148,8 +149,8 @@ def template_problems(
         if known & TOKEN_VARIABLES and not TOKEN_VARIABLES & set(variables_in(body)):
             add(
                 f"{prefix}.body",
-                f"{prefix}.body must contain the sign-in link or token: add "
-                "${url} (or ${emailSignInUrl}, ${shortUrl}, ${token})",
+                f"{prefix}.body must contain the sign-in link or code: add "
+                "${url} (or ${emailSignInUrl}, ${shortUrl}, ${token}, ${code})",
             )
     if errors:
         return None, errors

@@ -16,6 +16,7 @@ from aiosmtpd.controller import Controller
 from tests.support.ports import free_port
 
 _TOKEN = re.compile(r"[?&]token=([A-Za-z0-9_-]+)")
+_CODE = re.compile(r"^([23456789ABCDEFGHJKMNPQRSTUVWXYZ]{8})\r?$", re.MULTILINE)
 
 
 @dataclass(frozen=True)
@@ -34,6 +35,12 @@ class CaughtEmail:
     def html(self) -> str | None:
         part = self.message.get_body(("html",))
         return None if part is None else str(part.get_content())
+
+    @property
+    def code(self) -> str:
+        match = _CODE.search(self.text)
+        assert match, f"no typed code in the email:\n{self.text}"
+        return match.group(1)
 
     @property
     def token(self) -> str:

@@ -64,8 +64,9 @@ def test_every_per_account_key_shares_the_tag() -> None:
         f"ml:{tag}:account",
         f"ml:{tag}:signin",
         f"ml:{tag}:reauth",
+        f"ml:{tag}:wrong-codes",
     ]
-    assert len(set(account_keys)) == 3
+    assert len(set(account_keys)) == 4
     assert {_hash_tag(key) for key in account_keys} == {_hash_tag(tag)}
     assert _hash_tag(tag) == "study-a:" + hashlib.sha256(EMAIL.encode()).hexdigest()[:32]
 

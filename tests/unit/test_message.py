@@ -14,6 +14,7 @@ from service.studies.templates import SIGN_IN_VARIABLES, EmailTemplate, template
 BASE_URL = "https://signin.example.org"
 TO = "Alice@Example.org"
 TOKEN = "tok_" + "A1b2C3d4" * 8  # long enough to push the link past 76 characters
+CODE = "K7M2QX9P"
 MAIL_FROM = "Study Team <study@example.org>"
 MESSAGE_ID = "<1700000000000-0.study-a@signin.example.org>"
 LINK = f"{BASE_URL}/s/study-a?email=Alice%40Example.org&token={TOKEN}"
@@ -26,7 +27,7 @@ def _study(**fields: object) -> Study:
 
 
 def _build(template: EmailTemplate, study: Study | None = None) -> EmailMessage:
-    values = sign_in_values(study or _study(), TO, TOKEN, BASE_URL)
+    values = sign_in_values(study or _study(), TO, TOKEN, CODE, BASE_URL)
     return build_message(template, values, to=TO, mail_from=MAIL_FROM, message_id=MESSAGE_ID)
 
 
@@ -46,7 +47,7 @@ def _parts(message: EmailMessage) -> list[EmailMessage]:
 
 
 def test_sign_in_values_cover_every_known_variable() -> None:
-    values = sign_in_values(_study(), TO, TOKEN, BASE_URL)
+    values = sign_in_values(_study(), TO, TOKEN, CODE, BASE_URL)
     assert set(values) == SIGN_IN_VARIABLES
     assert values["token"] == TOKEN
     assert values["url"] == values["emailSignInUrl"] == values["shortUrl"] == LINK
@@ -57,14 +58,14 @@ def test_sign_in_values_cover_every_known_variable() -> None:
 
 
 def test_short_and_sponsor_names_fall_back_to_the_study_name() -> None:
-    values = sign_in_values(_study(), TO, TOKEN, BASE_URL)
+    values = sign_in_values(_study(), TO, TOKEN, CODE, BASE_URL)
     assert values["studyName"] == values["studyShortName"] == values["sponsorName"] == "Study A"
-    values = sign_in_values(_study(shortName="A", sponsorName="Lab"), TO, TOKEN, BASE_URL)
+    values = sign_in_values(_study(shortName="A", sponsorName="Lab"), TO, TOKEN, CODE, BASE_URL)
     assert (values["studyShortName"], values["sponsorName"]) == ("A", "Lab")
 
 
 def test_expiration_period_follows_the_study_ttl() -> None:
-    values = sign_in_values(_study(emailSignInTokenTtlSeconds=900), TO, TOKEN, BASE_URL)
+    values = sign_in_values(_study(emailSignInTokenTtlSeconds=900), TO, TOKEN, CODE, BASE_URL)
     assert values["emailSignInExpirationPeriod"] == "15 minutes"
 
 
@@ -161,7 +162,8 @@ def test_default_template_text_part_carries_the_link_unbroken() -> None:
     assert LINK in raw
     assert "=\n" not in raw
     assert f"Sign in to Study A ({LINK})" in _text(text_part)
-    assert "expires in 1 hour" in _text(text_part)
+    assert "expire in 1 hour" in _text(text_part)
+    assert f"type this code:\n\n{CODE}" in _text(text_part)
     assert "${" not in _text(text_part)
     assert "${" not in _text(html_part)
     assert "<style" not in _text(text_part)

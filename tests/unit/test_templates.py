@@ -190,7 +190,7 @@ def test_body_over_the_maximum_length_is_rejected() -> None:
 def test_body_must_carry_the_token(body: str) -> None:
     errors = _errors(_template(body=body))
     (message,) = errors[f"{PREFIX}.body"]
-    assert message.startswith(f"{PREFIX}.body must contain the sign-in link or token")
+    assert message.startswith(f"{PREFIX}.body must contain the sign-in link or code")
     assert "${url}" in message
 
 
@@ -201,7 +201,7 @@ def test_unknown_variable_in_body_is_named_with_a_suggestion() -> None:
         f"{PREFIX}.body uses unknown variable ${{emailSignInExpirationPeriods}}"
     )
     assert "(did you mean ${emailSignInExpirationPeriod}?)" in message
-    assert "known variables are email, emailSignInExpirationPeriod" in message
+    assert "known variables are code, email, emailSignInExpirationPeriod" in message
 
 
 def test_unknown_variable_without_a_close_match_gets_no_suggestion() -> None:

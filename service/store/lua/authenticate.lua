@@ -1,21 +1,29 @@
 -- Authenticate an account and, in the same atomic step, record a new reauth token.
 --
--- mode "link":     a sign-in token; success removes every outstanding token of the address,
---                  so two concurrent uses of one token give exactly one session.
+-- mode "link":     a sign-in token from the emailed link; success removes every outstanding
+--                  token and code of the address, so two concurrent uses of one token give
+--                  exactly one session.
+-- mode "code":     the short code typed from the email: like "link", but wrong guesses are
+--                  counted per address; at the limit every pending token and code is revoked,
+--                  and codes stay refused until a sign-in succeeds (a new request does not
+--                  grant fresh guesses).
 -- mode "reauth":   a reauth token; each is single use.
 -- mode "password": the caller has verified the password; only the account state is checked.
 --
 -- KEYS[1] account hash   KEYS[2] sign-in token set   KEYS[3] reauth token set
+-- KEYS[4] wrong-code counter
 -- ARGV[1] mode   ARGV[2] new reauth token hash ('' for none)   ARGV[3] reauth ttl (ms)
--- ARGV[4] most reauth tokens kept   ARGV[5..] hashes of the presented secret, one per key
+-- ARGV[4] most reauth tokens kept   ARGV[5] most wrong codes   ARGV[6] counter lifetime (ms)
+-- ARGV[7..] hashes of the presented secret, one per key
 -- Returns {"invalid"} | {"disabled"} | {"ok", field, value, ...} (the account hash)
 
 local mode = ARGV[1]
+local max_guesses = tonumber(ARGV[5])
 local time = redis.call('TIME')
 local now = tonumber(time[1]) * 1000 + math.floor(tonumber(time[2]) / 1000)
 
 local function take(set_key, consume_all)
-  for i = 5, #ARGV do
+  for i = 7, #ARGV do
     local expiry = redis.call('ZSCORE', set_key, ARGV[i])
     if expiry and tonumber(expiry) > now then
       if consume_all then
@@ -29,7 +37,17 @@ local function take(set_key, consume_all)
   return false
 end
 
-if mode == 'link' then
+if mode == 'code' then
+  if tonumber(redis.call('GET', KEYS[4]) or '0') >= max_guesses then
+    return {'invalid'}
+  end
+  if not take(KEYS[2], true) then
+    local guesses = redis.call('INCR', KEYS[4])
+    redis.call('PEXPIRE', KEYS[4], ARGV[6])
+    if guesses >= max_guesses then redis.call('DEL', KEYS[2]) end
+    return {'invalid'}
+  end
+elseif mode == 'link' then
   if not take(KEYS[2], true) then return {'invalid'} end
 elseif mode == 'reauth' then
   if not take(KEYS[3], false) then return {'invalid'} end
@@ -40,8 +58,9 @@ end
 local status = redis.call('HGET', KEYS[1], 'status')
 if not status then return {'invalid'} end
 if status ~= 'enabled' then return {'disabled'} end
-if mode == 'link' then
+if mode == 'link' or mode == 'code' then
   redis.call('HSET', KEYS[1], 'verified', '1')
+  redis.call('DEL', KEYS[4])  -- a successful sign-in is the only reset of wrong guesses
 end
 
 if ARGV[2] ~= '' then
