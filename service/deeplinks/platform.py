@@ -1,0 +1,50 @@
+"""Which device and browser opened a link, from its User-Agent, to tailor the landing page.
+
+Only what changes the advice matters: iOS, Android or a computer, and whether the page runs
+inside another app's browser (mail and social apps), where universal links and app links do
+not fire and the participant must first open the page in the system browser.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Literal
+
+# Markers that apps put into the User-Agent of their built-in browsers.
+_IN_APP = (
+    ("Gmail", re.compile(r"\bGSA/|Gmail", re.IGNORECASE)),
+    ("Outlook", re.compile(r"Outlook-(iOS|Android)|\bOutlook\b", re.IGNORECASE)),
+    ("Facebook", re.compile(r"FBAN|FBAV|FB_IAB|FBIOS")),
+    ("Instagram", re.compile(r"Instagram")),
+    ("LinkedIn", re.compile(r"LinkedInApp")),
+    ("X", re.compile(r"Twitter")),
+    ("WeChat", re.compile(r"MicroMessenger")),
+    ("LINE", re.compile(r"\bLine/")),
+)
+_ANDROID_WEBVIEW = re.compile(r"; wv\)")
+
+
+@dataclass(frozen=True)
+class Platform:
+    os: Literal["ios", "android", "desktop"]
+    in_app: str | None = None  # the app whose built-in browser shows the page, if any
+
+    @property
+    def is_phone(self) -> bool:
+        return self.os != "desktop"
+
+
+def detect(user_agent: str) -> Platform:
+    if re.search(r"iPhone|iPad|iPod", user_agent):
+        os: Literal["ios", "android", "desktop"] = "ios"
+    elif "Android" in user_agent:
+        os = "android"
+    else:
+        return Platform("desktop")
+    for app, marker in _IN_APP:
+        if marker.search(user_agent):
+            return Platform(os, app)
+    if os == "android" and _ANDROID_WEBVIEW.search(user_agent):
+        return Platform(os, "an app")
+    return Platform(os)
