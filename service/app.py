@@ -23,7 +23,16 @@ from service.email.smtp_pool import SmtpPool
 from service.email.transport import MailDirTransport, Transport
 from service.email.worker import DeliveryWorker, Mailer, message_host
 from service.errors import ApiError, EndpointNotFound, MethodNotAllowed, ServiceUnavailable
-from service.routes import auth, docs, landing, ops, participant_self, participants, studies
+from service.routes import (
+    auth,
+    docs,
+    landing,
+    ops,
+    participant_self,
+    participants,
+    studies,
+    wellknown,
+)
 from service.services import Services
 from service.settings import Settings
 from service.store.accounts import AccountStore
@@ -145,6 +154,7 @@ def create_app(
             *participants.routes,
             *landing.routes,
             *docs.routes,
+            *wellknown.routes,
         ],
         exception_handlers={
             ApiError: _api_error,

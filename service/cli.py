@@ -16,6 +16,7 @@ import uvicorn
 
 from service.app import build_services, build_worker, create_app
 from service.cli_admin_keys import add_admin_key_commands
+from service.cli_links import add_links_commands
 from service.cli_outbox import add_outbox_commands
 from service.demo import DEMO_EMAIL, DEMO_STUDY
 from service.observability.access_log import AccessLog
@@ -142,6 +143,7 @@ def build_parser() -> argparse.ArgumentParser:
     worker_parser.set_defaults(handler=worker)
     add_outbox_commands(commands)
     add_admin_key_commands(commands)
+    add_links_commands(commands)
     return parser
 
 

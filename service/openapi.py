@@ -17,10 +17,11 @@ from service.accounts import email_address
 from service.accounts.participant import STATUSES
 from service.auth import passwords
 from service.auth.requests import MAX_SECRET_LENGTH
+from service.deeplinks import association
 from service.routes.auth import SESSION_HEADER
 from service.routes.participant_self import MAX_CONSENT_NAME_LENGTH
 from service.settings import Settings
-from service.studies import model, templates
+from service.studies import app_links, model, templates
 
 Json = dict[str, Any]
 
@@ -183,6 +184,227 @@ def _head(get: Json) -> Json:
     return head
 
 
+# Path patterns: they start with / (or a * or ? wildcard) and hold no control character.
+_PATTERN_CHARS = "[^\\u0000-\\u001f\\u007f-\\u009f\\u2028\\u2029]"
+PATH_PATTERN = f"^[/*?]{_PATTERN_CHARS}*$"
+LEGACY_PATH_PATTERN = f"^({app_links.NOT_PREFIX})?[/*?]{_PATTERN_CHARS}*$"
+APP_ID_PATTERN = f"^{app_links.APP_ID.pattern}$"
+PACKAGE_NAME_PATTERN = f"^{app_links.PACKAGE_NAME.pattern}$"
+FINGERPRINT_PATTERN = f"^{app_links.FINGERPRINT.pattern}$"
+PUBLISHED_FINGERPRINT_PATTERN = "^[0-9A-F]{2}(:[0-9A-F]{2}){31}$"
+INSTALL_URL_PATTERN = f"^{app_links.INSTALL_URL.pattern}$"
+URL_SCHEME_PATTERN = f"^{app_links.URL_SCHEME.pattern}$"
+
+
+def _app_link_schemas() -> Json:
+    """Study app links (requests and answers) and the association files built from them."""
+    app_id = {
+        "type": "string",
+        "pattern": APP_ID_PATTERN,
+        "maxLength": app_links.MAX_APP_ID_LENGTH,
+        "description": "TEAMID.bundle.id: the 10-character team id (A-Z, 0-9), a dot, and the "
+        "bundle id (App Store Connect).",
+        "examples": [app_links.EXAMPLE_APP_ID],
+    }
+    pattern_text = {"type": "string", "maxLength": app_links.MAX_PATTERN_LENGTH}
+    published_fingerprint = {"type": "string", "pattern": PUBLISHED_FINGERPRINT_PATTERN}
+    return {
+        "LinkComponent": {
+            "type": "object",
+            "description": "One of Apple's `components` rules (also Android 15's "
+            "`dynamic_app_link_components`): a URL matches when its path, query and fragment "
+            "match every pattern given; the first matching rule wins; `exclude` keeps the "
+            "URL out of the app. `*` matches any characters, `?` one.",
+            "additionalProperties": False,
+            "anyOf": [{"required": ["/"]}, {"required": ["?"]}, {"required": ["#"]}],
+            "properties": {
+                "/": {
+                    **pattern_text,
+                    "pattern": PATH_PATTERN,
+                    "description": "Path pattern, like /s/sleep-study/*.",
+                },
+                "?": {
+                    "type": "object",
+                    "description": "Query parameter name -> value pattern.",
+                    "additionalProperties": {**pattern_text, "pattern": f"^{_PATTERN_CHARS}*$"},
+                },
+                "#": {**pattern_text, "pattern": f"^{_PATTERN_CHARS}*$"},
+                "exclude": {"type": "boolean", "default": False},
+                "comment": {
+                    "type": "string",
+                    "maxLength": app_links.MAX_COMMENT_LENGTH,
+                    "pattern": f"^{_PATTERN_CHARS}*$",
+                },
+            },
+        },
+        "AppleAppLink": {
+            "type": "object",
+            "description": "An iOS app that opens the study's sign-in links: `paths` (legacy "
+            "patterns; `NOT /path` excludes) or `components`, not both. The links are "
+            "`/s/{studyId}?email=…&token=…`: claim `/s/{studyId}` and `/s/{studyId}/*`. An app "
+            "appears once per study.",
+            "required": ["appID"],
+            "oneOf": [{"required": ["paths"]}, {"required": ["components"]}],
+            "additionalProperties": False,
+            "properties": {
+                "appID": app_id,
+                "paths": {
+                    "type": "array",
+                    "minItems": 1,
+                    "items": {**pattern_text, "pattern": LEGACY_PATH_PATTERN},
+                    "examples": [["/s/sleep-study", "/s/sleep-study/*"]],
+                },
+                "components": {"type": "array", "minItems": 1, "items": _ref("LinkComponent")},
+                "type": {"const": "AppleAppLink", "readOnly": True},
+            },
+        },
+        "AndroidAppLink": {
+            "type": "object",
+            "description": "An Android app that opens the study's sign-in links. A package "
+            "and fingerprint appear once per study. Fingerprints are accepted in any case and "
+            "stored upper-case.",
+            "required": ["namespace", "package_name", "sha256_cert_fingerprints"],
+            "additionalProperties": False,
+            "properties": {
+                "namespace": {"const": app_links.ANDROID_NAMESPACE},
+                "package_name": {
+                    "type": "string",
+                    "pattern": PACKAGE_NAME_PATTERN,
+                    "maxLength": app_links.MAX_PACKAGE_NAME_LENGTH,
+                    "description": "The applicationId: two or more parts, each starting with a "
+                    "letter, none a Java keyword.",
+                    "examples": [app_links.EXAMPLE_PACKAGE],
+                },
+                "sha256_cert_fingerprints": {
+                    "type": "array",
+                    "minItems": 1,
+                    "maxItems": app_links.MAX_FINGERPRINTS,
+                    "items": {
+                        "type": "string",
+                        "pattern": FINGERPRINT_PATTERN,
+                        "description": "SHA-256 of the signing certificate: 32 bytes as "
+                        "colon-separated hex (Play Console > App integrity).",
+                        "examples": [app_links.EXAMPLE_FINGERPRINT],
+                    },
+                },
+                "type": {"const": "AndroidAppLink", "readOnly": True},
+            },
+        },
+        "InstallLinks": {
+            "type": "object",
+            "description": "Where to install the app (https only).",
+            "additionalProperties": False,
+            "properties": {
+                platform: _nullable(
+                    {
+                        "type": "string",
+                        "pattern": INSTALL_URL_PATTERN,
+                        "maxLength": app_links.MAX_INSTALL_URL_LENGTH,
+                        "description": f"The app's {store} page.",
+                    }
+                )
+                for platform, store in (("ios", "App Store"), ("android", "Google Play"))
+            },
+        },
+        "AppleAppSiteAssociation": {
+            "type": "object",
+            "description": "Every study's iOS apps, each in the modern (appIDs + components) "
+            "and the legacy (appID + paths) form.",
+            "required": ["applinks", "webcredentials"],
+            "additionalProperties": False,
+            "properties": {
+                "applinks": {
+                    "type": "object",
+                    "required": ["apps", "details"],
+                    "additionalProperties": False,
+                    "properties": {
+                        "apps": {"type": "array", "maxItems": 0},
+                        "details": {
+                            "type": "array",
+                            "items": {
+                                "type": "object",
+                                "required": ["appIDs", "components", "appID", "paths"],
+                                "additionalProperties": False,
+                                "properties": {
+                                    "appIDs": {
+                                        "type": "array",
+                                        "minItems": 1,
+                                        "maxItems": 1,
+                                        "items": app_id,
+                                    },
+                                    "components": {
+                                        "type": "array",
+                                        "items": _ref("LinkComponent"),
+                                    },
+                                    "appID": app_id,
+                                    "paths": {
+                                        "type": "array",
+                                        "items": {**pattern_text, "pattern": LEGACY_PATH_PATTERN},
+                                    },
+                                },
+                            },
+                        },
+                    },
+                },
+                "webcredentials": {
+                    "type": "object",
+                    "required": ["apps"],
+                    "additionalProperties": False,
+                    "properties": {"apps": {"type": "array", "items": app_id}},
+                },
+            },
+        },
+        "AssetLinks": {
+            "type": "array",
+            "description": "One statement per Android app, limited (Android 15+) to its "
+            "studies' sign-in paths.",
+            "items": {
+                "type": "object",
+                "required": ["relation", "relation_extensions", "target"],
+                "additionalProperties": False,
+                "properties": {
+                    "relation": {
+                        "type": "array",
+                        "items": {"enum": list(association.RELATIONS)},
+                    },
+                    "relation_extensions": {
+                        "type": "object",
+                        "required": [association.HANDLE_ALL_URLS],
+                        "additionalProperties": False,
+                        "properties": {
+                            association.HANDLE_ALL_URLS: {
+                                "type": "object",
+                                "required": ["dynamic_app_link_components"],
+                                "additionalProperties": False,
+                                "properties": {
+                                    "dynamic_app_link_components": {
+                                        "type": "array",
+                                        "items": _ref("LinkComponent"),
+                                    }
+                                },
+                            }
+                        },
+                    },
+                    "target": {
+                        "type": "object",
+                        "required": ["namespace", "package_name", "sha256_cert_fingerprints"],
+                        "additionalProperties": False,
+                        "properties": {
+                            "namespace": {"const": app_links.ANDROID_NAMESPACE},
+                            "package_name": {"type": "string", "pattern": PACKAGE_NAME_PATTERN},
+                            "sha256_cert_fingerprints": {
+                                "type": "array",
+                                "minItems": 1,
+                                "items": published_fingerprint,
+                            },
+                        },
+                    },
+                },
+            },
+        },
+    }
+
+
 def _schemas() -> Json:
     email = {
         "type": "string",
@@ -278,9 +500,40 @@ def _schemas() -> Json:
             }
         ),
         "reauthenticationEnabled": _nullable({"type": "boolean", "default": True}),
+        "appleAppLinks": _nullable(
+            {
+                "type": "array",
+                "items": _ref("AppleAppLink"),
+                "description": "The iOS apps that open the study's sign-in links (published in "
+                "/.well-known/apple-app-site-association). Refused (400) when the file would "
+                f"grow past Apple's {association.MAX_AASA_BYTES // 1024} KB limit.",
+            }
+        ),
+        "androidAppLinks": _nullable(
+            {
+                "type": "array",
+                "items": _ref("AndroidAppLink"),
+                "description": "The Android apps that open the study's sign-in links "
+                "(published in /.well-known/assetlinks.json).",
+            }
+        ),
+        "installLinks": _nullable(_ref("InstallLinks")),
+        "appUrlScheme": _nullable(
+            {
+                "type": "string",
+                "pattern": URL_SCHEME_PATTERN,
+                "maxLength": app_links.MAX_URL_SCHEME_LENGTH,
+                "description": "The app's custom URL scheme (lower case), for a fallback link "
+                "that carries no secret. Not a scheme the system owns: "
+                + ", ".join(sorted(app_links.RESERVED_SCHEMES))
+                + ".",
+                "examples": ["sleepstudy"],
+            }
+        ),
     }
 
     return {
+        **_app_link_schemas(),
         "BridgeError": {
             "type": "object",
             "description": "Every error answer, in the Bridge shape.",
@@ -573,6 +826,10 @@ def _schemas() -> Json:
                 "emailSignInTokenTtlSeconds",
                 "emailSignInRequestIntervalSeconds",
                 "reauthenticationEnabled",
+                "appleAppLinks",
+                "androidAppLinks",
+                "installLinks",
+                "appUrlScheme",
                 "createdOn",
                 "modifiedOn",
                 "type",
@@ -611,6 +868,13 @@ def _schemas() -> Json:
                     "maximum": model.MAX_REQUEST_INTERVAL_SECONDS,
                 },
                 "reauthenticationEnabled": {"type": "boolean"},
+                "appleAppLinks": {"type": "array", "items": _ref("AppleAppLink")},
+                "androidAppLinks": {"type": "array", "items": _ref("AndroidAppLink")},
+                "installLinks": {
+                    **_ref("InstallLinks"),
+                    "required": ["ios", "android"],
+                },
+                "appUrlScheme": {"anyOf": [{"type": "string"}, {"type": "null"}]},
                 "createdOn": date_time,
                 "modifiedOn": date_time,
                 "type": {"const": "Study"},
@@ -701,7 +965,9 @@ def _operations_paths() -> Json:
         "tags": ["Sign-in links"],
         "summary": "The page a sign-in link opens in a browser; it never uses up the token.",
         "description": "Mail scanners fetch every link before the person taps it, so this page "
-        "only reads. It explains how to open the link in the app.",
+        "only reads and never looks at the token. Tailored to the device (User-Agent): an "
+        "'Open the app' button on another host or the custom scheme, store links, an Android "
+        "intent link, a QR code of the link on computers, and advice for in-app browsers.",
         "security": [],
         "parameters": [
             _study_id(),
@@ -725,6 +991,11 @@ def _operations_paths() -> Json:
         "/ready": {"get": ready, "head": _head(ready)},
         "/openapi.json": {"get": document, "head": _head(document)},
         "/s/{study_id}": {"get": landing, "head": _head(landing)},
+        # Bridge's older link format opens the same page.
+        "/mobile/{study_id}/startSession.html": {
+            "get": {**landing, "operationId": "legacySignInLanding"},
+            "head": {**_head(landing), "operationId": "legacySignInLandingHead"},
+        },
     }
 
 
@@ -948,6 +1219,24 @@ def _study_paths() -> Json:
         "emailSignInEnabled": True,
         "emailSignInTokenTtlSeconds": 3600,
         "emailSignInRequestIntervalSeconds": 60,
+        "appleAppLinks": [
+            {
+                "appID": app_links.EXAMPLE_APP_ID,
+                "paths": [f"/s/{EXAMPLE_STUDY_ID}", f"/s/{EXAMPLE_STUDY_ID}/*"],
+            }
+        ],
+        "androidAppLinks": [
+            {
+                "namespace": app_links.ANDROID_NAMESPACE,
+                "package_name": app_links.EXAMPLE_PACKAGE,
+                "sha256_cert_fingerprints": [app_links.EXAMPLE_FINGERPRINT],
+            }
+        ],
+        "installLinks": {
+            "ios": "https://apps.apple.com/app/id123456789",
+            "android": f"https://play.google.com/store/apps/details?id={app_links.EXAMPLE_PACKAGE}",
+        },
+        "appUrlScheme": "sleepstudy",
     }
     return {
         "/v3/studies": {
@@ -1085,6 +1374,73 @@ def _study_participant_paths() -> Json:
     }
 
 
+def _association_paths() -> Json:
+    cache_headers = {
+        "ETag": {
+            "description": "A strong validator: a hash of the file.",
+            "required": True,
+            "schema": {"type": "string", "pattern": '^"[0-9a-f]{32}"$'},
+        },
+        "Cache-Control": {
+            "description": "Caches may keep the file a few minutes.",
+            "required": True,
+            "schema": {"type": "string"},
+        },
+    }
+
+    def operation(operation_id: str, summary: str, description: str, schema: str) -> Json:
+        return {
+            "operationId": operation_id,
+            "tags": ["App links"],
+            "summary": summary,
+            "description": description + " Served at exactly this URL (no redirect) as exactly "
+            "`application/json`, built from every study; a study change shows at once.",
+            "security": [],
+            "parameters": [
+                {
+                    "name": "If-None-Match",
+                    "in": "header",
+                    "required": False,
+                    "description": "The ETag of a copy you have: 304 while it is current.",
+                    "schema": {"type": "string"},
+                }
+            ],
+            "responses": {
+                "200": {
+                    "description": "The file.",
+                    "headers": copy.deepcopy(cache_headers),
+                    "content": _json(_ref(schema)),
+                },
+                "304": {
+                    "description": "The copy named by If-None-Match is current.",
+                    "headers": copy.deepcopy(cache_headers),
+                },
+                "503": _UNAVAILABLE,
+            },
+        }
+
+    apple = operation(
+        "appleAppSiteAssociation",
+        "The iOS apps that open sign-in links as universal links.",
+        "Apple's CDN fetches it (at most "
+        f"{association.MAX_AASA_BYTES // 1024} KB): each study's appleAppLinks, in both the "
+        "modern and the legacy form, plus webcredentials.",
+        "AppleAppSiteAssociation",
+    )
+    android = operation(
+        "assetLinks",
+        "The Android apps that open sign-in links as App Links.",
+        "Android verifies App Links against it: one statement per app of the studies' "
+        "androidAppLinks (handle_all_urls and get_login_creds), limited on Android 15+ to the "
+        "studies' sign-in paths.",
+        "AssetLinks",
+    )
+    return {
+        association.AASA_PATH: {"get": apple, "head": _head(apple)},
+        association.ASSETLINKS_PATH: {"get": android, "head": _head(android)},
+    }
+
+
 _DESCRIPTION = f"""\
 Passwordless ("magic link") sign-in for mobile research apps, speaking the Bridge REST contract.
 
@@ -1107,6 +1463,7 @@ def _document() -> Json:
         **_participant_paths(),
         **_study_paths(),
         **_study_participant_paths(),
+        **_association_paths(),
     }
     return {
         "openapi": OPENAPI_VERSION,
@@ -1126,6 +1483,10 @@ def _document() -> Json:
             {"name": "Consents", "description": "Consent signatures."},
             {"name": "Studies", "description": "Researcher API: studies."},
             {"name": "Sign-in links", "description": "Pages that sign-in links open."},
+            {
+                "name": "App links",
+                "description": "The files that let iOS and Android apps open sign-in links.",
+            },
             {"name": "Operations", "description": "Liveness and readiness."},
             {"name": "Documentation", "description": "This document."},
         ],

@@ -110,6 +110,15 @@ def _networks(raw: str) -> tuple[IPv4Network | IPv6Network, ...]:
     return tuple(networks)
 
 
+def _absolute_url(name: str, raw: str | None) -> str | None:
+    if not raw:
+        return None
+    parts = urlsplit(raw)
+    if parts.scheme != "https" or not parts.hostname:
+        raise SettingsError(f"{name} must be an https URL, e.g. https://open.example.org")
+    return raw.rstrip("/")
+
+
 def _number_env(
     env: Mapping[str, str], name: str, default: N, low: N, high: N, parse: Callable[[str], N]
 ) -> N:
@@ -143,6 +152,9 @@ class Settings:
     mail_dir: Path = Path("outbox")
     mail_from: str = "magiclink <no-reply@localhost>"
     base_url: str = "http://127.0.0.1:8000"
+    # The same service on a second host: the landing page's "Open the app" button points there,
+    # because iOS ignores universal links tapped on the page's own host.
+    link_alt_base_url: str | None = None
     admin_key: Secret | None = None
     # The first key signs (hashes new secrets); every key verifies, so keys can be rotated.
     secret_keys: tuple[Secret, ...] = field(
@@ -210,6 +222,9 @@ class Settings:
             mail_dir=Path(env.get("MAGICLINK_MAIL_DIR") or "outbox"),
             mail_from=env.get("MAGICLINK_MAIL_FROM") or cls.mail_from,
             base_url=base_url,
+            link_alt_base_url=_absolute_url(
+                "MAGICLINK_LINK_ALT_BASE_URL", env.get("MAGICLINK_LINK_ALT_BASE_URL")
+            ),
             admin_key=Secret(admin_key) if admin_key else None,
             secret_keys=keys or (Secret(secrets.token_hex(32)),),
             secret_key_generated=not keys,

@@ -13,7 +13,8 @@ from typing import Literal
 
 # Markers that apps put into the User-Agent of their built-in browsers.
 _IN_APP = (
-    ("Gmail", re.compile(r"\bGSA/|Gmail", re.IGNORECASE)),
+    ("Gmail", re.compile(r"Gmail", re.IGNORECASE)),
+    ("the Google app", re.compile(r"\bGSA/")),
     ("Outlook", re.compile(r"Outlook-(iOS|Android)|\bOutlook\b", re.IGNORECASE)),
     ("Facebook", re.compile(r"FBAN|FBAV|FB_IAB|FBIOS")),
     ("Instagram", re.compile(r"Instagram")),

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import html as html_lib
 from email.message import EmailMessage
 from email.utils import formatdate
 from urllib.parse import urlsplit
 
-from service.deeplinks.links import sign_in_url
+from service.deeplinks.links import app_url, sign_in_url
+from service.deeplinks.qr import qr_png
 from service.email.plaintext import html_to_text
 from service.resources import templates_dir
 from service.studies.durations import human_period
@@ -46,6 +48,12 @@ def sign_in_values(
         "supportEmail": study.support_email,
         "host": urlsplit(base_url).netloc,
         "emailSignInExpirationPeriod": human_period(study.email_sign_in_token_ttl_seconds),
+        "appUrl": app_url(study.app_url_scheme, study.identifier, email)
+        if study.app_url_scheme
+        else "",
+        "installUrlIos": study.install_links.ios or "",
+        "installUrlAndroid": study.install_links.android or "",
+        # qrCode is markup, substituted by build_message for HTML templates only
     }
 
 
@@ -73,10 +81,22 @@ def build_message(
     # Sign-in links must not be rewritten or followed by auto-responders.
     message["Auto-Submitted"] = "auto-generated"
     if template.is_html:
-        html = substitute(template.body, values, escape_html=True)
+        qr_cid = f"qr.{message_id.strip('<>')}"
+        qr_image = (
+            f'<img src="cid:{html_lib.escape(qr_cid)}" width="180" height="180" '
+            'alt="QR code of your sign-in link">'
+        )
+        html = substitute(template.body, values, escape_html=True, markup={"qrCode": qr_image})
         text = html_to_text(html)
         message.set_content(text, cte=_transfer_encoding(text))
         message.add_alternative(html, subtype="html", cte=_transfer_encoding(html))
+        if f"cid:{qr_cid}" in html:
+            # Attached inline (multipart/related): mail clients block data: images.
+            html_part = message.get_body(("html",))
+            assert isinstance(html_part, EmailMessage)
+            html_part.add_related(
+                qr_png(values["url"]), "image", "png", cid=f"<{qr_cid}>", filename="sign-in-qr.png"
+            )
     else:
         text = substitute(template.body, values)
         message.set_content(text, cte=_transfer_encoding(text))

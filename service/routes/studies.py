@@ -8,18 +8,30 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
 from service.clock import utc_now_iso
-from service.errors import EntityAlreadyExists
+from service.deeplinks.association import aasa_size_problem
+from service.errors import EntityAlreadyExists, InvalidEntity
 from service.routes.admin_auth import require_admin
 from service.routes.context import json_body, services, status_message
 from service.routes.methods import route
-from service.studies.model import parse_study
+from service.services import Services
+from service.studies.model import Study, parse_study
 
 log = logging.getLogger(__name__)
+
+
+async def _check_association_size(svc: Services, study: Study) -> None:
+    """400 when the study's apps would push apple-app-site-association past Apple's limit."""
+    if not study.apple_app_links:
+        return  # without iOS apps the study cannot make the file larger
+    problem = aasa_size_problem(await svc.studies.all(), study)
+    if problem:
+        raise InvalidEntity("Study", {"appleAppLinks": [problem]})
 
 
 async def create_study(request: Request) -> Response:
     await require_admin(request)
     study = parse_study(await json_body(request))
+    await _check_association_size(services(request), study)
     now = utc_now_iso()
     study = study.stamped(created_on=now, modified_on=now)
     if not await services(request).studies.create(study):
@@ -53,6 +65,7 @@ async def update_study(request: Request) -> Response:
     svc = services(request)
     current = await svc.study(request.path_params["study_id"])
     study = parse_study(await json_body(request), identifier=current.identifier)
+    await _check_association_size(svc, study)
     study = study.stamped(created_on=current.created_on, modified_on=utc_now_iso())
     if not await svc.studies.replace(study):
         await svc.study(study.identifier)  # deleted meanwhile: answers 404

@@ -13,6 +13,9 @@ import hashlib
 PREFIX = "ml:"
 
 STUDIES = f"{PREFIX}studies"  # set of study identifiers
+# Changes (to a random value) on every study write, so that caches of what is built from all
+# studies (the app association files) know when to rebuild.
+STUDIES_VERSION = f"{PREFIX}studies:version"
 
 # The outbox and the request-time limits share one slot, so accepting a request (check every
 # limit, then queue the email) is one atomic script and one round trip. One slot handles far

@@ -1,13 +1,23 @@
-"""Studies in Redis: one JSON document per study, plus an index set of identifiers."""
+"""Studies in Redis: one JSON document per study, plus an index set of identifiers.
+
+Every write also sets ``keys.STUDIES_VERSION`` to a new random value, after the write itself:
+whoever builds something from all studies (the app association files) and remembers the
+version it read first knows the build is current while the version stays the same.
+"""
 
 from __future__ import annotations
 
 import json
+import logging
+import secrets
 
+from service.errors import InvalidEntity
 from service.store import keys
 from service.store.connection import RedisClient
-from service.store.decoding import text_set
+from service.store.decoding import text, text_set
 from service.studies.model import IDENTIFIER, Study, parse_study
+
+log = logging.getLogger(__name__)
 
 
 class StudyStore:
@@ -21,6 +31,7 @@ class StudyStore:
         )
         if created:
             await self._redis.sadd(keys.STUDIES, study.identifier)
+            await self._changed()
         return bool(created)
 
     async def replace(self, study: Study) -> bool:
@@ -28,6 +39,8 @@ class StudyStore:
         updated = await self._redis.set(
             keys.study(study.identifier), json.dumps(study.to_json()), xx=True
         )
+        if updated:
+            await self._changed()
         return bool(updated)
 
     async def get(self, identifier: str) -> Study | None:
@@ -42,7 +55,39 @@ class StudyStore:
         deleted = await self._redis.delete(keys.study(identifier))
         await self._redis.srem(keys.STUDIES, identifier)
         await self._redis.delete(keys.budget("study", identifier))  # its rate-limit counters
+        await self._changed()
         return bool(deleted)
 
     async def identifiers(self) -> list[str]:
         return sorted(text_set(await self._redis.smembers(keys.STUDIES)))
+
+    async def all(self) -> list[Study]:
+        """Every study, by identifier, in one round trip after the index (Cluster-safe).
+
+        A stored study that no longer validates is left out with an error in the log, so that
+        one bad record cannot take the association files of every other study down.
+        """
+        identifiers = await self.identifiers()
+        if not identifiers:
+            return []
+        async with self._redis.pipeline(transaction=False) as pipe:
+            for identifier in identifiers:
+                pipe.get(keys.study(identifier))
+            documents = await pipe.execute()
+        studies = []
+        for identifier, raw in zip(identifiers, documents, strict=True):
+            if raw is None:
+                continue  # deleted since the index was read
+            try:
+                studies.append(parse_study(json.loads(text(raw))))
+            except (InvalidEntity, ValueError) as exc:
+                log.error("stored study %s does not validate, left out: %s", identifier, exc)
+        return studies
+
+    async def version(self) -> str:
+        """Changes whenever any study is created, replaced or deleted."""
+        raw = await self._redis.get(keys.STUDIES_VERSION)
+        return text(raw) if raw is not None else ""
+
+    async def _changed(self) -> None:
+        await self._redis.set(keys.STUDIES_VERSION, secrets.token_hex(8))

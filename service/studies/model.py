@@ -8,11 +8,20 @@ from __future__ import annotations
 
 import difflib
 import re
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from service.accounts.email_address import address_problem
 from service.errors import InvalidEntity
+from service.studies.app_links import (
+    AndroidAppLink,
+    AppleAppLink,
+    InstallLinks,
+    parse_android_app_links,
+    parse_apple_app_links,
+    parse_install_links,
+    parse_url_scheme,
+)
 from service.studies.templates import EmailTemplate, has_line_break, template_problems
 
 IDENTIFIER = re.compile(r"[a-z0-9-]{2,60}")
@@ -37,6 +46,10 @@ class Study:
     email_sign_in_token_ttl_seconds: int = 3600
     email_sign_in_request_interval_seconds: int = 60
     reauthentication_enabled: bool = True
+    apple_app_links: tuple[AppleAppLink, ...] = ()
+    android_app_links: tuple[AndroidAppLink, ...] = ()
+    install_links: InstallLinks = field(default_factory=InstallLinks)
+    app_url_scheme: str | None = None
     created_on: str = ""
     modified_on: str = ""
 
@@ -53,6 +66,10 @@ class Study:
             "emailSignInTokenTtlSeconds": self.email_sign_in_token_ttl_seconds,
             "emailSignInRequestIntervalSeconds": self.email_sign_in_request_interval_seconds,
             "reauthenticationEnabled": self.reauthentication_enabled,
+            "appleAppLinks": [link.to_json() for link in self.apple_app_links],
+            "androidAppLinks": [link.to_json() for link in self.android_app_links],
+            "installLinks": self.install_links.to_json(),
+            "appUrlScheme": self.app_url_scheme,
             "createdOn": self.created_on,
             "modifiedOn": self.modified_on,
             "type": "Study",
@@ -71,6 +88,11 @@ class _Fields:
 
     def fail(self, path: str, message: str) -> None:
         self.errors.setdefault(path, []).append(message)
+
+    def fail_all(self, errors: dict[str, list[str]]) -> None:
+        for path, messages in errors.items():
+            for message in messages:
+                self.fail(path, message)
 
     def text(self, name: str, *, required: bool, max_length: int) -> str:
         value = self.data.get(name)
@@ -122,6 +144,10 @@ _FIELDS = (
     "emailSignInTokenTtlSeconds",
     "emailSignInRequestIntervalSeconds",
     "reauthenticationEnabled",
+    "appleAppLinks",
+    "androidAppLinks",
+    "installLinks",
+    "appUrlScheme",
 )
 
 
@@ -165,9 +191,18 @@ def parse_study(data: object, *, identifier: str | None = None) -> Study:
     raw_template = data.get("emailSignInTemplate")
     if raw_template is not None:
         template, template_errors = template_problems(raw_template, "emailSignInTemplate")
-        for path, messages in template_errors.items():
-            for message in messages:
-                fields.fail(path, message)
+        fields.fail_all(template_errors)
+
+    apple_app_links, errors = parse_apple_app_links(data.get("appleAppLinks"), "appleAppLinks")
+    fields.fail_all(errors)
+    android_app_links, errors = parse_android_app_links(
+        data.get("androidAppLinks"), "androidAppLinks"
+    )
+    fields.fail_all(errors)
+    install_links, errors = parse_install_links(data.get("installLinks"), "installLinks")
+    fields.fail_all(errors)
+    app_url_scheme, errors = parse_url_scheme(data.get("appUrlScheme"), "appUrlScheme")
+    fields.fail_all(errors)
 
     study = Study(
         identifier=ident,
@@ -184,6 +219,10 @@ def parse_study(data: object, *, identifier: str | None = None) -> Study:
             "emailSignInRequestIntervalSeconds", 60, 0, MAX_REQUEST_INTERVAL_SECONDS, "seconds"
         ),
         reauthentication_enabled=fields.flag("reauthenticationEnabled", True),
+        apple_app_links=apple_app_links,
+        android_app_links=android_app_links,
+        install_links=install_links,
+        app_url_scheme=app_url_scheme,
         created_on=str(data.get("createdOn") or ""),
         modified_on=str(data.get("modifiedOn") or ""),
     )

@@ -21,7 +21,10 @@ MAX_BODY_LENGTH = 32 * 1024
 
 # Variables that carry a sign-in secret (the link's token, or the code to type); a body must
 # contain at least one of them, and a subject none.
-TOKEN_VARIABLES = frozenset({"token", "url", "emailSignInUrl", "shortUrl", "code"})
+TOKEN_VARIABLES = frozenset({"token", "url", "emailSignInUrl", "shortUrl", "code", "qrCode"})
+# Markup the service builds itself, substituted as it is (HTML templates only): the QR code of
+# the link, as an image attached to the email (mail clients block data: images).
+HTML_ONLY_VARIABLES = frozenset({"qrCode"})
 SIGN_IN_VARIABLES = TOKEN_VARIABLES | {
     "email",
     "studyName",
@@ -31,6 +34,9 @@ SIGN_IN_VARIABLES = TOKEN_VARIABLES | {
     "supportEmail",
     "host",
     "emailSignInExpirationPeriod",
+    "appUrl",  # the app's custom scheme, without any secret (for apps that take the code)
+    "installUrlIos",
+    "installUrlAndroid",
 }
 
 # Every character str.splitlines() breaks at; none may appear in an email header.
@@ -146,6 +152,13 @@ def template_problems(
             body, f"{prefix}.body", known
         ):
             add(f"{prefix}.body", problem)
+        html_only = sorted(HTML_ONLY_VARIABLES & set(variables_in(body)))
+        if html_only and mime_type != "text/html":
+            add(
+                f"{prefix}.body",
+                f"{prefix}.body uses ${{{html_only[0]}}}, which only works in text/html "
+                "templates; set mimeType to text/html or remove it",
+            )
         if known & TOKEN_VARIABLES and not TOKEN_VARIABLES & set(variables_in(body)):
             add(
                 f"{prefix}.body",
@@ -157,11 +170,24 @@ def template_problems(
     return EmailTemplate(str(subject), str(body), str(mime_type)), {}
 
 
-def substitute(text: str, values: Mapping[str, str], *, escape_html: bool = False) -> str:
-    """Replace every ``${name}`` in one pass; values are never scanned for variables again."""
+def substitute(
+    text: str,
+    values: Mapping[str, str],
+    *,
+    escape_html: bool = False,
+    markup: Mapping[str, str] | None = None,
+) -> str:
+    """Replace every ``${name}`` in one pass; values are never scanned for variables again.
+
+    ``markup`` holds HTML the service built itself (never researcher or participant text),
+    substituted without escaping.
+    """
 
     def replace(match: re.Match[str]) -> str:
-        value = values.get(match.group(1), "")
+        name = match.group(1)
+        if markup is not None and name in markup:
+            return markup[name]
+        value = values.get(name, "")
         return html.escape(value, quote=True) if escape_html else value
 
     return _VARIABLE.sub(replace, text)

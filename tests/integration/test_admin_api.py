@@ -27,6 +27,10 @@ STUDY_KEYS = {
     "emailSignInTokenTtlSeconds",
     "emailSignInRequestIntervalSeconds",
     "reauthenticationEnabled",
+    "appleAppLinks",
+    "androidAppLinks",
+    "installLinks",
+    "appUrlScheme",
     "createdOn",
     "modifiedOn",
     "type",
@@ -199,6 +203,10 @@ async def test_create_study_fills_defaults(api: Api) -> None:
     assert body["shortName"] == ""
     assert body["sponsorName"] == ""
     assert body["supportEmail"] == ""
+    assert body["appleAppLinks"] == []
+    assert body["androidAppLinks"] == []
+    assert body["installLinks"] == {"ios": None, "android": None}
+    assert body["appUrlScheme"] is None
     assert ISO_MS.fullmatch(body["createdOn"])
     assert body["modifiedOn"] == body["createdOn"]
 

@@ -316,7 +316,7 @@ async def test_many_bad_requests_leave_only_what_the_test_created(api: Api, redi
             path, json=with_fields(path, fields), headers=headers_for(api, path)
         )
         assert response.status_code == 400, (path, fields, response.text)
-    assert await stored_keys(redis) == {keys.STUDIES, keys.study(STUDY)}
+    assert await stored_keys(redis) == {keys.STUDIES, keys.STUDIES_VERSION, keys.study(STUDY)}
     listing = await api.client.get("/v3/studies", headers=api.admin)
     assert [s["identifier"] for s in listing.json()["items"]] == [STUDY]
 

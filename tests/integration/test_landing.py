@@ -41,4 +41,9 @@ async def test_a_link_for_an_unknown_study_says_so(api: Api) -> None:
     page = await api.client.get("/s/no-such-study?email=x%40example.org&token=abc")
     assert page.status_code == 404
     assert page.headers["content-type"].startswith("text/html")
-    assert "not valid" in page.text
+    assert page.headers["cache-control"] == "no-store"
+    assert page.headers["referrer-policy"] == "no-referrer"
+    text = " ".join(page.text.split())
+    assert "This link is not valid" in text
+    assert "ask for a new sign-in email" in text
+    assert "abc" not in page.text  # nothing of the link is echoed back

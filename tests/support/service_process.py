@@ -27,6 +27,12 @@ class ServiceProcess:
         self._cwd = cwd
         self._process: subprocess.Popen[bytes] | None = None
 
+    def set_env(self, name: str, value: str) -> None:
+        """Add to the environment before ``start()``, e.g. ``MAGICLINK_BASE_URL`` = ``self.url``
+        (the port, and so the URL, is only known once the object exists)."""
+        assert self._process is None, "set the environment before start()"
+        self._env[name] = value
+
     @property
     def environment(self) -> dict[str, str]:
         """The environment the process runs with (MAGICLINK_* from the test only)."""

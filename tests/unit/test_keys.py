@@ -80,6 +80,7 @@ def test_per_account_key_functions() -> None:
 
 def test_study_and_global_keys() -> None:
     assert keys.STUDIES == "ml:studies"
+    assert keys.STUDIES_VERSION == "ml:studies:version"
     assert keys.OUTBOX == "ml:{outbox}:queue"
     assert keys.study("study-a") == "ml:study:study-a"
     assert keys.study_participants("study-a") == "ml:study:study-a:participants"
@@ -105,6 +106,7 @@ def test_every_key_has_the_service_prefix() -> None:
     names = [
         *keys.account_keys(tag),
         keys.STUDIES,
+        keys.STUDIES_VERSION,
         keys.OUTBOX,
         keys.study("s"),
         keys.study_participants("s"),

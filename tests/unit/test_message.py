@@ -9,7 +9,12 @@ import pytest
 from service.email.message import build_message, default_sign_in_template, sign_in_values
 from service.errors import InvalidEntity
 from service.studies.model import Study, parse_study
-from service.studies.templates import SIGN_IN_VARIABLES, EmailTemplate, template_problems
+from service.studies.templates import (
+    HTML_ONLY_VARIABLES,
+    SIGN_IN_VARIABLES,
+    EmailTemplate,
+    template_problems,
+)
 
 BASE_URL = "https://signin.example.org"
 TO = "Alice@Example.org"
@@ -48,7 +53,8 @@ def _parts(message: EmailMessage) -> list[EmailMessage]:
 
 def test_sign_in_values_cover_every_known_variable() -> None:
     values = sign_in_values(_study(), TO, TOKEN, CODE, BASE_URL)
-    assert set(values) == SIGN_IN_VARIABLES
+    # qrCode is markup that build_message puts in itself (HTML templates only)
+    assert set(values) == SIGN_IN_VARIABLES - HTML_ONLY_VARIABLES
     assert values["token"] == TOKEN
     assert values["url"] == values["emailSignInUrl"] == values["shortUrl"] == LINK
     assert values["email"] == TO
@@ -155,7 +161,10 @@ def test_html_values_are_escaped_in_the_html_part_only() -> None:
 def test_default_template_text_part_carries_the_link_unbroken() -> None:
     message = _build(default_sign_in_template())
     assert message["Subject"] == "Your sign-in link for Study A"
-    text_part, html_part = _parts(message)
+    text_part, related = _parts(message)
+    assert related.get_content_type() == "multipart/related"  # the html and its QR image
+    html_part = message.get_body(("html",))
+    assert isinstance(html_part, EmailMessage)
     assert text_part["Content-Transfer-Encoding"] == "7bit"
     raw = text_part.get_payload()
     assert isinstance(raw, str)
@@ -203,3 +212,34 @@ def test_every_study_that_validation_accepts_builds_its_email(field: str, variab
         assert len(str(message["Subject"]).splitlines()) == 1
         return
     assert field in rejected_fields
+
+
+def test_the_qr_code_is_an_inline_image_of_the_link() -> None:
+    template = EmailTemplate("Sign in", "<p>Scan: ${qrCode}</p><p>${url}</p>", "text/html")
+    message = _build(template)
+    html_part = message.get_body(("html",))
+    assert html_part is not None
+    html = html_part.get_content()
+    assert '<img src="cid:qr.' in html
+    images = [part for part in message.walk() if part.get_content_type() == "image/png"]
+    assert len(images) == 1
+    (image,) = images
+    assert image["Content-ID"].strip("<>") in html  # the html refers to the attached image
+    payload = image.get_payload(decode=True)
+    assert isinstance(payload, bytes)
+    assert payload.startswith(b"\x89PNG")
+    text_part = message.get_body(("plain",))
+    assert isinstance(text_part, EmailMessage)
+    assert "cid:" not in _text(text_part)  # no dangling image reference in the text
+
+
+def test_install_and_app_links_are_substituted() -> None:
+    study = _study(
+        installLinks={"ios": "https://apps.apple.com/app/x/id123"},
+        appUrlScheme="examplestudy",
+    )
+    values = sign_in_values(study, TO, TOKEN, CODE, BASE_URL)
+    assert values["installUrlIos"] == "https://apps.apple.com/app/x/id123"
+    assert values["installUrlAndroid"] == ""
+    assert values["appUrl"].startswith("examplestudy://sign-in?study=")
+    assert TOKEN not in values["appUrl"]  # a custom scheme can be claimed by any app

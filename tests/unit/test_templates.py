@@ -81,7 +81,8 @@ def test_subject_of_exactly_the_maximum_length_is_accepted() -> None:
 
 @pytest.mark.parametrize("variable", sorted(TOKEN_VARIABLES))
 def test_body_may_carry_the_token_through_any_token_variable(variable: str) -> None:
-    template, errors = template_problems(_template(body=f"Go: ${{{variable}}}"), PREFIX)
+    body = _template(body=f"Go: ${{{variable}}}", mimeType="text/html")
+    template, errors = template_problems(body, PREFIX)
     assert errors == {}
     assert template is not None
 
@@ -201,7 +202,7 @@ def test_unknown_variable_in_body_is_named_with_a_suggestion() -> None:
         f"{PREFIX}.body uses unknown variable ${{emailSignInExpirationPeriods}}"
     )
     assert "(did you mean ${emailSignInExpirationPeriod}?)" in message
-    assert "known variables are code, email, emailSignInExpirationPeriod" in message
+    assert "known variables are appUrl, code, email, emailSignInExpirationPeriod" in message
 
 
 def test_unknown_variable_without_a_close_match_gets_no_suggestion() -> None:
