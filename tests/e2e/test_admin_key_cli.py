@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-import os
 import re
-import subprocess
-import sys
 from pathlib import Path
 
 import httpx
@@ -13,20 +10,7 @@ import redis
 
 from tests.support.api import ADMIN_KEY, SECRET_KEY
 from tests.support.redis_server import RedisServer
-from tests.support.service_process import serving
-
-
-def magiclink(env: dict[str, str], cwd: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    clean_env = {k: v for k, v in os.environ.items() if not k.startswith("MAGICLINK_")}
-    return subprocess.run(
-        [sys.executable, "-m", "service", *args],
-        cwd=cwd,
-        env={**clean_env, **env},
-        capture_output=True,
-        text=True,
-        timeout=30,
-        check=False,
-    )
+from tests.support.service_process import magiclink, serving
 
 
 def test_create_use_list_and_revoke_a_key(tmp_path: Path, redis_server: RedisServer) -> None:

@@ -4,9 +4,6 @@ and against a small HTTP server of our own that serves broken files."""
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 import threading
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -20,26 +17,13 @@ import redis
 from tests.support.api import ADMIN_KEY, SECRET_KEY
 from tests.support.ports import free_port
 from tests.support.redis_server import RedisServer
-from tests.support.service_process import serving
+from tests.support.service_process import magiclink, serving
 
 REDIS_DATABASE = 8
 AASA = "/.well-known/apple-app-site-association"
 ASSETLINKS = "/.well-known/assetlinks.json"
 APP = "ABCDE12345.org.example.sleep"
 PRINT = ":".join(f"{n:02x}" for n in range(32))
-
-
-def magiclink(env: dict[str, str], cwd: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    clean_env = {k: v for k, v in os.environ.items() if not k.startswith("MAGICLINK_")}
-    return subprocess.run(
-        [sys.executable, "-m", "service", *args],
-        cwd=cwd,
-        env={**clean_env, **env},
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
 
 
 @pytest.fixture

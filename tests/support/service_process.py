@@ -83,6 +83,20 @@ class ServiceProcess:
             self._process.wait(timeout=15)
 
 
+def magiclink(env: dict[str, str], cwd: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    """Run one ``magiclink`` command to its end, with only the test's MAGICLINK_* settings."""
+    clean_env = {k: v for k, v in os.environ.items() if not k.startswith("MAGICLINK_")}
+    return subprocess.run(
+        [sys.executable, "-m", "service", *args],
+        cwd=cwd,
+        env={**clean_env, **env},
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+
+
 @contextmanager
 def serving(env: dict[str, str], cwd: Path, *args: str) -> Iterator[tuple[str, Path]]:
     """Run ``magiclink serve`` until the block ends; yields its URL and its log file."""
