@@ -1,0 +1,1 @@
+"""Getting apps onto the right server: provisioning links, MDM exports, onboarding emails."""
