@@ -18,7 +18,7 @@ from starlette.responses import JSONResponse, Response
 from service.auth.tokens import SecretHasher
 from service.deeplinks.pages import Pages
 from service.demo import seed_demo
-from service.email.message import default_sign_in_template
+from service.email.message import default_onboarding_template, default_sign_in_template
 from service.email.smtp_pool import SmtpPool
 from service.email.transport import MailDirTransport, Transport
 from service.email.worker import DeliveryWorker, Mailer, message_host
@@ -27,9 +27,12 @@ from service.routes import (
     auth,
     docs,
     landing,
+    onboarding,
     ops,
     participant_self,
     participants,
+    provisioning,
+    provisioning_exports,
     studies,
     wellknown,
 )
@@ -82,6 +85,7 @@ def build_worker(svc: Services) -> DeliveryWorker:
         hasher=svc.hasher,
         transport=build_transport(svc.settings),
         default_template=svc.default_template,
+        default_onboarding_template=default_onboarding_template(),
         settings=svc.settings,
     )
 
@@ -151,8 +155,11 @@ def create_app(
             *auth.routes,
             *participant_self.routes,
             *studies.routes,
+            *provisioning_exports.routes,
             *participants.routes,
+            *onboarding.routes,
             *landing.routes,
+            *provisioning.routes,
             *docs.routes,
             *wellknown.routes,
         ],

@@ -17,7 +17,10 @@ import uvicorn
 from service.app import build_services, build_worker, create_app
 from service.cli_admin_keys import add_admin_key_commands
 from service.cli_links import add_links_commands
+from service.cli_onboard import add_onboard_command
 from service.cli_outbox import add_outbox_commands
+from service.cli_provision import add_provision_commands
+from service.cli_provision_appconfig import add_appconfig_command
 from service.demo import DEMO_EMAIL, DEMO_STUDY
 from service.observability.access_log import AccessLog
 from service.observability.logging import configure_logging
@@ -142,8 +145,10 @@ def build_parser() -> argparse.ArgumentParser:
     )
     worker_parser.set_defaults(handler=worker)
     add_outbox_commands(commands)
+    add_onboard_command(commands)
     add_admin_key_commands(commands)
     add_links_commands(commands)
+    add_appconfig_command(add_provision_commands(commands))
     return parser
 
 

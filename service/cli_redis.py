@@ -32,6 +32,7 @@ def redis_handler(
                 file=sys.stderr,
             )
             return 2
+        args.settings = settings  # for commands that build services from them
         return asyncio.run(_run(command, args, settings))
 
     return handler

@@ -18,6 +18,7 @@ from service.accounts.participant import STATUSES
 from service.auth import passwords
 from service.auth.requests import MAX_SECRET_LENGTH
 from service.deeplinks import association
+from service.provisioning.onboarding import MAX_PARTICIPANTS_PER_REQUEST
 from service.routes.auth import SESSION_HEADER
 from service.routes.participant_self import MAX_CONSENT_NAME_LENGTH
 from service.settings import Settings
@@ -480,6 +481,12 @@ def _schemas() -> Json:
                 "description": "Left out or null: the service's default email.",
             }
         ),
+        "onboardingTemplate": _nullable(
+            {
+                **_ref("OnboardingTemplate"),
+                "description": "The onboarding email; left out or null: the service's default.",
+            }
+        ),
         "emailSignInTokenTtlSeconds": _nullable(
             {
                 "type": "integer",
@@ -787,6 +794,67 @@ def _schemas() -> Json:
                 "type": read_only,
             },
         },
+        "OnboardingTemplate": {
+            "type": "object",
+            "description": "Variables: "
+            + ", ".join(f"${{{name}}}" for name in sorted(templates.ONBOARDING.known))
+            + ". The body must carry ${provisioningUrl} (or ${qrCode} in text/html).",
+            "required": ["subject", "body"],
+            "additionalProperties": False,
+            "properties": {
+                "subject": {
+                    "type": "string",
+                    "minLength": 1,
+                    "maxLength": templates.MAX_SUBJECT_LENGTH,
+                    "pattern": SINGLE_LINE_NOT_BLANK,
+                },
+                "body": {
+                    "type": "string",
+                    "minLength": 1,
+                    "maxLength": templates.MAX_BODY_LENGTH,
+                    "pattern": "\\$\\{(provisioningUrl|qrCode)\\}",
+                },
+                "mimeType": {
+                    "type": "string",
+                    "enum": list(templates.MIME_TYPES),
+                    "default": templates.MIME_TYPES[0],
+                },
+                "type": read_only,
+            },
+        },
+        "OnboardingRequest": {
+            "type": "object",
+            "required": ["participants"],
+            "additionalProperties": False,
+            "properties": {
+                "participants": {
+                    "type": "array",
+                    "minItems": 1,
+                    "maxItems": MAX_PARTICIPANTS_PER_REQUEST,
+                    "items": {
+                        "type": "object",
+                        "required": ["email"],
+                        "properties": {"email": email},
+                    },
+                },
+                "force": {
+                    "type": "boolean",
+                    "default": False,
+                    "description": "Send again to participants who had their email.",
+                },
+            },
+        },
+        "OnboardingResult": {
+            "type": "object",
+            "required": ["queued", "skipped", "created", "type"],
+            "additionalProperties": False,
+            "properties": {
+                "queued": {"type": "integer", "minimum": 0},
+                "skipped": {"type": "integer", "minimum": 0},
+                "created": {"type": "integer", "minimum": 0},
+                "type": {"const": "OnboardingResult"},
+            },
+        },
         "StudyInput": {
             "type": "object",
             "description": "A new study as a researcher writes it. Read-only fields (type, "
@@ -823,6 +891,7 @@ def _schemas() -> Json:
                 "supportEmail",
                 "emailSignInEnabled",
                 "emailSignInTemplate",
+                "onboardingTemplate",
                 "emailSignInTokenTtlSeconds",
                 "emailSignInRequestIntervalSeconds",
                 "reauthenticationEnabled",
@@ -843,6 +912,21 @@ def _schemas() -> Json:
                 "supportEmail": {"type": "string"},
                 "emailSignInEnabled": {"type": "boolean"},
                 "emailSignInTemplate": {
+                    "anyOf": [
+                        {
+                            "type": "object",
+                            "required": ["subject", "body", "mimeType"],
+                            "additionalProperties": False,
+                            "properties": {
+                                "subject": {"type": "string"},
+                                "body": {"type": "string"},
+                                "mimeType": {"type": "string", "enum": list(templates.MIME_TYPES)},
+                            },
+                        },
+                        {"type": "null"},
+                    ]
+                },
+                "onboardingTemplate": {
                     "anyOf": [
                         {
                             "type": "object",
@@ -1284,6 +1368,143 @@ def _study_paths() -> Json:
     }
 
 
+def _provisioning_export_paths() -> Json:
+    """A study's managed app configuration for MDM/EMM consoles (routes/provisioning_exports)."""
+    missing_app = _error(
+        400,
+        "The study lacks an app link the format needs (the AppConfig specfile names the iOS app "
+        "by the bundle id of the first `appleAppLinks` entry); `errors` names the field.",
+        "InvalidEntityException",
+    )
+    exports = (
+        (
+            "appconfig.xml",
+            "getStudyAppConfigSpecfile",
+            "The AppConfig Community specfile for the study's iOS app.",
+            "`managedAppConfiguration` with `version`, `bundleId` (from the first "
+            "`appleAppLinks` entry), `dict` (each key with its type and default) and "
+            "`presentation` (labels for the MDM console). Upload it to an MDM that reads "
+            "AppConfig specfiles.",
+            "application/xml",
+            True,
+        ),
+        (
+            "managed-config.plist",
+            "getStudyManagedConfigPlist",
+            "The managed app configuration an MDM pushes to the study's iOS app.",
+            "A flat property list (`com.apple.configuration.managed`) with every key filled in: "
+            "`serverUrl`, `studyId`, `allowOtherServers`, `username` (an MDM variable for the "
+            "user's email address; see the README for each MDM's spelling).",
+            "application/x-plist",
+            False,
+        ),
+        (
+            "app_restrictions.xml",
+            "getStudyAppRestrictions",
+            "The Android managed-configuration schema for the study's app.",
+            "`restrictions` with one `restriction` per key (`android:key`, "
+            "`android:restrictionType`, `android:title`, `android:defaultValue`): the app's "
+            "`res/xml/app_restrictions.xml`.",
+            "application/xml",
+            False,
+        ),
+    )
+    paths: Json = {}
+    for filename, operation_id, summary, description, media_type, needs_apple in exports:
+        responses: Json = {
+            "200": {
+                "description": "The file (sent as an attachment).",
+                "content": {media_type: {"schema": {"type": "string"}}},
+            },
+            "401": _ADMIN_401,
+            "404": _STUDY_404,
+            "503": _UNAVAILABLE,
+        }
+        if needs_apple:
+            responses["400"] = missing_app
+        get: Json = {
+            "operationId": operation_id,
+            "tags": ["Studies"],
+            "summary": summary,
+            "description": description,
+            "security": _ADMIN,
+            "parameters": [_study_id()],
+            "responses": responses,
+        }
+        paths[f"/v3/studies/{{study_id}}/provisioning/{filename}"] = {
+            "get": get,
+            "head": _head(get),
+        }
+    return paths
+
+
+def _provisioning_link_paths() -> Json:
+    """A study's provisioning link: its page, and its summary for researchers
+    (routes/provisioning)."""
+    page = {
+        "operationId": "provisioningLanding",
+        "tags": ["Provisioning"],
+        "summary": "The page a study's provisioning link opens in a browser; it carries no secret.",
+        "description": "Step 1: install the app (the study's store links). Step 2: open it with "
+        "the link (an 'Open the app' button on another host or the custom scheme, an Android "
+        "intent link, a QR code of the link on computers). `login_hint` is shown only masked.",
+        "security": [],
+        "parameters": [
+            _study_id(),
+            {"name": "login_hint", "in": "query", "required": False, "schema": {"type": "string"}},
+        ],
+        "responses": {
+            "200": {
+                "description": "The page for the study.",
+                "content": {"text/html": {"schema": {"type": "string"}}},
+            },
+            "404": {
+                "description": "No such study: a page saying the link is not valid.",
+                "content": {"text/html": {"schema": {"type": "string"}}},
+            },
+            "503": _UNAVAILABLE,
+        },
+    }
+    url = {"type": "string", "format": "uri"}
+    summary = {
+        "type": "object",
+        "required": ["link", "qrCodeSvg", "exports", "type"],
+        "additionalProperties": False,
+        "properties": {
+            "link": {**url, "description": "`{base}/p/{studyId}`: the study's provisioning link."},
+            "qrCodeSvg": {"type": "string", "description": "The link's QR code, an <svg> element."},
+            "exports": {
+                "type": "object",
+                "required": ["appconfig", "managedConfig", "appRestrictions"],
+                "additionalProperties": False,
+                "properties": {
+                    "appconfig": url,
+                    "managedConfig": url,
+                    "appRestrictions": url,
+                },
+            },
+            "type": {"const": "StudyProvisioning"},
+        },
+    }
+    get: Json = {
+        "operationId": "getStudyProvisioning",
+        "tags": ["Studies"],
+        "summary": "The study's provisioning link, its QR code and the URLs of its MDM exports.",
+        "security": _ADMIN,
+        "parameters": [_study_id()],
+        "responses": {
+            "200": _ok("The study's provisioning.", summary),
+            "401": _ADMIN_401,
+            "404": _STUDY_404,
+            "503": _UNAVAILABLE,
+        },
+    }
+    return {
+        "/p/{study_id}": {"get": page, "head": _head(page)},
+        "/v3/studies/{study_id}/provisioning": {"get": get, "head": _head(get)},
+    }
+
+
 def _study_participant_paths() -> Json:
     participant_404 = _error(
         404,
@@ -1324,7 +1545,34 @@ def _study_participant_paths() -> Json:
             "503": _UNAVAILABLE,
         },
     }
+    onboarding = {
+        "operationId": "startOnboarding",
+        "tags": ["Participants"],
+        "summary": "Email each listed participant how to set up the app (once each).",
+        "description": "Participants are created when missing. Each gets one email (the "
+        "study's onboardingTemplate): the app's install links and the provisioning link with "
+        "their address as login hint. Running the same list again sends nobody a second "
+        "email unless force is true.",
+        "security": _ADMIN,
+        "parameters": [_study_id()],
+        "requestBody": _body(
+            "OnboardingRequest",
+            "Who to onboard.",
+            {"participants": [{"email": EXAMPLE_EMAIL}]},
+        ),
+        "responses": {
+            "202": _ok(
+                "Queued; how many were queued, skipped and created.", _ref("OnboardingResult")
+            ),
+            "400": _bad_request("Onboarding"),
+            "401": _ADMIN_401,
+            "404": _STUDY_404,
+            "413": _TOO_LARGE,
+            "503": _UNAVAILABLE,
+        },
+    }
     return {
+        "/v3/studies/{study_id}/onboarding": {"post": onboarding},
         "/v3/studies/{study_id}/participants": {
             "post": {
                 "operationId": "createParticipant",
@@ -1462,6 +1710,8 @@ def _document() -> Json:
         **_auth_paths(),
         **_participant_paths(),
         **_study_paths(),
+        **_provisioning_export_paths(),
+        **_provisioning_link_paths(),
         **_study_participant_paths(),
         **_association_paths(),
     }
@@ -1483,6 +1733,7 @@ def _document() -> Json:
             {"name": "Consents", "description": "Consent signatures."},
             {"name": "Studies", "description": "Researcher API: studies."},
             {"name": "Sign-in links", "description": "Pages that sign-in links open."},
+            {"name": "Provisioning", "description": "Pages that provisioning links open."},
             {
                 "name": "App links",
                 "description": "The files that let iOS and Android apps open sign-in links.",

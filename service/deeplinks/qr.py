@@ -7,10 +7,10 @@ import io
 import segno
 
 
-def qr_svg(data: str, scale: int = 4) -> str:
+def qr_svg(data: str, scale: int = 4, title: str = "QR code of the sign-in link") -> str:
     """An <svg> element to put straight into a page; error correction M."""
     svg: str = segno.make(data, error="m", micro=False).svg_inline(
-        scale=scale, dark="#1d2330", light="#ffffff", title="QR code of the sign-in link"
+        scale=scale, dark="#1d2330", light="#ffffff", title=title
     )
     return svg
 

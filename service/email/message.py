@@ -10,6 +10,7 @@ from urllib.parse import urlsplit
 from service.deeplinks.links import app_url, sign_in_url
 from service.deeplinks.qr import qr_png
 from service.email.plaintext import html_to_text
+from service.provisioning.study_link import study_provisioning_url
 from service.resources import templates_dir
 from service.studies.durations import human_period
 from service.studies.model import Study
@@ -30,16 +31,19 @@ def default_sign_in_template() -> EmailTemplate:
     )
 
 
-def sign_in_values(
-    study: Study, email: str, token: str, code: str, base_url: str
-) -> dict[str, str]:
-    link = sign_in_url(base_url, study.identifier, email, token)
+def default_onboarding_template() -> EmailTemplate:
+    """The onboarding email of studies that have none, from ``templates/email``."""
+    folder = templates_dir() / "email"
+    return EmailTemplate(
+        subject=(folder / "onboarding_subject.txt").read_text().strip(),
+        body=(folder / "onboarding.html").read_text(),
+        mime_type="text/html",
+    )
+
+
+def _study_values(study: Study, email: str, base_url: str) -> dict[str, str]:
+    """What every email of a study can say: who sends it, for which app, and where to get it."""
     return {
-        "token": token,
-        "code": code,
-        "url": link,
-        "emailSignInUrl": link,
-        "shortUrl": link,
         "email": email,
         "studyName": study.name,
         "studyShortName": study.short_name or study.name,
@@ -47,12 +51,36 @@ def sign_in_values(
         "sponsorName": study.sponsor_name or study.name,
         "supportEmail": study.support_email,
         "host": urlsplit(base_url).netloc,
-        "emailSignInExpirationPeriod": human_period(study.email_sign_in_token_ttl_seconds),
         "appUrl": app_url(study.app_url_scheme, study.identifier, email)
         if study.app_url_scheme
         else "",
         "installUrlIos": study.install_links.ios or "",
         "installUrlAndroid": study.install_links.android or "",
+    }
+
+
+def onboarding_values(study: Study, email: str, base_url: str) -> dict[str, str]:
+    link = study_provisioning_url(base_url, study.identifier, login_hint=email)
+    values = {**_study_values(study, email, base_url), "provisioningUrl": link}
+    # Without a store link, the buttons lead to the provisioning page, which has both steps.
+    page = study_provisioning_url(base_url, study.identifier)
+    values["installUrlIos"] = values["installUrlIos"] or page
+    values["installUrlAndroid"] = values["installUrlAndroid"] or page
+    return values
+
+
+def sign_in_values(
+    study: Study, email: str, token: str, code: str, base_url: str
+) -> dict[str, str]:
+    link = sign_in_url(base_url, study.identifier, email, token)
+    return {
+        **_study_values(study, email, base_url),
+        "token": token,
+        "code": code,
+        "url": link,
+        "emailSignInUrl": link,
+        "shortUrl": link,
+        "emailSignInExpirationPeriod": human_period(study.email_sign_in_token_ttl_seconds),
         # qrCode is markup, substituted by build_message for HTML templates only
     }
 
@@ -84,7 +112,7 @@ def build_message(
         qr_cid = f"qr.{message_id.strip('<>')}"
         qr_image = (
             f'<img src="cid:{html_lib.escape(qr_cid)}" width="180" height="180" '
-            'alt="QR code of your sign-in link">'
+            'alt="QR code of your link">'
         )
         html = substitute(template.body, values, escape_html=True, markup={"qrCode": qr_image})
         text = html_to_text(html)
@@ -95,7 +123,11 @@ def build_message(
             html_part = message.get_body(("html",))
             assert isinstance(html_part, EmailMessage)
             html_part.add_related(
-                qr_png(values["url"]), "image", "png", cid=f"<{qr_cid}>", filename="sign-in-qr.png"
+                qr_png(values.get("url") or values["provisioningUrl"]),
+                "image",
+                "png",
+                cid=f"<{qr_cid}>",
+                filename="qr-code.png",
             )
     else:
         text = substitute(template.body, values)

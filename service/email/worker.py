@@ -27,7 +27,7 @@ from redis.exceptions import RedisError
 from service.accounts.email_address import masked, normalized
 from service.auth.tokens import SIGN_IN, SIGN_IN_CODE, SecretHasher, new_code, new_token
 from service.email.failures import classify, retry_delay
-from service.email.message import build_message, sign_in_values
+from service.email.message import build_message, onboarding_values, sign_in_values
 from service.email.transport import Transport
 from service.settings import Settings
 from service.store.accounts import AccountStore
@@ -48,13 +48,25 @@ class Mailer:
     wakeup: asyncio.Event = field(default_factory=asyncio.Event)
 
     def sign_in_job(self, study_id: str, email: str) -> Job:
+        return self._job("sign-in", study_id, email)
+
+    def onboarding_job(self, study_id: str, email: str) -> Job:
+        return self._job("onboarding", study_id, email)
+
+    def _job(self, kind: str, study_id: str, email: str) -> Job:
         return Job(
-            kind="sign-in",
+            kind=kind,
             study_id=study_id,
             email=email,
             message_id=f"<{secrets.token_hex(16)}@{self.message_host}>",
             queued_ms=int(time.time() * 1000),
         )
+
+    async def accept_onboarding(self, job: Job, normalized_email: str, force: bool) -> bool:
+        queued = await self.outbox.accept_onboarding(job, normalized_email, force)
+        if queued:
+            self.wakeup.set()
+        return queued
 
     async def accept(
         self, job: Job, normalized_email: str, interval_seconds: int, budgets: list[Budget]
@@ -73,6 +85,7 @@ class DeliveryWorker:
     hasher: SecretHasher
     transport: Transport
     default_template: EmailTemplate
+    default_onboarding_template: EmailTemplate
     settings: Settings
     batch: int = 20
     consumer: str = field(default_factory=lambda: f"worker-{secrets.token_hex(4)}")
@@ -131,28 +144,17 @@ class DeliveryWorker:
             log.warning("job %s: study %s no longer exists; dropped", job.message_id, job.study_id)
             await self.outbox.done(entry.entry_id)
             return
-        token, code = new_token(), new_code()
-        issued = await self.accounts.issue_sign_in_token(
-            study.identifier,
-            normalized(job.email),
-            self.hasher.for_storage(SIGN_IN, token),
-            self.hasher.for_storage(SIGN_IN_CODE, code),
-            study.email_sign_in_token_ttl_seconds,
-        )
-        if issued is None:
-            log.info(
-                "sign-in email for %s in %s not sent: no enabled account",
-                masked(job.email),
-                study.identifier,
-            )
-            await self.outbox.done(entry.entry_id)
-            return
         try:
-            message = self._render(study, job, issued.email, token, code)
+            message = await self._compose(study, job)
+        except RedisError:
+            raise
         except Exception as exc:
             # Sending again cannot fix an email that does not render.
             log.exception("job %s cannot be rendered; moved to dead letters", job.message_id)
             await self.outbox.dead(entry, f"cannot render: {type(exc).__name__}: {exc}")
+            return
+        if message is None:
+            await self.outbox.done(entry.entry_id)
             return
         try:
             await self.transport.send(message)
@@ -162,9 +164,10 @@ class DeliveryWorker:
         await self.outbox.done(entry.entry_id)
         waited = time.time() * 1000 - job.queued_ms
         log.info(
-            "sign-in email %s for %s in %s sent (attempt %d, %.0f ms after acceptance)",
+            "%s email %s for %s in %s sent (attempt %d, %.0f ms after acceptance)",
+            job.kind,
             job.message_id,
-            masked(issued.email),
+            masked(str(message["To"])),
             study.identifier,
             job.attempt + 1,
             waited,
@@ -199,9 +202,36 @@ class DeliveryWorker:
             entry.entry_id, replace(job, attempt=attempt), int(delay * 1000)
         )
 
-    def _render(self, study: Study, job: Job, to: str, token: str, code: str) -> EmailMessage:
+    async def _compose(self, study: Study, job: Job) -> EmailMessage | None:
+        """The email of a job, or None when there is nobody to send it to."""
+        if job.kind == "onboarding":
+            template = study.onboarding_template or self.default_onboarding_template
+            values = onboarding_values(study, job.email, self.settings.base_url)
+            return self._build(template, values, job.email, job)
+        if job.kind != "sign-in":
+            raise ValueError(f"unknown kind of job {job.kind!r}")
+        token, code = new_token(), new_code()
+        issued = await self.accounts.issue_sign_in_token(
+            study.identifier,
+            normalized(job.email),
+            self.hasher.for_storage(SIGN_IN, token),
+            self.hasher.for_storage(SIGN_IN_CODE, code),
+            study.email_sign_in_token_ttl_seconds,
+        )
+        if issued is None:
+            log.info(
+                "sign-in email for %s in %s not sent: no enabled account",
+                masked(job.email),
+                study.identifier,
+            )
+            return None
         template = study.email_sign_in_template or self.default_template
-        values = sign_in_values(study, to, token, code, self.settings.base_url)
+        values = sign_in_values(study, issued.email, token, code, self.settings.base_url)
+        return self._build(template, values, issued.email, job)
+
+    def _build(
+        self, template: EmailTemplate, values: dict[str, str], to: str, job: Job
+    ) -> EmailMessage:
         return build_message(
             template, values, to=to, mail_from=self.settings.mail_from, message_id=job.message_id
         )

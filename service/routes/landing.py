@@ -29,13 +29,13 @@ async def sign_in_landing(request: Request) -> Response:
         email=request.query_params.get("email", ""),
     )
     page = landing_page(
-        study, detect(request.headers.get("user-agent", "")), opened, _other_host(request)
+        study, detect(request.headers.get("user-agent", "")), opened, alt_base_url_for(request)
     )
     html = svc.pages.render("landing.html", **page.context())
     return HTMLResponse(html, headers={**PAGE_HEADERS, "Vary": "User-Agent"})
 
 
-def _other_host(request: Request) -> str | None:
+def alt_base_url_for(request: Request) -> str | None:
     """The base URL for the "Open the app" button: never the page's own host, where a tap does
     not fire universal links. When the page was opened on the second host itself (a participant
     tapped the button without the app, or the link was rewritten), that is the main base URL."""

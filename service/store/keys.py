@@ -36,6 +36,11 @@ def request_window(study_id: str, normalized_email: str) -> str:
     return f"{_OUTBOX}:window:{study_id}:{email_hash(normalized_email)}"
 
 
+def onboarded(study_id: str) -> str:
+    """Hash of a study's onboarded addresses (by hash) -> when their email was queued."""
+    return f"{_OUTBOX}:onboarded:{study_id}"
+
+
 def budget(policy: str, subject: str) -> str:
     """Hash of per-window counters of one rate-limit policy for one subject (an IP, a study)."""
     return f"{_OUTBOX}:budget:{policy}:{subject}"

@@ -147,6 +147,14 @@ class Outbox:
         policy = "address" if index == 0 else budgets[index - 1].policy
         return Acceptance("refused", refused_by=policy, wait_ms=int(reply[2]))
 
+    async def accept_onboarding(self, job: Job, normalized_email: str, force: bool) -> bool:
+        """Queue the onboarding email unless this address had one (or ``force``)."""
+        queued = await self._scripts.accept_onboarding(
+            keys=[keys.OUTBOX, keys.onboarded(job.study_id)],
+            args=[keys.email_hash(normalized_email), "1" if force else "0", job.encode()],
+        )
+        return bool(queued)
+
     async def read_new(self, consumer: str, count: int) -> list[OutboxEntry]:
         reply: Any = await self._redis.xreadgroup(
             keys.OUTBOX_GROUP, consumer, {keys.OUTBOX: ">"}, count=count

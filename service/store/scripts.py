@@ -28,3 +28,4 @@ class Scripts:
         self.settle_job = load("settle_job")
         self.promote_due = load("promote_due")
         self.requeue_dead = load("requeue_dead")
+        self.accept_onboarding = load("accept_onboarding")

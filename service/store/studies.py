@@ -55,6 +55,7 @@ class StudyStore:
         deleted = await self._redis.delete(keys.study(identifier))
         await self._redis.srem(keys.STUDIES, identifier)
         await self._redis.delete(keys.budget("study", identifier))  # its rate-limit counters
+        await self._redis.delete(keys.onboarded(identifier))  # who had an onboarding email
         await self._changed()
         return bool(deleted)
 

@@ -22,7 +22,7 @@ from service.studies.app_links import (
     parse_install_links,
     parse_url_scheme,
 )
-from service.studies.templates import EmailTemplate, has_line_break, template_problems
+from service.studies.templates import ONBOARDING, EmailTemplate, has_line_break, template_problems
 
 IDENTIFIER = re.compile(r"[a-z0-9-]{2,60}")
 MAX_TOKEN_TTL_SECONDS = 7 * 24 * 3600
@@ -43,6 +43,7 @@ class Study:
     support_email: str = ""
     email_sign_in_enabled: bool = False
     email_sign_in_template: EmailTemplate | None = None
+    onboarding_template: EmailTemplate | None = None
     email_sign_in_token_ttl_seconds: int = 3600
     email_sign_in_request_interval_seconds: int = 60
     reauthentication_enabled: bool = True
@@ -63,6 +64,9 @@ class Study:
             "supportEmail": self.support_email,
             "emailSignInEnabled": self.email_sign_in_enabled,
             "emailSignInTemplate": template.to_json() if template else None,
+            "onboardingTemplate": (
+                self.onboarding_template.to_json() if self.onboarding_template else None
+            ),
             "emailSignInTokenTtlSeconds": self.email_sign_in_token_ttl_seconds,
             "emailSignInRequestIntervalSeconds": self.email_sign_in_request_interval_seconds,
             "reauthenticationEnabled": self.reauthentication_enabled,
@@ -141,6 +145,7 @@ _FIELDS = (
     "supportEmail",
     "emailSignInEnabled",
     "emailSignInTemplate",
+    "onboardingTemplate",
     "emailSignInTokenTtlSeconds",
     "emailSignInRequestIntervalSeconds",
     "reauthenticationEnabled",
@@ -192,6 +197,13 @@ def parse_study(data: object, *, identifier: str | None = None) -> Study:
     if raw_template is not None:
         template, template_errors = template_problems(raw_template, "emailSignInTemplate")
         fields.fail_all(template_errors)
+    onboarding_template = None
+    raw_onboarding = data.get("onboardingTemplate")
+    if raw_onboarding is not None:
+        onboarding_template, template_errors = template_problems(
+            raw_onboarding, "onboardingTemplate", ONBOARDING
+        )
+        fields.fail_all(template_errors)
 
     apple_app_links, errors = parse_apple_app_links(data.get("appleAppLinks"), "appleAppLinks")
     fields.fail_all(errors)
@@ -212,6 +224,7 @@ def parse_study(data: object, *, identifier: str | None = None) -> Study:
         support_email=support_email,
         email_sign_in_enabled=fields.flag("emailSignInEnabled", False),
         email_sign_in_template=template,
+        onboarding_template=onboarding_template,
         email_sign_in_token_ttl_seconds=fields.whole_number(
             "emailSignInTokenTtlSeconds", 3600, 1, MAX_TOKEN_TTL_SECONDS, "seconds"
         ),

@@ -101,8 +101,46 @@ def unknown_variable_problems(text: str, field: str, known: frozenset[str]) -> l
     return problems
 
 
+@dataclass(frozen=True)
+class TemplateKind:
+    """What one kind of email may use, and what its body must carry to be of any use."""
+
+    known: frozenset[str]
+    body_must_carry: frozenset[str]
+    missing_hint: str
+
+
+SIGN_IN = TemplateKind(
+    SIGN_IN_VARIABLES,
+    TOKEN_VARIABLES,
+    "must contain the sign-in link or code: add ${url} (or ${emailSignInUrl}, ${shortUrl}, "
+    "${token}, ${code})",
+)
+ONBOARDING = TemplateKind(
+    frozenset(
+        {
+            "provisioningUrl",
+            "qrCode",
+            "appUrl",
+            "installUrlIos",
+            "installUrlAndroid",
+            "email",
+            "studyName",
+            "studyShortName",
+            "studyId",
+            "sponsorName",
+            "supportEmail",
+            "host",
+        }
+    ),
+    frozenset({"provisioningUrl", "qrCode"}),
+    "must contain the provisioning link that sets the app up: add ${provisioningUrl} (or "
+    "${qrCode} in an HTML template)",
+)
+
+
 def template_problems(
-    value: object, prefix: str, known: frozenset[str] = SIGN_IN_VARIABLES
+    value: object, prefix: str, kind: TemplateKind = SIGN_IN
 ) -> tuple[EmailTemplate | None, dict[str, list[str]]]:
     """Parse and validate a template object; errors are keyed by field path under ``prefix``."""
     errors: dict[str, list[str]] = {}
@@ -132,7 +170,7 @@ def template_problems(
         add(f"{prefix}.subject", f"{prefix}.subject must be a single line")
     else:
         for problem in syntax_problems(subject, f"{prefix}.subject") + unknown_variable_problems(
-            subject, f"{prefix}.subject", known
+            subject, f"{prefix}.subject", kind.known
         ):
             add(f"{prefix}.subject", problem)
         # Subjects show in notifications, previews and mail logs: never put the token there.
@@ -149,7 +187,7 @@ def template_problems(
         add(f"{prefix}.body", f"{prefix}.body must be at most {MAX_BODY_LENGTH} characters")
     else:
         for problem in syntax_problems(body, f"{prefix}.body") + unknown_variable_problems(
-            body, f"{prefix}.body", known
+            body, f"{prefix}.body", kind.known
         ):
             add(f"{prefix}.body", problem)
         html_only = sorted(HTML_ONLY_VARIABLES & set(variables_in(body)))
@@ -159,12 +197,8 @@ def template_problems(
                 f"{prefix}.body uses ${{{html_only[0]}}}, which only works in text/html "
                 "templates; set mimeType to text/html or remove it",
             )
-        if known & TOKEN_VARIABLES and not TOKEN_VARIABLES & set(variables_in(body)):
-            add(
-                f"{prefix}.body",
-                f"{prefix}.body must contain the sign-in link or code: add "
-                "${url} (or ${emailSignInUrl}, ${shortUrl}, ${token}, ${code})",
-            )
+        if kind.body_must_carry and not kind.body_must_carry & set(variables_in(body)):
+            add(f"{prefix}.body", f"{prefix}.body {kind.missing_hint}")
     if errors:
         return None, errors
     return EmailTemplate(str(subject), str(body), str(mime_type)), {}

@@ -24,6 +24,7 @@ STUDY_KEYS = {
     "supportEmail",
     "emailSignInEnabled",
     "emailSignInTemplate",
+    "onboardingTemplate",
     "emailSignInTokenTtlSeconds",
     "emailSignInRequestIntervalSeconds",
     "reauthenticationEnabled",
@@ -200,6 +201,7 @@ async def test_create_study_fills_defaults(api: Api) -> None:
     assert body["emailSignInRequestIntervalSeconds"] == 60
     assert body["reauthenticationEnabled"] is True
     assert body["emailSignInTemplate"] is None
+    assert body["onboardingTemplate"] is None
     assert body["shortName"] == ""
     assert body["sponsorName"] == ""
     assert body["supportEmail"] == ""

@@ -10,8 +10,10 @@ from service.email.message import default_sign_in_template
 from service.studies.templates import (
     MAX_BODY_LENGTH,
     MAX_SUBJECT_LENGTH,
+    ONBOARDING,
     TOKEN_VARIABLES,
     EmailTemplate,
+    TemplateKind,
     substitute,
     template_problems,
     variables_in,
@@ -95,12 +97,24 @@ def test_default_sign_in_template_passes_validation() -> None:
     assert default.is_html
 
 
-def test_body_needs_no_token_when_no_token_variable_is_known() -> None:
+def test_body_needs_nothing_when_the_kind_requires_nothing() -> None:
+    kind = TemplateKind(frozenset({"name"}), frozenset(), "")
     template, errors = template_problems(
-        {"subject": "Hello ${name}", "body": "Dear ${name}"}, PREFIX, frozenset({"name"})
+        {"subject": "Hello ${name}", "body": "Dear ${name}"}, PREFIX, kind
     )
     assert errors == {}
     assert template == EmailTemplate("Hello ${name}", "Dear ${name}")
+
+
+def test_onboarding_templates_carry_the_provisioning_link_not_a_token() -> None:
+    good = {"subject": "Welcome to ${studyName}", "body": "Open ${provisioningUrl}"}
+    assert template_problems(good, "onboardingTemplate", ONBOARDING)[1] == {}
+    _, errors = template_problems(
+        {"subject": "Welcome", "body": "Tap ${url}"}, "onboardingTemplate", ONBOARDING
+    )
+    (unknown, missing) = errors["onboardingTemplate.body"]
+    assert "unknown variable ${url}" in unknown
+    assert "${provisioningUrl}" in missing
 
 
 # --- the template object -------------------------------------------------------------------

@@ -1,0 +1,264 @@
+"""Provisioning links in the formats well-known clients expect. Pure: no I/O.
+
+One builder per profile, each taking its own typed options and raising `ProvisioningError`
+(one line, naming what is missing or wrong) rather than producing a link the app would
+misread. `build_link` picks the builder by profile name, for the CLI.
+
+Formats, as documented by the vendors (read there, not copied):
+
+- Element (Element X, Element Pro, classic Element): Element Server Suite documentation,
+  "Mobile client provisioning" (ems-docs.element.io/books/element-server-suite-pro/page/
+  mobile-client-provisioning): ``https://mobile.element.io/<app>/?account_provider=<server>
+  &login_hint=<hint>`` with ``<app>`` ``element`` (Element X) or ``element-pro``; classic
+  Element has no app segment and takes ``hs_url=https://<server>``. The current page writes
+  the slash before ``?``; older revisions of it wrote ``/element?account_provider=``. We always
+  write the slash (both forms reach the same page).
+- HCL Sametime: "Creating a community provisioning URL for mobile users"
+  (help.hcl-software.com/sametime/11.6/admin/community_provisioning.html; the IBM Sametime 9
+  page documents the same layout under the older ``sametime://`` scheme):
+  ``hclsametime://user@host:port/?action=AddCommunity&communityName=<name>`` and the optional
+  parameters listed in `SAMETIME_PARAMS`. No password goes into the URL: any app can claim a
+  custom scheme, so a link with one hands it to whichever app answers.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Literal
+from urllib.parse import quote
+
+from service.provisioning.study_link import study_provisioning_url
+
+
+class ProvisioningError(ValueError):
+    """An option is missing or wrong; the message (one line) says which."""
+
+
+PROFILES = ("study", "element", "element-pro", "element-classic", "sametime")
+
+ELEMENT_BASE = "https://mobile.element.io"
+SAMETIME_SCHEME = "hclsametime"
+# The optional parameters HCL documents for the provisioning URL, and whether each is a boolean.
+SAMETIME_PARAMS = {
+    "savePassword": True,
+    "authProxyEnabled": True,
+    "authProxyReuseCredentials": True,
+    "authProxyUser": False,
+    "allowUntrustedSSL": True,
+}
+_PASSWORD_KEYS = ("password", "pwd", "passwd", "authproxypassword")
+# ":" and "@" are allowed as is in a query (RFC 3986 pchar); Element's examples write them so.
+_QUERY_SAFE = ":@/"
+_SERVER = re.compile(r"^[A-Za-z0-9](?:[A-Za-z0-9.-]*[A-Za-z0-9])?(?::[0-9]{1,5})?$")
+_HOST = re.compile(r"^[A-Za-z0-9](?:[A-Za-z0-9.-]*[A-Za-z0-9])?$")
+
+
+@dataclass(frozen=True)
+class StudyOptions:
+    base_url: str
+    study: str
+    login_hint: str | None = None
+
+
+@dataclass(frozen=True)
+class ElementOptions:
+    account_provider: str  # the Matrix server name, like example.org
+    login_hint: str | None = None  # like mxid:@alice:example.org, alice or alice@example.org
+
+
+@dataclass(frozen=True)
+class SametimeOptions:
+    host: str
+    port: int | None = None
+    user: str | None = None
+    community_name: str | None = None
+    params: Sequence[tuple[str, str]] = field(default_factory=tuple)
+
+
+# --- study ---------------------------------------------------------------------------------
+
+
+def study_link(options: StudyOptions) -> str:
+    if not options.base_url:
+        raise ProvisioningError("the study link needs the base URL (MAGICLINK_BASE_URL)")
+    if not options.study.strip():
+        raise ProvisioningError("the study link needs a study identifier (--study)")
+    return study_provisioning_url(options.base_url, options.study, options.login_hint or None)
+
+
+# --- Element -------------------------------------------------------------------------------
+
+ElementApp = Literal["element", "element-pro", "element-classic"]
+
+
+def element_link(options: ElementOptions, app: ElementApp = "element") -> str:
+    server = options.account_provider.strip()
+    if not server:
+        raise ProvisioningError(f"{app} needs the account provider (--account-provider)")
+    if "://" in server or not _SERVER.match(server):
+        raise ProvisioningError(
+            f"the account provider is a server name like example.org (no scheme, no path); "
+            f"got {server!r}"
+        )
+    if app == "element-classic":
+        query = [("hs_url", f"https://{server}")]
+        path = "/"
+    else:
+        query = [("account_provider", server)]
+        path = f"/{app}/"
+    if options.login_hint:
+        query.append(("login_hint", options.login_hint))
+    encoded = "&".join(f"{key}={quote(value, safe=_QUERY_SAFE)}" for key, value in query)
+    return f"{ELEMENT_BASE}{path}?{encoded}"
+
+
+def element_pro_link(options: ElementOptions) -> str:
+    return element_link(options, "element-pro")
+
+
+def element_classic_link(options: ElementOptions) -> str:
+    return element_link(options, "element-classic")
+
+
+# --- HCL Sametime --------------------------------------------------------------------------
+
+
+def sametime_link(options: SametimeOptions) -> str:
+    host = options.host.strip()
+    if not host:
+        raise ProvisioningError("sametime needs the Sametime proxy host (--host)")
+    if "@" in host:
+        raise ProvisioningError(
+            "sametime: give the user with --user, not in the host; a password is never put "
+            "into the link"
+        )
+    if not _HOST.match(host):
+        raise ProvisioningError(
+            f"sametime: the host is a host name like st.example.org; got {host!r}"
+        )
+    if options.port is not None and not 0 < options.port < 65536:
+        raise ProvisioningError(f"sametime: the port must be 1 to 65535; got {options.port}")
+    authority = host + (f":{options.port}" if options.port is not None else "")
+    if options.user is not None:
+        if ":" in options.user:
+            raise ProvisioningError(
+                "sametime: refusing a password in the link (user:password): any app can "
+                "claim the hclsametime:// scheme; the user types it in the app"
+            )
+        if not options.user.strip():
+            raise ProvisioningError("sametime: the user name (--user) is empty")
+        authority = f"{quote(options.user, safe='')}@{authority}"
+    query = [("action", "AddCommunity")]
+    if options.community_name is not None:
+        if not options.community_name.strip():
+            raise ProvisioningError("sametime: the community name (--community-name) is empty")
+        query.append(("communityName", options.community_name))
+    query += _sametime_params(options.params)
+    encoded = "&".join(f"{key}={quote(value, safe='')}" for key, value in query)
+    return f"{SAMETIME_SCHEME}://{authority}/?{encoded}"
+
+
+def _sametime_params(params: Sequence[tuple[str, str]]) -> list[tuple[str, str]]:
+    seen: set[str] = set()
+    for key, value in params:
+        lowered = key.lower()
+        if key not in SAMETIME_PARAMS and (lowered in _PASSWORD_KEYS or "password" in lowered):
+            raise ProvisioningError(
+                f"sametime: refusing a password in the link ({key}): any app can claim the "
+                "hclsametime:// scheme; the user types it in the app"
+            )
+        if key not in SAMETIME_PARAMS:
+            raise ProvisioningError(
+                f"sametime: unknown parameter {key!r}; the documented ones are "
+                + ", ".join(SAMETIME_PARAMS)
+            )
+        if key in seen:
+            raise ProvisioningError(f"sametime: parameter {key!r} given twice")
+        seen.add(key)
+        if SAMETIME_PARAMS[key] and value not in ("true", "false"):
+            raise ProvisioningError(f"sametime: {key} is true or false; got {value!r}")
+        if not SAMETIME_PARAMS[key] and not value.strip():
+            raise ProvisioningError(f"sametime: {key} is empty")
+    return list(params)
+
+
+# --- by profile name -----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class LinkOptions:
+    """Every profile's options, as the CLI collects them; each profile takes what it needs."""
+
+    base_url: str = ""
+    study: str | None = None
+    login_hint: str | None = None
+    account_provider: str | None = None
+    host: str | None = None
+    port: int | None = None
+    user: str | None = None
+    community_name: str | None = None
+    params: Sequence[tuple[str, str]] = field(default_factory=tuple)
+
+
+_USES = {
+    "study": {"study", "login_hint"},
+    "element": {"account_provider", "login_hint"},
+    "element-pro": {"account_provider", "login_hint"},
+    "element-classic": {"account_provider", "login_hint"},
+    "sametime": {"host", "port", "user", "community_name", "params"},
+}
+
+
+def _flag(name: str) -> str:
+    return "--" + name.replace("_", "-").removesuffix("s")  # params -> --param
+
+
+def build_link(profile: str, options: LinkOptions) -> str:
+    """The link of ``profile``; options it does not take are refused, not silently dropped."""
+    if profile not in PROFILES:
+        raise ProvisioningError(
+            f"unknown profile {profile!r}; choose one of: {', '.join(PROFILES)}"
+        )
+    given = {
+        name
+        for name in (
+            "study",
+            "login_hint",
+            "account_provider",
+            "host",
+            "port",
+            "user",
+            "community_name",
+        )
+        if getattr(options, name) is not None
+    } | ({"params"} if options.params else set())
+    unused = sorted(given - _USES[profile])
+    if unused:
+        raise ProvisioningError(
+            f"{profile} does not take {', '.join(_flag(name) for name in unused)}"
+        )
+    if profile == "study":
+        if options.study is None:
+            raise ProvisioningError("study needs the study identifier (--study)")
+        return study_link(StudyOptions(options.base_url, options.study, options.login_hint))
+    if profile.startswith("element"):
+        if options.account_provider is None:
+            raise ProvisioningError(
+                f"{profile} needs the Matrix server (--account-provider), like example.org"
+            )
+        element = ElementOptions(options.account_provider, options.login_hint)
+        app: ElementApp = (
+            "element-pro"
+            if profile == "element-pro"
+            else ("element-classic" if profile == "element-classic" else "element")
+        )
+        return element_link(element, app)
+    if options.host is None:
+        raise ProvisioningError("sametime needs the Sametime proxy host (--host)")
+    return sametime_link(
+        SametimeOptions(
+            options.host, options.port, options.user, options.community_name, tuple(options.params)
+        )
+    )
