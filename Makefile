@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install run test lint typecheck unit integration clean
+.PHONY: install run test lint typecheck unit integration clean loadtest
 
 install: $(STAMP)
 
@@ -16,7 +16,7 @@ $(STAMP): pyproject.toml
 	@touch $@
 
 run: install
-	$(BIN)/magiclink serve --demo
+	MAGICLINK_LOG_FORMAT=$${MAGICLINK_LOG_FORMAT:-text} $(BIN)/magiclink serve --demo
 
 lint: install
 	$(BIN)/ruff check .
@@ -33,6 +33,11 @@ integration: install
 
 test: lint typecheck
 	$(BIN)/pytest
+
+# Locust against a local service, Redis and mail sink for 30 s; reports in bench/.
+loadtest: install
+	@$(BIN)/python -c 'import locust' 2>/dev/null || $(BIN)/python -m pip install --quiet -e '.[test,load]'
+	$(BIN)/python tests/load/run.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache outbox

@@ -12,6 +12,7 @@ from redis.exceptions import ResponseError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
+from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
@@ -23,6 +24,8 @@ from service.email.smtp_pool import SmtpPool
 from service.email.transport import MailDirTransport, Transport
 from service.email.worker import DeliveryWorker, Mailer, message_host
 from service.errors import ApiError, EndpointNotFound, MethodNotAllowed, ServiceUnavailable
+from service.observability.access_log import AccessLog
+from service.observability.metrics import Metrics, RequestMetrics
 from service.routes import (
     auth,
     docs,
@@ -68,6 +71,7 @@ def build_services(settings: Settings, redis: RedisClient) -> Services:
         default_template=default_sign_in_template(),
         pages=Pages(),
         admin_keys=AdminKeyStore(redis),
+        metrics=Metrics(),
     )
 
 
@@ -86,6 +90,7 @@ def build_worker(svc: Services) -> DeliveryWorker:
         transport=build_transport(svc.settings),
         default_template=svc.default_template,
         default_onboarding_template=default_onboarding_template(),
+        metrics=svc.metrics,
         settings=svc.settings,
     )
 
@@ -170,6 +175,7 @@ def create_app(
             RedisTimeoutError: _redis_unavailable,
             ResponseError: _redis_unavailable,
         },
+        middleware=[Middleware(AccessLog), Middleware(RequestMetrics, metrics=svc.metrics)],
         lifespan=lifespan,
     )
     app.state.services = svc

@@ -17,12 +17,12 @@ import uvicorn
 from service.app import build_services, build_worker, create_app
 from service.cli_admin_keys import add_admin_key_commands
 from service.cli_links import add_links_commands
+from service.cli_mailsink import add_mailsink_command
 from service.cli_onboard import add_onboard_command
 from service.cli_outbox import add_outbox_commands
 from service.cli_provision import add_provision_commands
 from service.cli_provision_appconfig import add_appconfig_command
 from service.demo import DEMO_EMAIL, DEMO_STUDY
-from service.observability.access_log import AccessLog
 from service.observability.logging import configure_logging
 from service.settings import Secret, Settings, SettingsError
 from service.store.connection import connect
@@ -80,7 +80,7 @@ def serve(args: argparse.Namespace, settings: Settings) -> int:
     if generated_admin:
         settings = replace(settings, admin_key=Secret(secrets.token_urlsafe(24)))
     _warn_about_defaults(settings)
-    app = AccessLog(create_app(settings, demo=args.demo, run_worker=not args.no_worker))
+    app = create_app(settings, demo=args.demo, run_worker=not args.no_worker)
     print(_banner(settings, args.host, args.port, args.demo, generated_admin), flush=True)
     # uvicorn's own access log would print query strings, which hold sign-in tokens.
     uvicorn.run(
@@ -149,6 +149,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_admin_key_commands(commands)
     add_links_commands(commands)
     add_appconfig_command(add_provision_commands(commands))
+    add_mailsink_command(commands)
     return parser
 
 
@@ -159,7 +160,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except SettingsError as exc:
         print(f"magiclink: configuration error: {exc}", file=sys.stderr)
         return 2
-    configure_logging(settings.log_level)
+    configure_logging(settings.log_level, settings.log_format)
     handler = args.handler
     result: int = handler(args, settings)
     return result

@@ -1070,8 +1070,25 @@ def _operations_paths() -> Json:
             "503": _UNAVAILABLE,
         },
     }
+    metrics_doc: Json = {
+        "operationId": "metrics",
+        "tags": ["Operations"],
+        "summary": "Prometheus metrics of this process, and the shared outbox.",
+        "description": "Requests by route and status, latency histograms, emails "
+        "sent/retried/dead by kind, outbox depth and lag, rate-limit refusals by "
+        "policy, and the sign-in funnel (links requested, landing pages viewed, "
+        "sign-ins by method).",
+        "security": [],
+        "responses": {
+            "200": {
+                "description": "Prometheus text exposition format.",
+                "content": {"text/plain": {"schema": {"type": "string"}}},
+            }
+        },
+    }
     return {
         "/health": {"get": health, "head": _head(health)},
+        "/metrics": {"get": metrics_doc, "head": _head(metrics_doc)},
         "/ready": {"get": ready, "head": _head(ready)},
         "/openapi.json": {"get": document, "head": _head(document)},
         "/s/{study_id}": {"get": landing, "head": _head(landing)},

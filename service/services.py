@@ -8,6 +8,7 @@ from service.auth.tokens import SecretHasher
 from service.deeplinks.pages import Pages
 from service.email.worker import Mailer
 from service.errors import EndpointNotFound, EntityNotFound
+from service.observability.metrics import Metrics
 from service.settings import Settings
 from service.store.accounts import AccountStore
 from service.store.admin_keys import AdminKeyStore
@@ -29,6 +30,7 @@ class Services:
     hasher: SecretHasher
     default_template: EmailTemplate
     pages: Pages
+    metrics: Metrics
     admin_keys: AdminKeyStore
 
     async def study(self, study_id: str) -> Study:

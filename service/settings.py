@@ -7,7 +7,6 @@ a traceback or a log line.
 
 from __future__ import annotations
 
-import logging
 import secrets
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -119,6 +118,13 @@ def _absolute_url(name: str, raw: str | None) -> str | None:
     return raw.rstrip("/")
 
 
+def _log_format(raw: str | None) -> str:
+    value = (raw or "json").strip().lower()
+    if value not in ("json", "text"):
+        raise SettingsError(f"MAGICLINK_LOG_FORMAT must be json or text, not {raw!r}")
+    return value
+
+
 def _number_env(
     env: Mapping[str, str], name: str, default: N, low: N, high: N, parse: Callable[[str], N]
 ) -> N:
@@ -162,6 +168,7 @@ class Settings:
     )
     secret_key_generated: bool = False
     log_level: str = "INFO"
+    log_format: str = "json"  # or "text", easier on the eye on a laptop
     session_ttl_seconds: int = 12 * 3600
     reauth_ttl_seconds: int = 30 * 24 * 3600
     max_body_bytes: int = 64 * 1024
@@ -199,7 +206,8 @@ class Settings:
                 "MAGICLINK_BASE_URL must be an absolute http(s) URL, e.g. https://signin.example.org"
             )
         level = (env.get("MAGICLINK_LOG_LEVEL") or "INFO").upper()
-        if level not in logging.getLevelNamesMapping():
+        # An explicit list: libraries add names (uvicorn adds TRACE) once they are imported.
+        if level not in ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"):
             raise SettingsError(
                 f"MAGICLINK_LOG_LEVEL must be one of DEBUG, INFO, WARNING, ERROR, not {level!r}"
             )
@@ -229,6 +237,7 @@ class Settings:
             secret_keys=keys or (Secret(secrets.token_hex(32)),),
             secret_key_generated=not keys,
             log_level=level,
+            log_format=_log_format(env.get("MAGICLINK_LOG_FORMAT")),
             session_ttl_seconds=_int_env(
                 env, "MAGICLINK_SESSION_TTL_SECONDS", cls.session_ttl_seconds, 60, 30 * 86400
             ),

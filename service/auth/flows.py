@@ -80,6 +80,7 @@ async def request_email_sign_in(svc: Services, request: EmailSignInRequest, clie
     )
     who = masked(request.email)
     if acceptance.outcome == "refused":
+        svc.metrics.refused.labels(acceptance.refused_by).inc()
         log.info(
             "sign-in email for %s in %s refused by the %s limit",
             who,
@@ -89,6 +90,7 @@ async def request_email_sign_in(svc: Services, request: EmailSignInRequest, clie
         raise RateLimitExceeded(
             _REFUSALS[acceptance.refused_by], math.ceil(acceptance.wait_ms / 1000)
         )
+    svc.metrics.links_requested.inc()
     log.info("sign-in request %s for %s in %s accepted", job.message_id, who, study.identifier)
 
 
@@ -106,6 +108,7 @@ async def _authenticate(
     )
     who = masked(identity.email)
     if result.outcome == "invalid":
+        svc.metrics.failed_sign_ins.labels(mode).inc()
         log.info(
             "%s sign-in for %s in %s failed: no account or the secret is wrong, expired or used",
             mode,
@@ -116,6 +119,7 @@ async def _authenticate(
     if result.outcome == "disabled":
         log.info("%s sign-in for %s in %s refused: account disabled", mode, who, study.identifier)
         raise AccountDisabled()
+    svc.metrics.sign_ins.labels(mode).inc()
     return result, reauth_token
 
 
@@ -160,6 +164,7 @@ async def sign_in_with_password(svc: Services, request: PasswordCredentials) -> 
     # accounts still pay for one password verification, so timing tells nothing.
     usable = account.password_hash if account and account.email_verified else None
     if not await run_in_threadpool(verify_password, request.password, usable):
+        svc.metrics.failed_sign_ins.labels("password").inc()
         log.info(
             "password sign-in for %s in %s failed: unknown, unverified or wrong password",
             masked(request.email),

@@ -29,6 +29,7 @@ from service.auth.tokens import SIGN_IN, SIGN_IN_CODE, SecretHasher, new_code, n
 from service.email.failures import classify, retry_delay
 from service.email.message import build_message, onboarding_values, sign_in_values
 from service.email.transport import Transport
+from service.observability.metrics import Metrics
 from service.settings import Settings
 from service.store.accounts import AccountStore
 from service.store.outbox import Acceptance, Budget, Job, Outbox, OutboxEntry
@@ -87,6 +88,7 @@ class DeliveryWorker:
     default_template: EmailTemplate
     default_onboarding_template: EmailTemplate
     settings: Settings
+    metrics: Metrics
     batch: int = 20
     consumer: str = field(default_factory=lambda: f"worker-{secrets.token_hex(4)}")
     _group_ready: bool = False
@@ -152,9 +154,11 @@ class DeliveryWorker:
             # Sending again cannot fix an email that does not render.
             log.exception("job %s cannot be rendered; moved to dead letters", job.message_id)
             await self.outbox.dead(entry, f"cannot render: {type(exc).__name__}: {exc}")
+            self.metrics.emails.labels(job.kind, "dead").inc()
             return
         if message is None:
             await self.outbox.done(entry.entry_id)
+            self.metrics.emails.labels(job.kind, "dropped").inc()
             return
         try:
             await self.transport.send(message)
@@ -162,6 +166,7 @@ class DeliveryWorker:
             await self._failed(entry, job, exc)
             return
         await self.outbox.done(entry.entry_id)
+        self.metrics.emails.labels(job.kind, "sent").inc()
         waited = time.time() * 1000 - job.queued_ms
         log.info(
             "%s email %s for %s in %s sent (attempt %d, %.0f ms after acceptance)",
@@ -182,8 +187,9 @@ class DeliveryWorker:
                 if failure.permanent
                 else (f"gave up after {attempt} attempts: {failure.reason}")
             )
-            log.error("sign-in email %s failed for good: %s", job.message_id, reason)
+            log.error("%s email %s failed for good: %s", job.kind, job.message_id, reason)
             await self.outbox.dead(entry, reason)
+            self.metrics.emails.labels(job.kind, "dead").inc()
             return
         delay = retry_delay(
             attempt,
@@ -198,6 +204,7 @@ class DeliveryWorker:
             attempt + 1,
             delay,
         )
+        self.metrics.emails.labels(job.kind, "retried").inc()
         await self.outbox.retry_later(
             entry.entry_id, replace(job, attempt=attempt), int(delay * 1000)
         )

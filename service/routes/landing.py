@@ -28,9 +28,9 @@ async def sign_in_landing(request: Request) -> Response:
         query=request.url.query,
         email=request.query_params.get("email", ""),
     )
-    page = landing_page(
-        study, detect(request.headers.get("user-agent", "")), opened, alt_base_url_for(request)
-    )
+    platform = detect(request.headers.get("user-agent", ""))
+    page = landing_page(study, platform, opened, alt_base_url_for(request))
+    svc.metrics.landing_views.labels("in-app" if platform.in_app else platform.os).inc()
     html = svc.pages.render("landing.html", **page.context())
     return HTMLResponse(html, headers={**PAGE_HEADERS, "Vary": "User-Agent"})
 

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+import time
 
+from prometheus_client import CONTENT_TYPE_LATEST
 from redis.exceptions import RedisError
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
@@ -30,7 +32,26 @@ async def ready(request: Request) -> Response:
     return JSONResponse({"status": "ready", "redis": "ok"})
 
 
+async def metrics(request: Request) -> Response:
+    """Prometheus text format. The queue figures are read from Redis now, when it answers."""
+    svc = services(request)
+    try:
+        status = await svc.mailer.outbox.status()
+    except (RedisError, OSError):
+        pass  # the request and email counters are still worth scraping
+    else:
+        gauges = svc.metrics
+        gauges.outbox_depth.labels("queued").set(status.queued - status.pending)
+        gauges.outbox_depth.labels("sending").set(status.pending)
+        gauges.outbox_depth.labels("delayed").set(status.delayed)
+        gauges.outbox_depth.labels("dead").set(status.dead)
+        oldest = status.oldest_queued_ms
+        gauges.outbox_lag.set(0 if oldest is None else max(0.0, time.time() - oldest / 1000))
+    return Response(svc.metrics.exposition(), media_type=CONTENT_TYPE_LATEST)
+
+
 routes = [
     Route("/health", health, methods=["GET", "HEAD"]),
     Route("/ready", ready, methods=["GET", "HEAD"]),
+    Route("/metrics", metrics, methods=["GET"]),
 ]

@@ -1,0 +1,361 @@
+"""The deployment files in deploy/: Kubernetes manifests validated against the Kubernetes JSON
+schemas (bundled offline by kubernetes-validate), the probes, the Dockerfile's essentials, the
+compose file's structure (and `docker compose config` when the client has the plugin), and the
+wheel the image installs carrying the templates and Lua scripts.
+"""
+
+from __future__ import annotations
+
+import copy
+import os
+import re
+import shutil
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+from typing import Any
+
+import kubernetes_validate  # type: ignore[import-untyped]
+import pytest
+import yaml  # type: ignore[import-untyped]
+
+ROOT = Path(__file__).resolve().parents[2]
+DEPLOY = ROOT / "deploy"
+KUBERNETES = DEPLOY / "kubernetes"
+KUBERNETES_VERSION = "1.30"  # the oldest version the manifests must work on
+
+Manifest = dict[str, Any]
+
+
+def load_all(path: Path) -> list[Manifest]:
+    documents = [doc for doc in yaml.safe_load_all(path.read_text()) if doc is not None]
+    assert documents, f"{path.name} is empty"
+    assert all(isinstance(doc, dict) for doc in documents), path.name
+    return documents
+
+
+def manifest_files() -> list[Path]:
+    return sorted(p for p in KUBERNETES.glob("*.yaml") if p.name != "kustomization.yaml")
+
+
+def manifests() -> dict[str, Manifest]:
+    found: dict[str, Manifest] = {}
+    for path in manifest_files():
+        for doc in load_all(path):
+            found[f"{doc['kind']}/{doc['metadata']['name']}"] = doc
+    return found
+
+
+def deployment(name: str) -> Manifest:
+    return manifests()[f"Deployment/{name}"]
+
+
+def container(name: str) -> Manifest:
+    containers: list[Manifest] = deployment(name)["spec"]["template"]["spec"]["containers"]
+    assert len(containers) == 1
+    return containers[0]
+
+
+def documented_variables() -> set[str]:
+    """The MAGICLINK_* variables of the README's configuration table."""
+    readme = (ROOT / "README.md").read_text()
+    table = readme.split("## Configuration", 1)[1].split("\n## ", 1)[0]
+    return set(re.findall(r"`(MAGICLINK_[A-Z_]+)`", table))
+
+
+# --- Kubernetes -------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("path", manifest_files(), ids=lambda p: p.name)
+def test_manifest_is_valid_against_the_kubernetes_schema(path: Path) -> None:
+    for doc in load_all(path):
+        kubernetes_validate.validate(doc, KUBERNETES_VERSION, strict=True)
+
+
+def test_the_validator_rejects_a_broken_manifest() -> None:
+    broken = copy.deepcopy(deployment("magiclink"))
+    broken["spec"]["template"]["spec"]["containers"][0]["readinessProbe"]["httpGet"]["port"] = [1]
+    with pytest.raises(kubernetes_validate.ValidationError):
+        kubernetes_validate.validate(broken, KUBERNETES_VERSION, strict=True)
+    unknown_field = copy.deepcopy(deployment("magiclink"))
+    unknown_field["spec"]["replica"] = 2
+    with pytest.raises(kubernetes_validate.ValidationError):
+        kubernetes_validate.validate(unknown_field, KUBERNETES_VERSION, strict=True)
+
+
+def test_kustomization_lists_every_manifest_but_the_example_secret() -> None:
+    (kustomization,) = load_all(KUBERNETES / "kustomization.yaml")
+    assert kustomization["kind"] == "Kustomization"
+    expected = {p.name for p in manifest_files()} - {"secret.example.yaml"}
+    assert sorted(kustomization["resources"]) == sorted(expected)
+
+
+def test_serve_probes_point_at_ready_and_health() -> None:
+    serve = container("magiclink")
+    ports = {port["name"]: port["containerPort"] for port in serve["ports"]}
+    assert ports == {"http": 8000}
+    assert serve["readinessProbe"]["httpGet"] == {"path": "/ready", "port": "http"}
+    assert serve["livenessProbe"]["httpGet"] == {"path": "/health", "port": "http"}
+    assert serve["args"][:2] == ["magiclink", "serve"]
+    assert "--no-worker" in serve["args"]
+    assert serve["args"][serve["args"].index("--host") + 1] == "0.0.0.0"  # noqa: S104
+
+
+def test_worker_runs_the_worker_command() -> None:
+    assert container("magiclink-worker")["args"] == ["magiclink", "worker"]
+
+
+@pytest.mark.parametrize("name", ["magiclink", "magiclink-worker"])
+def test_pods_are_locked_down_and_sized(name: str) -> None:
+    pod = deployment(name)["spec"]["template"]["spec"]
+    assert pod["securityContext"]["runAsNonRoot"] is True
+    assert pod["securityContext"]["runAsUser"] != 0
+    box = container(name)
+    assert box["securityContext"]["readOnlyRootFilesystem"] is True
+    assert box["securityContext"]["allowPrivilegeEscalation"] is False
+    assert box["securityContext"]["capabilities"]["drop"] == ["ALL"]
+    assert {"cpu", "memory"} <= set(box["resources"]["requests"])
+    assert "memory" in box["resources"]["limits"]
+    # The root filesystem is read-only: /tmp must be a writable volume.
+    assert {m["mountPath"] for m in box["volumeMounts"]} == {"/tmp"}  # noqa: S108
+
+
+@pytest.mark.parametrize("name", ["magiclink", "magiclink-worker"])
+def test_pods_take_config_from_the_configmap_and_secrets_from_the_secret(name: str) -> None:
+    found = manifests()
+    configmap = found["ConfigMap/magiclink"]
+    secret = found["Secret/magiclink"]
+    box = container(name)
+    assert box["envFrom"] == [{"configMapRef": {"name": "magiclink"}}]
+    for variable in box["env"]:
+        ref = variable["valueFrom"]["secretKeyRef"]
+        assert ref["name"] == "magiclink"
+        assert ref["key"] in secret["stringData"], ref["key"]
+    from_secret = {variable["name"] for variable in box["env"]}
+    assert {"MAGICLINK_REDIS_URL", "MAGICLINK_SECRET_KEY", "MAGICLINK_SMTP_URL"} <= from_secret
+    known = documented_variables()
+    assert set(configmap["data"]) <= known
+    assert set(secret["stringData"]) <= known
+    assert not set(configmap["data"]) & set(secret["stringData"])
+
+
+def test_example_secret_holds_only_placeholders() -> None:
+    secret = manifests()["Secret/magiclink"]
+    assert "EXAMPLE ONLY" in (KUBERNETES / "secret.example.yaml").read_text()
+    for key, value in secret["stringData"].items():
+        assert "CHANGE-ME" in value, key
+
+
+def test_autoscaler_and_disruption_budget_target_the_serve_pods() -> None:
+    found = manifests()
+    hpa = found["HorizontalPodAutoscaler/magiclink"]
+    assert hpa["apiVersion"] == "autoscaling/v2"
+    assert hpa["spec"]["scaleTargetRef"] == {
+        "apiVersion": "apps/v1",
+        "kind": "Deployment",
+        "name": "magiclink",
+    }
+    assert hpa["spec"]["metrics"][0]["resource"]["name"] == "cpu"
+    assert 1 < hpa["spec"]["minReplicas"] <= hpa["spec"]["maxReplicas"]
+    serve_labels = deployment("magiclink")["spec"]["template"]["metadata"]["labels"]
+    pdb = found["PodDisruptionBudget/magiclink"]
+    assert pdb["apiVersion"] == "policy/v1"
+    assert pdb["spec"]["selector"]["matchLabels"].items() <= serve_labels.items()
+    assert pdb["spec"]["minAvailable"] < hpa["spec"]["minReplicas"]
+    service = found["Service/magiclink"]
+    assert service["spec"]["selector"].items() <= serve_labels.items()
+    assert service["spec"]["ports"][0]["targetPort"] == "http"
+
+
+# --- Dockerfile -------------------------------------------------------------------------------
+
+
+def dockerfile_instructions() -> list[tuple[str, str]]:
+    """(INSTRUCTION, arguments) pairs, continuation lines joined, comments dropped."""
+    text = (DEPLOY / "Dockerfile").read_text()
+    lines = [line for line in text.splitlines() if not line.lstrip().startswith("#")]
+    joined = re.sub(r"\\\n", " ", "\n".join(lines))
+    pairs = []
+    for line in joined.splitlines():
+        if line.strip():
+            instruction, _, arguments = line.strip().partition(" ")
+            pairs.append((instruction.upper(), arguments.strip()))
+    return pairs
+
+
+def final_stage() -> list[tuple[str, str]]:
+    instructions = dockerfile_instructions()
+    starts = [i for i, (instruction, _) in enumerate(instructions) if instruction == "FROM"]
+    assert len(starts) >= 2, "the Dockerfile is multi-stage"
+    return instructions[starts[-1] :]
+
+
+def test_dockerfile_is_multi_stage_on_slim_python_3_11() -> None:
+    bases = [args for instruction, args in dockerfile_instructions() if instruction == "FROM"]
+    assert all(base.startswith("python:3.11-slim") for base in bases), bases
+    assert any("pip wheel" in args for instruction, args in dockerfile_instructions())
+    final = final_stage()
+    assert any(i == "COPY" and args.startswith("--from=") for i, args in final)
+    assert any(i == "RUN" and "pip install" in args for i, args in final)
+
+
+def test_dockerfile_runs_as_a_non_root_user() -> None:
+    users = [args for instruction, args in final_stage() if instruction == "USER"]
+    assert users, "the final stage sets USER"
+    user = users[-1].split(":")[0]
+    assert user not in ("root", "0"), user
+
+
+def test_dockerfile_exposes_8000_checks_health_and_serves() -> None:
+    final = dict(final_stage())
+    assert final["EXPOSE"] == "8000"
+    healthcheck = final["HEALTHCHECK"]
+    assert "urllib.request" in healthcheck
+    assert "http://127.0.0.1:8000/health" in healthcheck
+    assert "curl" not in healthcheck
+    assert final["CMD"] == '["magiclink", "serve", "--host", "0.0.0.0", "--port", "8000"]'
+
+
+def test_dockerfile_healthcheck_command_is_valid_python() -> None:
+    healthcheck = dict(final_stage())["HEALTHCHECK"]
+    code = re.search(r'"-c", "(.*)"\]$', healthcheck)
+    assert code is not None, healthcheck
+    compile(code.group(1), "HEALTHCHECK", "exec")
+
+
+def test_dockerfile_copies_what_the_wheel_needs() -> None:
+    copied = " ".join(
+        args for instruction, args in dockerfile_instructions() if instruction == "COPY"
+    )
+    for needed in ("pyproject.toml", "README.md", "service", "templates"):
+        assert needed in copied, needed
+    ignore = (DEPLOY / "Dockerfile.dockerignore").read_text().splitlines()
+    for needed in ("!pyproject.toml", "!README.md", "!service/", "!templates/"):
+        assert needed in ignore, needed
+
+
+# --- docker compose ---------------------------------------------------------------------------
+
+
+COMPOSE = DEPLOY / "docker-compose.yml"
+
+
+def compose() -> Manifest:
+    (document,) = load_all(COMPOSE)
+    return document
+
+
+def test_compose_has_the_four_services() -> None:
+    services = compose()["services"]
+    assert set(services) == {"magiclink", "worker", "redis", "mailsink"}
+    assert services["magiclink"]["build"] == {"context": "..", "dockerfile": "deploy/Dockerfile"}
+    assert services["worker"]["image"] == services["magiclink"]["image"]
+    assert services["magiclink"]["command"][:2] == ["magiclink", "serve"]
+    assert "--no-worker" in services["magiclink"]["command"]
+    assert services["worker"]["command"] == ["magiclink", "worker"]
+
+
+def test_compose_waits_for_a_healthy_redis_with_aof() -> None:
+    services = compose()["services"]
+    for name in ("magiclink", "worker"):
+        assert services[name]["depends_on"]["redis"] == {"condition": "service_healthy"}
+    redis = services["redis"]
+    assert redis["image"].startswith("redis:7")
+    assert redis["healthcheck"]["test"] == ["CMD", "redis-cli", "ping"]
+    assert "./redis.conf:/usr/local/etc/redis/redis.conf:ro" in redis["volumes"]
+    assert "/usr/local/etc/redis/redis.conf" in redis["command"]
+    data_dir = redis["command"][redis["command"].index("--dir") + 1]
+    volumes = {v.split(":")[1]: v.split(":")[0] for v in redis["volumes"]}
+    assert volumes[data_dir] in compose()["volumes"], "the AOF lives in a named volume"
+    assert re.search(r"^appendonly yes$", (DEPLOY / "redis.conf").read_text(), re.MULTILINE)
+
+
+def test_compose_environment_is_documented_and_secrets_are_required() -> None:
+    services = compose()["services"]
+    environment = services["magiclink"]["environment"]
+    assert environment == services["worker"]["environment"]
+    assert set(environment) <= documented_variables()
+    assert environment["MAGICLINK_REDIS_URL"] == "redis://redis:6379/0"
+    assert environment["MAGICLINK_SMTP_URL"] == "smtp://mailsink:1025"
+    for secret in ("MAGICLINK_SECRET_KEY", "MAGICLINK_ADMIN_KEY"):
+        assert environment[secret].startswith(f"${{{secret}:?"), environment[secret]
+
+
+def test_compose_mail_sink_listens_where_the_service_sends() -> None:
+    mailsink = compose()["services"]["mailsink"]
+    assert mailsink["image"].startswith("axllent/mailpit")
+    assert "127.0.0.1:8025:8025" in mailsink["ports"]
+
+
+def docker_compose_available() -> bool:
+    if shutil.which("docker") is None:
+        return False
+    probe = subprocess.run(
+        ["docker", "compose", "version"], capture_output=True, text=True, check=False, timeout=30
+    )
+    return probe.returncode == 0
+
+
+def test_docker_compose_config_accepts_the_file() -> None:
+    """`docker compose config -q` when the client has the plugin (no engine needed)."""
+    if not docker_compose_available():
+        pytest.skip("docker compose plugin not installed; the structural tests above still ran")
+    env = {
+        **os.environ,
+        "MAGICLINK_SECRET_KEY": "x" * 64,
+        "MAGICLINK_ADMIN_KEY": "y" * 32,
+    }
+    result = subprocess.run(
+        ["docker", "compose", "-f", str(COMPOSE), "config", "-q"],
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=60,
+        env=env,
+    )
+    assert result.returncode == 0, result.stderr
+    env.pop("MAGICLINK_SECRET_KEY")
+    missing = subprocess.run(
+        ["docker", "compose", "-f", str(COMPOSE), "config", "-q"],
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=60,
+        env=env,
+    )
+    assert missing.returncode != 0
+    assert "MAGICLINK_SECRET_KEY" in missing.stderr
+
+
+# --- the wheel the image installs -------------------------------------------------------------
+
+
+def test_wheel_carries_templates_and_lua_scripts(tmp_path: Path) -> None:
+    subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "wheel",
+            "--no-deps",
+            "--quiet",
+            "-w",
+            str(tmp_path),
+            str(ROOT),
+        ],
+        check=True,
+        timeout=120,
+        capture_output=True,
+    )
+    (wheel,) = tmp_path.glob("magiclink-*.whl")
+    names = set(zipfile.ZipFile(wheel).namelist())
+    assert "service/_templates/landing.html" in names
+    assert "service/_templates/email/sign_in.html" in names
+    lua_in_wheel = {n for n in names if re.fullmatch(r"service/store/lua/[^/]+\.lua", n)}
+    lua_in_tree = {
+        f"service/store/lua/{p.name}" for p in (ROOT / "service" / "store" / "lua").glob("*.lua")
+    }
+    assert lua_in_tree
+    assert lua_in_wheel == lua_in_tree
+    assert any(n.endswith("entry_points.txt") for n in names)

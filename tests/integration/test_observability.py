@@ -1,0 +1,93 @@
+"""Metrics at /metrics and the request id in answers and log lines."""
+
+from __future__ import annotations
+
+import io
+import json
+import logging
+
+from service.observability.logging import JsonFormatter
+from tests.support.api import Api
+
+
+def _samples(text: str, name: str) -> dict[str, float]:
+    """Prometheus text lines of one metric: the labels part -> value."""
+    found = {}
+    for line in text.splitlines():
+        if line.startswith(name + "{") or line.startswith(name + " "):
+            labels, _, value = line.rpartition(" ")
+            found[labels[len(name) :]] = float(value)
+    return found
+
+
+async def test_metrics_count_requests_emails_and_the_funnel(api: Api) -> None:
+    await api.create_study("study-a", emailSignInRequestIntervalSeconds=60)
+    await api.create_participant("study-a", "m@example.org", consented=True)
+    token = await api.emailed_token("study-a", "m@example.org")
+    assert (await api.request_link("study-a", "m@example.org")).status_code == 429
+    await api.client.get(f"/s/study-a?email=m%40example.org&token={token}")
+    assert (await api.sign_in_with_token("study-a", "m@example.org", token)).status_code == 200
+    assert (await api.sign_in_with_token("study-a", "m@example.org", token)).status_code == 404
+
+    response = await api.client.get("/metrics")
+    assert response.status_code == 200
+    assert response.headers["content-type"].startswith("text/plain")
+    text = response.text
+    requests = _samples(text, "magiclink_http_requests_total")
+    assert requests['{method="POST",route="/v3/auth/email",status="202"}'] == 1
+    assert requests['{method="POST",route="/v3/auth/email",status="429"}'] == 1
+    assert requests['{method="POST",route="/v3/auth/email/signIn",status="404"}'] == 1
+    # Routes are templates, never raw paths with ids or tokens in them.
+    assert "token=" not in text
+    assert 'route="/s/{study_id}"' in text
+    assert _samples(text, "magiclink_signin_links_requested_total") == {"": 1}
+    assert _samples(text, "magiclink_rate_limit_refusals_total") == {'{policy="address"}': 1}
+    emails = _samples(text, "magiclink_emails_total")
+    assert emails['{kind="sign-in",outcome="sent"}'] == 1
+    assert _samples(text, "magiclink_landing_page_views_total") == {'{platform="desktop"}': 1}
+    assert _samples(text, "magiclink_sign_ins_total") == {'{method="link"}': 1}
+    assert _samples(text, "magiclink_failed_sign_ins_total") == {'{method="link"}': 1}
+    assert _samples(text, "magiclink_outbox_depth")['{state="dead"}'] == 0
+    assert _samples(text, "magiclink_outbox_lag_seconds") == {"": 0}
+    latency = _samples(text, "magiclink_http_request_duration_seconds_count")
+    assert latency['{method="POST",route="/v3/auth/email"}'] == 2
+
+
+async def test_every_answer_carries_a_request_id(api: Api) -> None:
+    fresh = await api.client.get("/health")
+    assert len(fresh.headers["x-request-id"]) == 16
+    echoed = await api.client.get("/health", headers={"X-Request-ID": "trace-42.a_b"})
+    assert echoed.headers["x-request-id"] == "trace-42.a_b"
+    unsafe = await api.client.get("/health", headers={"X-Request-ID": "a b<script>"})
+    assert unsafe.headers["x-request-id"] != "a b<script>"
+
+
+async def test_log_lines_carry_the_request_id_and_no_secrets(api: Api) -> None:
+    await api.create_study("study-a")
+    await api.create_participant("study-a", "logs@example.org", consented=True)
+    written = io.StringIO()
+    handler = logging.StreamHandler(written)
+    handler.setFormatter(JsonFormatter())  # formats when the line is written, as in production
+    root = logging.getLogger()
+    root.addHandler(handler)
+    level = root.level
+    root.setLevel(logging.INFO)
+    try:
+        token = await api.emailed_token("study-a", "logs@example.org")
+        await api.client.post(
+            "/v3/auth/email/signIn",
+            json={"study": "study-a", "email": "logs@example.org", "token": token},
+            headers={"X-Request-ID": "req-1"},
+        )
+    finally:
+        root.removeHandler(handler)
+        root.setLevel(level)
+    every = [json.loads(line) for line in written.getvalue().splitlines()]
+    # The service's own lines (the test's SMTP server logs under "mail.log").
+    lines = [line for line in every if line["logger"].startswith(("service.", "magiclink"))]
+    mine = [line for line in lines if line.get("request_id") == "req-1"]
+    assert any(line["logger"] == "magiclink.access" for line in mine)
+    assert any("email sign-in" in line["message"] for line in mine)
+    everything = "\n".join(json.dumps(line) for line in lines)
+    assert token not in everything
+    assert "logs@example.org" not in everything
