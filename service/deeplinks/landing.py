@@ -60,9 +60,23 @@ class LandingPage:
         return {"page": self}
 
 
-def landing_page(
-    study: Study, platform: Platform, opened: LinkRequest, alt_base_url: str | None
-) -> LandingPage:
+@dataclass(frozen=True)
+class AppOpening:
+    """How a page can hand its own link to the study's app on the device that opened it."""
+
+    open_app_url: str | None  # never the page's own host
+    intent_url: str | None  # Android
+    smart_banner: str | None  # iOS: content of the apple-itunes-app meta tag
+
+
+def app_opening(
+    study: Study,
+    platform: Platform,
+    opened: LinkRequest,
+    alt_base_url: str | None,
+    scheme_link: str | None,
+) -> AppOpening:
+    """The device rules both link pages share; ``scheme_link`` is the custom-scheme fallback."""
     install = study.install_links
     # The link on the second host opens the app only if the study has an app that claims it on
     # this device; otherwise the button would merely load this page again, from the other host.
@@ -70,8 +84,8 @@ def landing_page(
     open_app: str | None = None
     if alt_base_url and claimed:
         open_app = on_other_host(alt_base_url, opened.path, opened.query)
-    elif study.app_url_scheme:
-        open_app = app_url(study.app_url_scheme, study.identifier, opened.email)
+    elif scheme_link:
+        open_app = scheme_link
 
     intent = None
     if platform.os == "android" and study.android_app_links:
@@ -85,16 +99,27 @@ def landing_page(
     store_id = app_store_id(install.ios)
     if platform.os == "ios" and store_id:
         banner = f"app-id={store_id}, app-argument={opened.link}"
+    return AppOpening(open_app, intent, banner)
 
+
+def landing_page(
+    study: Study, platform: Platform, opened: LinkRequest, alt_base_url: str | None
+) -> LandingPage:
+    scheme_link = (
+        app_url(study.app_url_scheme, study.identifier, opened.email)
+        if study.app_url_scheme
+        else None
+    )
+    opening = app_opening(study, platform, opened, alt_base_url, scheme_link)
     return LandingPage(
         platform=platform,
         study_name=study.name,
         support_email=study.support_email,
-        open_app_url=open_app,
-        intent_url=intent,
-        app_store_url=install.ios,
-        play_store_url=install.android,
-        smart_banner=banner,
+        open_app_url=opening.open_app_url,
+        intent_url=opening.intent_url,
+        app_store_url=study.install_links.ios,
+        play_store_url=study.install_links.android,
+        smart_banner=opening.smart_banner,
         # The QR carries the link itself: scanned with the phone, it opens the app there.
         qr_code=Markup(qr_svg(opened.link)) if not platform.is_phone else None,  # noqa: S704 - segno's own SVG, the link is its data
     )

@@ -14,8 +14,7 @@ from urllib.parse import quote, urlencode
 from markupsafe import Markup
 
 from service.accounts.email_address import masked
-from service.deeplinks.landing import PLAY_STORE_PAGE, LinkRequest
-from service.deeplinks.links import android_intent, app_store_id, on_other_host
+from service.deeplinks.landing import LinkRequest, app_opening
 from service.deeplinks.platform import Platform
 from service.deeplinks.qr import qr_svg
 from service.studies.model import Study
@@ -53,34 +52,21 @@ def provisioning_page(
     alt_base_url: str | None,
     login_hint: str | None,
 ) -> ProvisioningPage:
-    install = study.install_links
-    claimed = study.apple_app_links if platform.os == "ios" else study.android_app_links
-    open_app: str | None = None
-    if alt_base_url and claimed:
-        open_app = on_other_host(alt_base_url, opened.path, opened.query)
-    elif study.app_url_scheme:
-        open_app = provision_app_url(study.app_url_scheme, study.identifier, login_hint)
-
-    intent = None
-    if platform.os == "android" and study.android_app_links:
-        package = study.android_app_links[0].package_name
-        fallback = install.android or f"{PLAY_STORE_PAGE}?{urlencode({'id': package})}"
-        intent = android_intent(opened.link, package, fallback)
-
-    banner = None
-    store_id = app_store_id(install.ios)
-    if platform.os == "ios" and store_id:
-        banner = f"app-id={store_id}, app-argument={opened.link}"
-
+    scheme_link = (
+        provision_app_url(study.app_url_scheme, study.identifier, login_hint)
+        if study.app_url_scheme
+        else None
+    )
+    opening = app_opening(study, platform, opened, alt_base_url, scheme_link)
     return ProvisioningPage(
         platform=platform,
         study_name=study.name,
         support_email=study.support_email,
-        open_app_url=open_app,
-        intent_url=intent,
-        app_store_url=install.ios,
-        play_store_url=install.android,
-        smart_banner=banner,
+        open_app_url=opening.open_app_url,
+        intent_url=opening.intent_url,
+        app_store_url=study.install_links.ios,
+        play_store_url=study.install_links.android,
+        smart_banner=opening.smart_banner,
         qr_code=None if platform.is_phone else _qr(opened.link),
         masked_login_hint=masked(login_hint) if login_hint else None,
     )
