@@ -407,6 +407,22 @@ def _app_link_schemas() -> Json:
 
 
 def _schemas() -> Json:
+    # A template as a study answers it: filled in, or null for the service's default.
+    stored_template: Json = {
+        "anyOf": [
+            {
+                "type": "object",
+                "required": ["subject", "body", "mimeType"],
+                "additionalProperties": False,
+                "properties": {
+                    "subject": {"type": "string"},
+                    "body": {"type": "string"},
+                    "mimeType": {"type": "string", "enum": list(templates.MIME_TYPES)},
+                },
+            },
+            {"type": "null"},
+        ]
+    }
     email = {
         "type": "string",
         "maxLength": email_address.MAX_LENGTH,
@@ -911,36 +927,8 @@ def _schemas() -> Json:
                 "sponsorName": {"type": "string"},
                 "supportEmail": {"type": "string"},
                 "emailSignInEnabled": {"type": "boolean"},
-                "emailSignInTemplate": {
-                    "anyOf": [
-                        {
-                            "type": "object",
-                            "required": ["subject", "body", "mimeType"],
-                            "additionalProperties": False,
-                            "properties": {
-                                "subject": {"type": "string"},
-                                "body": {"type": "string"},
-                                "mimeType": {"type": "string", "enum": list(templates.MIME_TYPES)},
-                            },
-                        },
-                        {"type": "null"},
-                    ]
-                },
-                "onboardingTemplate": {
-                    "anyOf": [
-                        {
-                            "type": "object",
-                            "required": ["subject", "body", "mimeType"],
-                            "additionalProperties": False,
-                            "properties": {
-                                "subject": {"type": "string"},
-                                "body": {"type": "string"},
-                                "mimeType": {"type": "string", "enum": list(templates.MIME_TYPES)},
-                            },
-                        },
-                        {"type": "null"},
-                    ]
-                },
+                "emailSignInTemplate": stored_template,
+                "onboardingTemplate": stored_template,
                 "emailSignInTokenTtlSeconds": {
                     "type": "integer",
                     "minimum": 1,
