@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import time
+from dataclasses import dataclass, field
 
 from service.auth.tokens import SecretHasher
 from service.deeplinks.pages import Pages
@@ -17,6 +18,8 @@ from service.store.sessions import SessionStore
 from service.store.studies import StudyStore
 from service.studies.model import Study
 from service.studies.templates import EmailTemplate
+
+_MAX_CACHED_STUDIES = 10_000
 
 
 @dataclass
@@ -33,14 +36,32 @@ class Services:
     metrics: Metrics
     admin_keys: AdminKeyStore
 
-    async def study(self, study_id: str) -> Study:
-        study = await self.studies.get(study_id) if study_id else None
-        if study is None:
+    # The public endpoints read a study on every request; they may use a copy up to this old.
+    # This process forgets its copy when it changes the study; other processes see a change
+    # within this time.
+    _cached: dict[str, tuple[float, Study]] = field(default_factory=dict)
+
+    async def study(self, study_id: str, *, cached: bool = False) -> Study:
+        """The study, or 404. ``cached`` allows a copy of up to ``study_cache_seconds``."""
+        now = time.monotonic()
+        if cached and study_id in self._cached:
+            read_at, study = self._cached[study_id]
+            if now - read_at < self.settings.study_cache_seconds:
+                return study
+        found = await self.studies.get(study_id) if study_id else None
+        if found is None:
+            self._cached.pop(study_id, None)
             raise EntityNotFound("Study")
-        return study
+        if len(self._cached) >= _MAX_CACHED_STUDIES:
+            self._cached.clear()  # a crude bound; studies are few in practice
+        self._cached[study_id] = (now, found)
+        return found
+
+    def forget_study(self, study_id: str) -> None:
+        self._cached.pop(study_id, None)
 
     async def email_sign_in_study(self, study_id: str) -> Study:
-        study = await self.study(study_id)
+        study = await self.study(study_id, cached=True)
         if not study.email_sign_in_enabled:
             raise EndpointNotFound("Email sign-in is not enabled for this study.")
         return study

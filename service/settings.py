@@ -172,6 +172,7 @@ class Settings:
     session_ttl_seconds: int = 12 * 3600
     reauth_ttl_seconds: int = 30 * 24 * 3600
     max_body_bytes: int = 64 * 1024
+    study_cache_seconds: float = 2.0
     redis_timeout_seconds: float = 2.0
     # Request limits besides the study's per-address interval (None: off).
     rate_limit_per_ip: RateLimit | None = RateLimit(100, 600)

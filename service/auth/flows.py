@@ -157,7 +157,7 @@ async def sign_in_with_email_token(svc: Services, request: EmailSignIn) -> Signe
 
 
 async def sign_in_with_password(svc: Services, request: PasswordCredentials) -> SignedIn:
-    study = await svc.study(request.study_id)
+    study = await svc.study(request.study_id, cached=True)
     account = await svc.accounts.by_email(study.identifier, request.normalized_email)
     # An address nobody has proven to own cannot sign in with a password: otherwise anybody
     # could sign up with somebody else's address and wait for them. Unknown and unverified
@@ -177,7 +177,7 @@ async def sign_in_with_password(svc: Services, request: PasswordCredentials) -> 
 
 
 async def reauthenticate(svc: Services, request: Reauthentication) -> SignedIn:
-    study = await svc.study(request.study_id)
+    study = await svc.study(request.study_id, cached=True)
     if not study.reauthentication_enabled:
         log.info("reauthentication in %s refused: turned off for the study", study.identifier)
         raise AccountNotFound()
@@ -190,7 +190,7 @@ async def reauthenticate(svc: Services, request: Reauthentication) -> SignedIn:
 
 async def sign_up(svc: Services, request: PasswordCredentials) -> None:
     """Create the account unless it exists; the caller answers 201 either way."""
-    study = await svc.study(request.study_id)
+    study = await svc.study(request.study_id, cached=True)
     password_hash = await run_in_threadpool(hash_password, request.password)
     participant = Participant(
         id=new_participant_id(),

@@ -69,6 +69,7 @@ async def update_study(request: Request) -> Response:
     study = study.stamped(created_on=current.created_on, modified_on=utc_now_iso())
     if not await svc.studies.replace(study):
         await svc.study(study.identifier)  # deleted meanwhile: answers 404
+    svc.forget_study(study.identifier)
     log.info("study %s updated", study.identifier)
     return JSONResponse(study.to_json())
 
@@ -79,6 +80,7 @@ async def delete_study(request: Request) -> Response:
     study = await svc.study(request.path_params["study_id"])
     removed = await svc.accounts.delete_study(study.identifier)
     await svc.studies.delete(study.identifier)
+    svc.forget_study(study.identifier)
     log.info("study %s deleted with %d participants", study.identifier, removed)
     return status_message("Study deleted.")
 

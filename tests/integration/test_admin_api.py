@@ -823,3 +823,22 @@ async def test_delete_participant_ends_its_sessions(api: Api, redis: Redis) -> N
     again = await api.create_participant("study-a", "alice@example.org")
     assert again["id"] != alice["id"]
     assert_bridge_error(await session_self(api, session), 401, "NotAuthenticatedException")
+
+
+async def test_a_study_change_takes_effect_at_once_on_the_public_endpoints(api: Api) -> None:
+    """The public endpoints cache studies briefly; a change made here is seen immediately."""
+    await api.create_study("study-c")
+    await api.create_participant("study-c", "cache@example.org", consented=True)
+    assert (await api.request_link("study-c", "cache@example.org")).status_code == 202
+    closed = await api.client.put(
+        "/v3/studies/study-c",
+        json={"name": "Study study-c", "emailSignInEnabled": False},
+        headers=api.admin,
+    )
+    assert closed.status_code == 200
+    refused = await api.request_link("study-c", "cache@example.org")
+    assert refused.status_code == 404
+    assert refused.json()["type"] == "EndpointNotFoundException"
+    assert (await api.client.delete("/v3/studies/study-c", headers=api.admin)).status_code == 200
+    gone = await api.request_link("study-c", "cache@example.org")
+    assert gone.json()["entityClass"] == "Study"
