@@ -6,7 +6,6 @@ import re
 from pathlib import Path
 
 import httpx
-import redis
 
 from tests.support.api import ADMIN_KEY, SECRET_KEY
 from tests.support.redis_server import RedisServer
@@ -14,8 +13,7 @@ from tests.support.service_process import magiclink, serving
 
 
 def test_create_use_list_and_revoke_a_key(tmp_path: Path, redis_server: RedisServer) -> None:
-    redis_url = redis_server.url.rsplit("/", 1)[0] + "/2"  # a database of its own
-    redis.Redis.from_url(redis_url).flushdb()
+    redis_url = redis_server.clean_database(2)
     env = {"MAGICLINK_REDIS_URL": redis_url}
 
     created = magiclink(env, tmp_path, "admin-key", "create", "ops")

@@ -93,9 +93,8 @@ def test_emails_queued_when_the_service_is_killed_are_delivered_after_restart(
     smtp: SmtpServer,
     services: list[ServiceProcess],
 ) -> None:
-    redis_url = redis_server.url.rsplit("/", 1)[0] + "/4"
+    redis_url = redis_server.clean_database(4)
     store = redis.Redis.from_url(redis_url, decode_responses=True)
-    store.flushdb()
     addresses = [f"k{i}@example.org" for i in range(5)]
     first = ServiceProcess(_env(redis_url, smtp.port), tmp_path)
     services.append(first)
@@ -132,8 +131,7 @@ def test_emails_queued_when_the_service_is_killed_are_delivered_after_restart(
 def test_outbox_command_shows_and_mends_dead_letters(
     tmp_path: Path, redis_server: RedisServer, smtp: SmtpServer, services: list[ServiceProcess]
 ) -> None:
-    redis_url = redis_server.url.rsplit("/", 1)[0] + "/5"
-    redis.Redis.from_url(redis_url).flushdb()
+    redis_url = redis_server.clean_database(5)
     env = _env(redis_url, smtp.port)
     smtp.start()
     smtp.mailbox.refuse["nobody@example.org"] = "550 5.1.1 No such user"

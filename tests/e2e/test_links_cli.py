@@ -12,7 +12,6 @@ from typing import Any, ClassVar
 
 import httpx
 import pytest
-import redis
 
 from tests.support.api import ADMIN_KEY, SECRET_KEY
 from tests.support.ports import free_port
@@ -28,10 +27,7 @@ PRINT = ":".join(f"{n:02x}" for n in range(32))
 
 @pytest.fixture
 def redis_url(redis_server: RedisServer) -> str:
-    url = redis_server.url.rsplit("/", 1)[0] + f"/{REDIS_DATABASE}"
-    with redis.Redis.from_url(url) as client:
-        client.flushdb()
-    return url
+    return redis_server.clean_database(REDIS_DATABASE)
 
 
 def test_check_and_show_a_live_service(tmp_path: Path, redis_url: str) -> None:

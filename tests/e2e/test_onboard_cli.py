@@ -6,7 +6,6 @@ import time
 from pathlib import Path
 
 import httpx
-import redis
 
 from tests.support.api import ADMIN_KEY, SECRET_KEY
 from tests.support.mail import SmtpServer
@@ -19,8 +18,7 @@ ADMIN = {"Authorization": f"Bearer {ADMIN_KEY}"}
 def test_onboard_a_csv_file_once(
     tmp_path: Path, redis_server: RedisServer, smtp_server: SmtpServer
 ) -> None:
-    redis_url = redis_server.url.rsplit("/", 1)[0] + "/10"
-    redis.Redis.from_url(redis_url).flushdb()
+    redis_url = redis_server.clean_database(10)
     smtp_server.mailbox.clear()
     env = {
         "MAGICLINK_REDIS_URL": redis_url,

@@ -23,7 +23,6 @@ from typing import Any
 
 import httpx
 import pytest
-import redis
 import schemathesis
 from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import (
@@ -207,9 +206,7 @@ class World:
 def live_service(
     tmp_path_factory: pytest.TempPathFactory, redis_server: RedisServer, smtp_server: SmtpServer
 ) -> Iterator[tuple[str, Path]]:
-    redis_url = redis_server.url.rsplit("/", 1)[0] + f"/{REDIS_DATABASE}"
-    with redis.Redis.from_url(redis_url) as client:
-        client.flushdb()
+    redis_url = redis_server.clean_database(REDIS_DATABASE)
     env = {
         "MAGICLINK_REDIS_URL": redis_url,
         "MAGICLINK_SMTP_URL": smtp_server.url,

@@ -8,7 +8,6 @@ from pathlib import Path
 
 import httpx
 import pytest
-import redis
 
 from tests.support.api import ADMIN_KEY, SECRET_KEY
 from tests.support.redis_server import RedisServer
@@ -20,10 +19,7 @@ BASE_URL = "https://signin.example.org"
 
 @pytest.fixture
 def redis_url(redis_server: RedisServer) -> str:
-    url = redis_server.url.rsplit("/", 1)[0] + f"/{REDIS_DATABASE}"
-    with redis.Redis.from_url(url) as client:
-        client.flushdb()
-    return url
+    return redis_server.clean_database(REDIS_DATABASE)
 
 
 def test_the_cli_writes_what_the_api_serves(tmp_path: Path, redis_url: str) -> None:

@@ -39,8 +39,7 @@ def _env(redis_url: str, smtp: SmtpServer, **extra: str) -> dict[str, str]:
 def processes(
     tmp_path: Path, redis_server: RedisServer, smtp_server: SmtpServer
 ) -> Iterator[list[ServiceProcess]]:
-    redis_url = redis_server.url.rsplit("/", 1)[0] + "/6"
-    redis.Redis.from_url(redis_url).flushdb()
+    redis_url = redis_server.clean_database(6)
     smtp_server.mailbox.clear()
     env = _env(redis_url, smtp_server, MAGICLINK_RATE_LIMIT_PER_IP="6/60")
     started = [ServiceProcess(env, tmp_path) for _ in range(3)]
@@ -151,8 +150,7 @@ def test_a_redis_found_through_sentinel(tmp_path: Path, smtp_server: SmtpServer)
 def test_a_separate_worker_delivers_for_servers_without_one(
     tmp_path: Path, redis_server: RedisServer, smtp_server: SmtpServer
 ) -> None:
-    redis_url = redis_server.url.rsplit("/", 1)[0] + "/7"
-    redis.Redis.from_url(redis_url).flushdb()
+    redis_url = redis_server.clean_database(7)
     smtp_server.mailbox.clear()
     env = _env(redis_url, smtp_server)
     web = ServiceProcess(env, tmp_path, "--no-worker")

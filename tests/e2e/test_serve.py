@@ -7,7 +7,6 @@ import time
 from pathlib import Path
 
 import httpx
-import redis
 
 from tests.support.api import ADMIN_KEY, SECRET_KEY
 from tests.support.mail import SmtpServer
@@ -59,8 +58,7 @@ def test_the_readme_walk_through_with_embedded_defaults(tmp_path: Path) -> None:
 def test_serving_from_redis_and_smtp_survives_a_restart(
     tmp_path: Path, redis_server: RedisServer, smtp_server: SmtpServer
 ) -> None:
-    redis_url = redis_server.url.rsplit("/", 1)[0] + "/1"  # a database of its own
-    redis.Redis.from_url(redis_url).flushdb()
+    redis_url = redis_server.clean_database(1)
     env = {
         "MAGICLINK_REDIS_URL": redis_url,
         "MAGICLINK_SMTP_URL": smtp_server.url,

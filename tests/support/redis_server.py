@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
+import redis
 
 from tests.support.ports import free_port
 
@@ -32,6 +33,14 @@ class RedisServer:
     @property
     def url(self) -> str:
         return f"redis://127.0.0.1:{self.port}/0"
+
+    def clean_database(self, number: int) -> str:
+        """The URL of database ``number``, emptied: a test that runs its own service process
+        gets a database no other test writes to."""
+        url = f"redis://127.0.0.1:{self.port}/{number}"
+        with redis.Redis.from_url(url) as client:
+            client.flushdb()
+        return url
 
     def start(self) -> None:
         binary = shutil.which("redis-server")
