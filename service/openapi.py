@@ -57,8 +57,15 @@ EMAIL_PATTERN = (
 IDENTIFIER_PATTERN = f"^{model.IDENTIFIER.pattern}$"
 # Participant ids are secrets.token_urlsafe() values.
 PARTICIPANT_ID_PATTERN = "^[A-Za-z0-9_-]+$"
+
+
+def _carries(variables: frozenset[str]) -> str:
+    """A pattern matching a text that uses at least one of ``variables``."""
+    return "\\$\\{(" + "|".join(sorted(variables)) + ")\\}"
+
+
 # A template body must carry the sign-in token through one of these variables.
-TOKEN_VARIABLE_PATTERN = "\\$\\{(" + "|".join(sorted(templates.TOKEN_VARIABLES)) + ")\\}"
+TOKEN_VARIABLE_PATTERN = _carries(templates.TOKEN_VARIABLES)
 
 # JSON Schema counts 60.0 as an integer; the service wants the number written without a fraction.
 _WHOLE = "Write a whole number without a decimal point (60, not 60.0)."
@@ -402,6 +409,36 @@ def _app_link_schemas() -> Json:
                     },
                 },
             },
+        },
+    }
+
+
+def _template_schema(description: str, body_pattern: str, read_only: Json) -> Json:
+    """A researcher's email template: subject, body that must carry something, mime type."""
+    return {
+        "type": "object",
+        "description": description,
+        "required": ["subject", "body"],
+        "additionalProperties": False,
+        "properties": {
+            "subject": {
+                "type": "string",
+                "minLength": 1,
+                "maxLength": templates.MAX_SUBJECT_LENGTH,
+                "pattern": SINGLE_LINE_NOT_BLANK,
+            },
+            "body": {
+                "type": "string",
+                "minLength": 1,
+                "maxLength": templates.MAX_BODY_LENGTH,
+                "pattern": body_pattern,
+            },
+            "mimeType": {
+                "type": "string",
+                "enum": list(templates.MIME_TYPES),
+                "default": templates.MIME_TYPES[0],
+            },
+            "type": read_only,
         },
     }
 
@@ -782,62 +819,20 @@ def _schemas() -> Json:
             "required": ["email"],
             "description": "A participant to add: `email` is required.",
         },
-        "EmailTemplate": {
-            "type": "object",
-            "description": f"Variables: {template_fields}. The body must carry the token (one of "
+        "EmailTemplate": _template_schema(
+            f"Variables: {template_fields}. The body must carry the token (one of "
             f"{token_fields}); the subject must not. An unknown variable is a 400 naming it. "
             "In text/html templates the values are HTML-escaped.",
-            "required": ["subject", "body"],
-            "additionalProperties": False,
-            "properties": {
-                "subject": {
-                    "type": "string",
-                    "minLength": 1,
-                    "maxLength": templates.MAX_SUBJECT_LENGTH,
-                    "pattern": SINGLE_LINE_NOT_BLANK,
-                },
-                "body": {
-                    "type": "string",
-                    "minLength": 1,
-                    "maxLength": templates.MAX_BODY_LENGTH,
-                    "pattern": TOKEN_VARIABLE_PATTERN,
-                },
-                "mimeType": {
-                    "type": "string",
-                    "enum": list(templates.MIME_TYPES),
-                    "default": templates.MIME_TYPES[0],
-                },
-                "type": read_only,
-            },
-        },
-        "OnboardingTemplate": {
-            "type": "object",
-            "description": "Variables: "
+            TOKEN_VARIABLE_PATTERN,
+            read_only,
+        ),
+        "OnboardingTemplate": _template_schema(
+            "Variables: "
             + ", ".join(f"${{{name}}}" for name in sorted(templates.ONBOARDING.known))
             + ". The body must carry ${provisioningUrl} (or ${qrCode} in text/html).",
-            "required": ["subject", "body"],
-            "additionalProperties": False,
-            "properties": {
-                "subject": {
-                    "type": "string",
-                    "minLength": 1,
-                    "maxLength": templates.MAX_SUBJECT_LENGTH,
-                    "pattern": SINGLE_LINE_NOT_BLANK,
-                },
-                "body": {
-                    "type": "string",
-                    "minLength": 1,
-                    "maxLength": templates.MAX_BODY_LENGTH,
-                    "pattern": "\\$\\{(provisioningUrl|qrCode)\\}",
-                },
-                "mimeType": {
-                    "type": "string",
-                    "enum": list(templates.MIME_TYPES),
-                    "default": templates.MIME_TYPES[0],
-                },
-                "type": read_only,
-            },
-        },
+            _carries(templates.ONBOARDING.body_must_carry),
+            read_only,
+        ),
         "OnboardingRequest": {
             "type": "object",
             "required": ["participants"],
