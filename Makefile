@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install run test lint typecheck unit integration clean loadtest
+.PHONY: install run test lint typecheck unit integration clean loadtest bench
 
 install: $(STAMP)
 
@@ -37,7 +37,11 @@ test: lint typecheck
 # Locust against a local service, Redis and mail sink for 30 s; reports in bench/.
 loadtest: install
 	@$(BIN)/python -c 'import locust' 2>/dev/null || $(BIN)/python -m pip install --quiet -e '.[test,load]'
-	$(BIN)/python tests/load/run.py
+	$(BIN)/python -m tests.load.run
+
+# The service against a bare Starlette+Redis floor under wrk; writes bench/results.md.
+bench: install
+	$(BIN)/python -m tests.load.bench
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache outbox
