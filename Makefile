@@ -16,7 +16,8 @@ $(STAMP): pyproject.toml
 	@touch $@
 
 run: install
-	MAGICLINK_LOG_FORMAT=$${MAGICLINK_LOG_FORMAT:-text} $(BIN)/magiclink serve --demo
+	MAGICLINK_LOG_FORMAT=$${MAGICLINK_LOG_FORMAT:-text} MAGICLINK_ACCESS_LOG=$${MAGICLINK_ACCESS_LOG:-all} \
+		$(BIN)/magiclink serve --demo
 
 lint: install
 	$(BIN)/ruff check .

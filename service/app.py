@@ -24,8 +24,8 @@ from service.email.smtp_pool import SmtpPool
 from service.email.transport import MailDirTransport, Transport
 from service.email.worker import DeliveryWorker, Mailer, message_host
 from service.errors import ApiError, EndpointNotFound, MethodNotAllowed, ServiceUnavailable
-from service.observability.access_log import AccessLog
-from service.observability.metrics import Metrics, RequestMetrics
+from service.observability.http_requests import ObservedRequests
+from service.observability.metrics import Metrics
 from service.routes import (
     auth,
     docs,
@@ -156,8 +156,9 @@ def create_app(
 
     app = Starlette(
         routes=[
-            *ops.routes,
+            # Starlette tries routes in order: the busiest first.
             *auth.routes,
+            *ops.routes,
             *participant_self.routes,
             *studies.routes,
             *provisioning_exports.routes,
@@ -175,7 +176,9 @@ def create_app(
             RedisTimeoutError: _redis_unavailable,
             ResponseError: _redis_unavailable,
         },
-        middleware=[Middleware(AccessLog), Middleware(RequestMetrics, metrics=svc.metrics)],
+        middleware=[
+            Middleware(ObservedRequests, metrics=svc.metrics, access_log=settings.access_log)
+        ],
         lifespan=lifespan,
     )
     app.state.services = svc

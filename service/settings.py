@@ -118,10 +118,11 @@ def _absolute_url(name: str, raw: str | None) -> str | None:
     return raw.rstrip("/")
 
 
-def _log_format(raw: str | None) -> str:
-    value = (raw or "json").strip().lower()
-    if value not in ("json", "text"):
-        raise SettingsError(f"MAGICLINK_LOG_FORMAT must be json or text, not {raw!r}")
+def _one_of(name: str, raw: str | None, choices: tuple[str, ...]) -> str:
+    """The setting's value, one of ``choices`` (the first is the default)."""
+    value = (raw or choices[0]).strip().lower()
+    if value not in choices:
+        raise SettingsError(f"{name} must be one of {', '.join(choices)}, not {raw!r}")
     return value
 
 
@@ -169,6 +170,9 @@ class Settings:
     secret_key_generated: bool = False
     log_level: str = "INFO"
     log_format: str = "json"  # or "text", easier on the eye on a laptop
+    # Which requests get an access-log line: "errors" (answered 400 or above), "all", "off".
+    # Metrics count every request; a line for each success costs ~10% of the busiest paths.
+    access_log: str = "errors"
     session_ttl_seconds: int = 12 * 3600
     reauth_ttl_seconds: int = 30 * 24 * 3600
     max_body_bytes: int = 64 * 1024
@@ -238,7 +242,12 @@ class Settings:
             secret_keys=keys or (Secret(secrets.token_hex(32)),),
             secret_key_generated=not keys,
             log_level=level,
-            log_format=_log_format(env.get("MAGICLINK_LOG_FORMAT")),
+            log_format=_one_of(
+                "MAGICLINK_LOG_FORMAT", env.get("MAGICLINK_LOG_FORMAT"), ("json", "text")
+            ),
+            access_log=_one_of(
+                "MAGICLINK_ACCESS_LOG", env.get("MAGICLINK_ACCESS_LOG"), ("errors", "all", "off")
+            ),
             session_ttl_seconds=_int_env(
                 env, "MAGICLINK_SESSION_TTL_SECONDS", cls.session_ttl_seconds, 60, 30 * 86400
             ),

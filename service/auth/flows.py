@@ -78,12 +78,11 @@ async def request_email_sign_in(svc: Services, request: EmailSignInRequest, clie
         study.email_sign_in_request_interval_seconds,
         _budgets(svc, study, client_ip),
     )
-    who = masked(request.email)
     if acceptance.outcome == "refused":
         svc.metrics.refused.labels(acceptance.refused_by).inc()
         log.info(
             "sign-in email for %s in %s refused by the %s limit",
-            who,
+            masked(request.email),
             study.identifier,
             acceptance.refused_by,
         )
@@ -91,7 +90,13 @@ async def request_email_sign_in(svc: Services, request: EmailSignInRequest, clie
             _REFUSALS[acceptance.refused_by], math.ceil(acceptance.wait_ms / 1000)
         )
     svc.metrics.links_requested.inc()
-    log.info("sign-in request %s for %s in %s accepted", job.message_id, who, study.identifier)
+    if log.isEnabledFor(logging.DEBUG):  # masking costs, and this is the busiest endpoint
+        log.debug(
+            "sign-in request %s for %s in %s accepted",
+            job.message_id,
+            masked(request.email),
+            study.identifier,
+        )
 
 
 async def _authenticate(

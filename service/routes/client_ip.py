@@ -7,6 +7,7 @@ could be anything.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 from ipaddress import IPv4Network, IPv6Network, ip_address, ip_network
 
@@ -36,6 +37,7 @@ def client_ip(peer: str | None, forwarded_for: str | None, trusted: Networks) ->
     return hops[0] if hops else peer
 
 
+@functools.lru_cache(maxsize=4096)  # parsed per request; busy clients come back
 def budget_subject(address: str) -> str:
     """The unit a per-client budget counts: one IPv4 address, or one IPv6 /64 (one site)."""
     try:

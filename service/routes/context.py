@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import functools
+import json
 from typing import Any
 
 from starlette.requests import Request
-from starlette.responses import JSONResponse
+from starlette.responses import Response
 
 from service.routes.bodies import read_json
 from service.services import Services
@@ -20,5 +22,10 @@ async def json_body(request: Request) -> Any:
     return await read_json(request, services(request).settings.max_body_bytes)
 
 
-def status_message(message: str, status_code: int = 200) -> JSONResponse:
-    return JSONResponse({"message": message, "type": "StatusMessage"}, status_code=status_code)
+@functools.lru_cache(maxsize=64)  # a handful of fixed messages, one of them sent per sign-in
+def _status_body(message: str) -> bytes:
+    return json.dumps({"message": message, "type": "StatusMessage"}, separators=(",", ":")).encode()
+
+
+def status_message(message: str, status_code: int = 200) -> Response:
+    return Response(_status_body(message), status_code, media_type="application/json")

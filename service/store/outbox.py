@@ -21,6 +21,9 @@ from service.store.connection import RedisClient
 from service.store.decoding import text, text_dict
 from service.store.scripts import Scripts
 
+# json.dumps() with an option builds a new encoder per call; a job is encoded per request.
+_COMPACT = json.JSONEncoder(separators=(",", ":"))
+
 
 @dataclass(frozen=True)
 class Job:
@@ -34,7 +37,7 @@ class Job:
     attempt: int = 0
 
     def encode(self) -> str:
-        return json.dumps(
+        return _COMPACT.encode(
             {
                 "kind": self.kind,
                 "study": self.study_id,
@@ -42,8 +45,7 @@ class Job:
                 "mid": self.message_id,
                 "queued": self.queued_ms,
                 "attempt": self.attempt,
-            },
-            separators=(",", ":"),
+            }
         )
 
     @classmethod
@@ -137,7 +139,10 @@ class Outbox:
             ],
             args=[
                 interval_seconds * 1000,
-                job.encode(),
+                job.kind,
+                job.study_id,
+                job.email,
+                job.message_id,
                 *(value for b in budgets for value in (b.limit, b.window_seconds)),
             ],
         )

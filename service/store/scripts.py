@@ -1,11 +1,35 @@
-"""The Lua scripts, shipped as package data and registered once per connection."""
+"""The Lua scripts, shipped as package data, run by their SHA1 and loaded when missing."""
 
 from __future__ import annotations
 
+import hashlib
+from collections.abc import Sequence
 from importlib.resources import files
 from typing import Any
 
-from redis.commands.core import AsyncScript
+from redis.exceptions import NoScriptError
+
+
+class Script:
+    """One Lua script, run with EVALSHA; a server that does not know it yet is sent it once.
+
+    redis-py's own Script does the same, with more steps per call; the request path runs one
+    of these on every request.
+    """
+
+    def __init__(self, redis: Any, source: str) -> None:
+        self._redis = redis
+        self._source = source
+        # Redis names scripts by SHA1; nothing here relies on it resisting collisions.
+        self.sha = hashlib.sha1(source.encode(), usedforsecurity=False).hexdigest()
+
+    async def __call__(self, keys: Sequence[str], args: Sequence[str | int | float]) -> Any:
+        try:
+            return await self._redis.evalsha(self.sha, len(keys), *keys, *args)
+        except NoScriptError:
+            # A new or restarted server (or a node a Cluster slot moved to).
+            await self._redis.script_load(self._source)
+            return await self._redis.evalsha(self.sha, len(keys), *keys, *args)
 
 
 class Scripts:
@@ -14,9 +38,8 @@ class Scripts:
     def __init__(self, redis: Any) -> None:
         folder = files("service.store").joinpath("lua")
 
-        def load(name: str) -> AsyncScript:
-            script: AsyncScript = redis.register_script(folder.joinpath(f"{name}.lua").read_text())
-            return script
+        def load(name: str) -> Script:
+            return Script(redis, folder.joinpath(f"{name}.lua").read_text())
 
         # accounts (one participant's slot)
         self.issue_sign_in_token = load("issue_sign_in_token")

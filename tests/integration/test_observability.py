@@ -74,20 +74,26 @@ async def test_log_lines_carry_the_request_id_and_no_secrets(api: Api) -> None:
     root.setLevel(logging.INFO)
     try:
         token = await api.emailed_token("study-a", "logs@example.org")
-        await api.client.post(
-            "/v3/auth/email/signIn",
-            json={"study": "study-a", "email": "logs@example.org", "token": token},
-            headers={"X-Request-ID": "req-1"},
-        )
+        for request_id in ("req-1", "req-2"):  # the second use of the token is refused
+            await api.client.post(
+                "/v3/auth/email/signIn",
+                json={"study": "study-a", "email": "logs@example.org", "token": token},
+                headers={"X-Request-ID": request_id},
+            )
     finally:
         root.removeHandler(handler)
         root.setLevel(level)
     every = [json.loads(line) for line in written.getvalue().splitlines()]
     # The service's own lines (the test's SMTP server logs under "mail.log").
     lines = [line for line in every if line["logger"].startswith(("service.", "magiclink"))]
-    mine = [line for line in lines if line.get("request_id") == "req-1"]
-    assert any(line["logger"] == "magiclink.access" for line in mine)
-    assert any("email sign-in" in line["message"] for line in mine)
+    signed_in = [line for line in lines if line.get("request_id") == "req-1"]
+    assert any("email sign-in" in line["message"] for line in signed_in)
+    refused = [line for line in lines if line.get("request_id") == "req-2"]
+    # By default only answers of 400 and above get an access-log line.
+    assert not any(line["logger"] == "magiclink.access" for line in signed_in)
+    access = [line["message"] for line in refused if line["logger"] == "magiclink.access"]
+    assert len(access) == 1
+    assert access[0].startswith("POST /v3/auth/email/signIn 404 ")
     everything = "\n".join(json.dumps(line) for line in lines)
     assert token not in everything
     assert "logs@example.org" not in everything

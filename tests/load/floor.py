@@ -11,6 +11,7 @@ Run: ``python -m tests.load.floor --port 8001 --redis redis://127.0.0.1:6379/0``
 from __future__ import annotations
 
 import argparse
+import gc
 import json
 import secrets
 from collections.abc import AsyncIterator
@@ -66,9 +67,11 @@ def main() -> None:
     parser.add_argument("--port", type=int, required=True)
     parser.add_argument("--redis", required=True, help="redis:// URL")
     args = parser.parse_args()
+    app = create_floor_app(args.redis)
+    gc.freeze()  # as `magiclink serve` does
     # The same uvicorn options as `magiclink serve`.
     uvicorn.run(
-        create_floor_app(args.redis),
+        app,
         host=args.host,
         port=args.port,
         access_log=False,

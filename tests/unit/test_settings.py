@@ -107,6 +107,24 @@ def test_bad_log_level(level: str) -> None:
 
 
 @pytest.mark.parametrize(
+    ("name", "raw", "message"),
+    [
+        ("MAGICLINK_LOG_FORMAT", "yaml", "must be one of json, text, not 'yaml'"),
+        ("MAGICLINK_ACCESS_LOG", "some", "must be one of errors, all, off, not 'some'"),
+    ],
+)
+def test_bad_choices(name: str, raw: str, message: str) -> None:
+    with pytest.raises(SettingsError, match=f"{name} {message}"):
+        Settings.from_env({name: raw})
+
+
+@pytest.mark.parametrize("raw", ["ALL", " all "])
+def test_access_log_choice_ignores_case_and_spaces(raw: str) -> None:
+    assert Settings.from_env({"MAGICLINK_ACCESS_LOG": raw}).access_log == "all"
+    assert Settings.from_env({}).access_log == "errors"
+
+
+@pytest.mark.parametrize(
     ("raw", "message"),
     [
         ("soon", "must be a whole number, not 'soon'"),
