@@ -111,18 +111,22 @@ async def _authenticate(
         svc.hasher.for_storage(REAUTH, reauth_token) if reauth_token else None,
         svc.settings.reauth_ttl_seconds,
     )
-    who = masked(identity.email)
     if result.outcome == "invalid":
         svc.metrics.failed_sign_ins.labels(mode).inc()
         log.info(
             "%s sign-in for %s in %s failed: no account or the secret is wrong, expired or used",
             mode,
-            who,
+            masked(identity.email),
             study.identifier,
         )
         raise AccountNotFound()
     if result.outcome == "disabled":
-        log.info("%s sign-in for %s in %s refused: account disabled", mode, who, study.identifier)
+        log.info(
+            "%s sign-in for %s in %s refused: account disabled",
+            mode,
+            masked(identity.email),
+            study.identifier,
+        )
         raise AccountDisabled()
     svc.metrics.sign_ins.labels(mode).inc()
     return result, reauth_token

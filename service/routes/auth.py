@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
+from starlette.responses import Response
 from starlette.routing import Route
 
 from service.auth import flows
@@ -16,16 +16,16 @@ from service.auth.requests import (
 from service.auth.session_info import session_info
 from service.errors import BadRequest
 from service.routes.client_ip import budget_subject, client_ip
-from service.routes.context import json_body, services, status_message
+from service.routes.context import json_body, json_response, services, status_message
 
 SESSION_HEADER = "Bridge-Session"
 
 
-def session_response(signed_in: flows.SignedIn) -> JSONResponse:
+def session_response(signed_in: flows.SignedIn) -> Response:
     """200 with the session, or 412 with the same live session when consent is missing."""
     participant = signed_in.participant
     body = session_info(participant, signed_in.session_token, signed_in.reauth_token)
-    return JSONResponse(body, status_code=200 if participant.consented else 412)
+    return json_response(body, 200 if participant.consented else 412)
 
 
 async def request_email_sign_in(request: Request) -> Response:

@@ -41,9 +41,6 @@ async def _read_body(request: Request, max_bytes: int) -> bytes:
 
 
 async def read_json(request: Request, max_bytes: int) -> Any:
-    declared = request.headers.get("content-length")
-    if declared is not None and declared.isdigit() and int(declared) > max_bytes:
-        raise _too_large(max_bytes)
     raw = await _read_body(request, max_bytes)
     if not raw.strip():
         raise BadRequest("Request body is required: send a JSON object.")
