@@ -44,6 +44,7 @@ from service.settings import Settings
 from service.store.accounts import AccountStore
 from service.store.admin_keys import AdminKeyStore
 from service.store.connection import RedisClient, connect
+from service.store.link_stats import LinkStats
 from service.store.outbox import Outbox
 from service.store.scripts import Scripts
 from service.store.sessions import SessionStore
@@ -72,6 +73,7 @@ def build_services(settings: Settings, redis: RedisClient) -> Services:
         pages=Pages(),
         admin_keys=AdminKeyStore(redis),
         metrics=Metrics(),
+        link_stats=LinkStats(redis, scripts),
     )
 
 
@@ -92,6 +94,7 @@ def build_worker(svc: Services) -> DeliveryWorker:
         default_onboarding_template=default_onboarding_template(),
         metrics=svc.metrics,
         settings=svc.settings,
+        link_stats=svc.link_stats,
     )
 
 
@@ -140,9 +143,11 @@ def create_app(
             worker_task = asyncio.create_task(worker.run(), name="delivery-worker")
         if demo:
             await seed_demo(svc)
+        flusher = asyncio.create_task(svc.link_stats.flush_every(), name="link-stats")
         try:
             yield
         finally:
+            await svc.link_stats.close(flusher)
             if worker is not None and worker_task is not None:
                 worker.stop()
                 try:

@@ -14,6 +14,7 @@ from service.settings import Settings
 from service.store.accounts import AccountStore
 from service.store.admin_keys import AdminKeyStore
 from service.store.connection import RedisClient
+from service.store.link_stats import LinkStats
 from service.store.sessions import SessionStore
 from service.store.studies import StudyStore
 from service.studies.model import Study
@@ -34,6 +35,7 @@ class Services:
     default_template: EmailTemplate
     pages: Pages
     metrics: Metrics
+    link_stats: LinkStats
     admin_keys: AdminKeyStore
 
     # The public endpoints read a study on every request; they may use a copy up to this old.

@@ -99,4 +99,4 @@ async def api(settings: Settings, redis: RedisClient, mailbox: Mailbox) -> Async
     async with app.router.lifespan_context(app):
         transport = httpx.ASGITransport(app=app)
         async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
-            yield Api(client, mailbox)
+            yield Api(client, mailbox, app.state.services)

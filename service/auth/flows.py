@@ -129,6 +129,8 @@ async def _authenticate(
         )
         raise AccountDisabled()
     svc.metrics.sign_ins.labels(mode).inc()
+    if result.link_expires_ms is not None:
+        svc.link_stats.used(result.link_expires_ms)
     return result, reauth_token
 
 

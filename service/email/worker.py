@@ -32,6 +32,7 @@ from service.email.transport import Transport
 from service.observability.metrics import Metrics
 from service.settings import Settings
 from service.store.accounts import AccountStore
+from service.store.link_stats import LinkStats
 from service.store.outbox import Acceptance, Budget, Job, Outbox, OutboxEntry
 from service.store.studies import StudyStore
 from service.studies.model import Study
@@ -89,6 +90,7 @@ class DeliveryWorker:
     default_onboarding_template: EmailTemplate
     settings: Settings
     metrics: Metrics
+    link_stats: LinkStats
     batch: int = 20
     consumer: str = field(default_factory=lambda: f"worker-{secrets.token_hex(4)}")
     _group_ready: bool = False
@@ -232,6 +234,10 @@ class DeliveryWorker:
                 study.identifier,
             )
             return None
+        try:
+            await self.link_stats.issued(issued.expires_ms)
+        except (RedisError, OSError) as exc:  # a count is not worth holding the email back
+            log.warning("sign-in link not counted (%s)", exc)
         template = study.email_sign_in_template or self.default_template
         values = sign_in_values(study, issued.email, token, code, self.settings.base_url)
         return self._build(template, values, issued.email, job)

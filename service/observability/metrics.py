@@ -56,6 +56,12 @@ class Metrics:
         self.outbox_depth = Gauge(
             "magiclink_outbox_depth", "Emails in the outbox by state.", ["state"], registry=r
         )
+        self.links_expired_unused = Gauge(
+            "magiclink_signin_links_expired_unused",
+            "Sign-in links (with their codes) never used: expired, replaced, revoked, or left "
+            "when another link signed in. A running total shared by every process.",
+            registry=r,
+        )
         self.outbox_lag = Gauge(
             "magiclink_outbox_lag_seconds",
             "Age of the oldest undelivered email (0 when the outbox is empty).",

@@ -37,6 +37,7 @@ async def metrics(request: Request) -> Response:
     svc = services(request)
     try:
         status = await svc.mailer.outbox.status()
+        expired_unused = await svc.link_stats.expired_unused()
     except (RedisError, OSError):
         pass  # the request and email counters are still worth scraping
     else:
@@ -47,6 +48,7 @@ async def metrics(request: Request) -> Response:
         gauges.outbox_depth.labels("dead").set(status.dead)
         oldest = status.oldest_queued_ms
         gauges.outbox_lag.set(0 if oldest is None else max(0.0, time.time() - oldest / 1000))
+        gauges.links_expired_unused.set(expired_unused)
     return Response(svc.metrics.exposition(), media_type=CONTENT_TYPE_LATEST)
 
 

@@ -32,6 +32,7 @@ class IssuedToken:
 
     participant_id: str
     email: str
+    expires_ms: int
 
 
 AuthMode = Literal["link", "code", "reauth", "password"]
@@ -41,6 +42,7 @@ AuthMode = Literal["link", "code", "reauth", "password"]
 class AuthResult:
     outcome: Literal["ok", "invalid", "disabled"]
     participant: Participant | None = None
+    link_expires_ms: int | None = None  # the link or code used, by its expiry
 
 
 def _to_hash(participant: Participant) -> dict[str, str]:
@@ -92,7 +94,7 @@ class AccountStore:
         )
         if text(reply[0]) != "issued":
             return None
-        return IssuedToken(text(reply[1]), text(reply[2]))
+        return IssuedToken(text(reply[1]), text(reply[2]), int(reply[3]))
 
     async def authenticate(
         self,
@@ -123,9 +125,9 @@ class AccountStore:
         )
         if reply[0] != "ok":
             return AuthResult(reply[0])
-        fields = reply[1:]
+        fields = reply[2:]
         record = dict(zip(fields[::2], fields[1::2], strict=True))
-        return AuthResult("ok", _from_hash(record))
+        return AuthResult("ok", _from_hash(record), int(reply[1]) if reply[1] else None)
 
     async def create(self, participant: Participant, normalized_email: str) -> bool:
         """Create the account; False when the address already has one in this study."""

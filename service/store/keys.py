@@ -84,6 +84,8 @@ def participant_id(study_id: str, participant: str) -> str:
 
 
 ADMIN_KEYS = f"{PREFIX}admin-keys"  # hash: key name -> hash of the key
+# hash: sign-in links issued and used by the minute they expire, and the expired-unused total
+LINK_STATS = f"{PREFIX}" + "{link-stats}"
 
 
 def admin_key(key_hash: str) -> str:

@@ -52,3 +52,5 @@ class Scripts:
         self.promote_due = load("promote_due")
         self.requeue_dead = load("requeue_dead")
         self.accept_onboarding = load("accept_onboarding")
+        # sign-in link counts (the {link-stats} slot)
+        self.fold_expired_links = load("fold_expired_links")

@@ -7,6 +7,7 @@ from typing import Any
 
 import httpx
 
+from service.services import Services
 from tests.support.contract import assert_session_info
 from tests.support.mail import Mailbox
 
@@ -21,6 +22,12 @@ SECRET_KEY = "test-secret-key-0123456789abcdef"
 class Api:
     client: httpx.AsyncClient
     mailbox: Mailbox
+    app_services: Services | None = None  # the app's, when it runs in this process
+
+    @property
+    def services(self) -> Services:
+        assert self.app_services is not None, "this Api talks to a service in another process"
+        return self.app_services
 
     @property
     def admin(self) -> dict[str, str]:

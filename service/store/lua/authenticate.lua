@@ -15,13 +15,15 @@
 -- ARGV[1] mode   ARGV[2] new reauth token hash ('' for none)   ARGV[3] reauth ttl (ms)
 -- ARGV[4] most reauth tokens kept   ARGV[5] most wrong codes   ARGV[6] counter lifetime (ms)
 -- ARGV[7..] hashes of the presented secret, one per key
--- Returns {"invalid"} | {"disabled"} | {"ok", field, value, ...} (the account hash)
+-- Returns {"invalid"} | {"disabled"} | {"ok", expiry, field, value, ...}: the expiry (ms) of
+-- the sign-in link or code used ('' for reauth and password), then the account hash
 
 local mode = ARGV[1]
 local max_guesses = tonumber(ARGV[5])
 local time = redis.call('TIME')
 local now = tonumber(time[1]) * 1000 + math.floor(tonumber(time[2]) / 1000)
 
+-- The expiry of the presented secret, consumed; false when it is not there or expired.
 local function take(set_key, consume_all)
   for i = 7, #ARGV do
     local expiry = redis.call('ZSCORE', set_key, ARGV[i])
@@ -31,24 +33,28 @@ local function take(set_key, consume_all)
       else
         redis.call('ZREM', set_key, ARGV[i])
       end
-      return true
+      return expiry
     end
   end
   return false
 end
 
+local used_link = ''
+
 if mode == 'code' then
   if tonumber(redis.call('GET', KEYS[4]) or '0') >= max_guesses then
     return {'invalid'}
   end
-  if not take(KEYS[2], true) then
+  used_link = take(KEYS[2], true)
+  if not used_link then
     local guesses = redis.call('INCR', KEYS[4])
     redis.call('PEXPIRE', KEYS[4], ARGV[6])
     if guesses >= max_guesses then redis.call('DEL', KEYS[2]) end
     return {'invalid'}
   end
 elseif mode == 'link' then
-  if not take(KEYS[2], true) then return {'invalid'} end
+  used_link = take(KEYS[2], true)
+  if not used_link then return {'invalid'} end
 elseif mode == 'reauth' then
   if not take(KEYS[3], false) then return {'invalid'} end
 elseif mode ~= 'password' then
@@ -72,5 +78,6 @@ if ARGV[2] ~= '' then
 end
 
 local reply = redis.call('HGETALL', KEYS[1])
+table.insert(reply, 1, used_link)
 table.insert(reply, 1, 'ok')
 return reply

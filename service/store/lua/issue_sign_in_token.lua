@@ -4,7 +4,7 @@
 --
 -- KEYS[1] account hash   KEYS[2] sign-in set (tokens and codes, by hash) -> expiry (ms)
 -- ARGV[1] token hash   ARGV[2] code hash   ARGV[3] ttl (ms)   ARGV[4] most pairs outstanding
--- Returns {"none"} | {"issued", participant id, address as written}
+-- Returns {"none"} | {"issued", participant id, address as written, expiry (ms)}
 
 local account = redis.call('HMGET', KEYS[1], 'id', 'email', 'status')
 if not account[1] or account[3] ~= 'enabled' then
@@ -22,4 +22,4 @@ if surplus > 0 then
 end
 local latest = redis.call('ZRANGE', KEYS[2], 0, 0, 'REV', 'WITHSCORES')
 redis.call('PEXPIREAT', KEYS[2], latest[2])
-return {'issued', account[1], account[2]}
+return {'issued', account[1], account[2], expiry}
