@@ -25,6 +25,7 @@ import shutil
 import statistics
 import subprocess
 import sys
+import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -41,9 +42,17 @@ from service.store import keys
 from service.store.accounts import AccountStore
 from service.store.scripts import Scripts
 from tests.load.floor import TOKEN_PREFIX
-from tests.load.stack import BENCH, Stack, clean_environment, free_port, stop_on_sigterm
+from tests.load.stack import (
+    BENCH,
+    MAGICLINK,
+    Stack,
+    clean_environment,
+    free_port,
+    stop_on_sigterm,
+)
 
 STUDY = "bench"
+DELIVERY_EMAILS = 2000
 WRK_SCRIPTS = Path(__file__).parent / "wrk"
 
 # The targets, as ratios to the floor measured in the same run.
@@ -251,7 +260,49 @@ async def memory_per_item(tokens: Tokens, service_url: str) -> dict[str, int]:
     usage["reauthentication token (sorted set)"] = await tokens.redis.memory_usage(
         keys.reauth_tokens(tag)
     )
+    account_id = await tokens.redis.hget(keys.account(tag), "id")
+    usage["participant id index (string)"] = await tokens.redis.memory_usage(
+        keys.participant_id(STUDY, str(account_id))
+    )
+    # The queue still holds every request of the request-link runs (no worker ran).
+    jobs = await tokens.redis.xlen(keys.OUTBOX)
+    stream = await tokens.redis.memory_usage(keys.OUTBOX, samples=0)
+    usage["queued email job (stream entry, average)"] = (stream or 0) // max(1, jobs)
     return {name: int(value or 0) for name, value in usage.items()}
+
+
+@dataclass(frozen=True)
+class Delivery:
+    emails: int
+    seconds: float
+
+    @property
+    def per_second(self) -> float:
+        return self.emails / self.seconds
+
+
+async def delivery(tokens: Tokens, service_url: str, start_worker: Callable[[], None]) -> Delivery:
+    """How fast one `magiclink worker` empties a queue of sign-in emails into an SMTP sink."""
+    await tokens.redis.xtrim(keys.OUTBOX, maxlen=0)  # the request-link runs' unknown addresses
+    path = await tokens.for_service(DELIVERY_EMAILS)
+    addresses = [line.split()[0] for line in path.read_text().splitlines()]
+    async with httpx.AsyncClient(base_url=service_url, timeout=30) as client:
+        for start in range(0, len(addresses), 32):
+            answers = await asyncio.gather(
+                *(
+                    client.post("/v3/auth/email", json={"study": STUDY, "email": address})
+                    for address in addresses[start : start + 32]
+                )
+            )
+            if any(answer.status_code != 202 for answer in answers):
+                raise SystemExit(f"queueing emails: {[a.status_code for a in answers]}")
+    started = time.monotonic()
+    start_worker()
+    while await tokens.redis.xlen(keys.OUTBOX) > 0:
+        if time.monotonic() - started > 300:
+            raise SystemExit("the worker did not empty the queue within 300 s (bench/worker.log)")
+        await asyncio.sleep(0.05)
+    return Delivery(len(addresses), time.monotonic() - started)
 
 
 def machine() -> list[str]:
@@ -337,6 +388,7 @@ def report(
     comparisons: list[Comparison],
     checks: list[tuple[str, bool]],
     memory: dict[str, int],
+    delivered: Delivery,
 ) -> str:
     lines = [
         "# make bench: results",
@@ -357,6 +409,13 @@ def report(
         "## Targets",
         "",
         *(f"- [{'x' if ok else ' '}] {text}" for text, ok in checks),
+        "",
+        "## Delivery",
+        "",
+        f"One `magiclink worker` (default SMTP pool) emptied a queue of {delivered.emails} "
+        f"sign-in emails for known participants into `magiclink mailsink` in "
+        f"{delivered.seconds:.1f} s: **{delivered.per_second:.0f} emails/s** (each: the study, "
+        "a token and code issued, the message rendered with its QR code, SMTP, settled).",
         "",
         "## Redis memory per item (`MEMORY USAGE`)",
         "",
@@ -401,23 +460,44 @@ def main() -> int:
         )
         floor_url = f"http://127.0.0.1:{floor_port}"
         stack.wait_until_up(f"{floor_url}/health", "floor", floor)
-        service_url = stack.service(stack.service_environment(redis_url), "--no-worker")
+        env = stack.service_environment(redis_url)
+        service_url = stack.service(env, "--no-worker")
+        logging_all_url = stack.service(
+            stack.service_environment(redis_url, access_log="all"),
+            "--no-worker",
+            name="service-access-log-all",
+        )
         stack.create_study(
             service_url,
             {"identifier": STUDY, "name": "Benchmark", "emailSignInEnabled": True},
         )
+        smtp_port, _sink_url = stack.mailsink()
+        worker_env = {**env, "MAGICLINK_SMTP_URL": f"smtp://127.0.0.1:{smtp_port}"}
+
+        def start_worker() -> None:
+            stack.start("worker", [MAGICLINK, "worker"], worker_env)
+
         tokens = Tokens(redis_url, stack.secret_key, stack.scratch)
-        text, met = asyncio.run(measure(options, tokens, service_url, floor_url))
+        urls = Urls(service_url, logging_all_url, floor_url)
+        text, met = asyncio.run(measure(options, tokens, urls, start_worker))
     args.output.parent.mkdir(parents=True, exist_ok=True)
     args.output.write_text(text)
     print(f"written to {args.output}")
     return 0 if met else 1
 
 
+@dataclass(frozen=True)
+class Urls:
+    service: str
+    service_logging_all: str  # the same service with MAGICLINK_ACCESS_LOG=all
+    floor: str
+
+
 async def measure(
-    options: Options, tokens: Tokens, service_url: str, floor_url: str
+    options: Options, tokens: Tokens, urls: Urls, start_worker: Callable[[], None]
 ) -> tuple[str, bool]:
     """The report, and whether every target was met."""
+    service_url, floor_url = urls.service, urls.floor
     run_id = secrets.token_hex(4)
 
     async def request_link(url: str) -> Run:
@@ -453,16 +533,28 @@ async def measure(
     sign_in_comparison = await compare(
         "POST /v3/auth/email/signIn", options, sign_in_service, sign_in_floor
     )
+    print("POST /v3/auth/email with MAGICLINK_ACCESS_LOG=all (not a target)", flush=True)
+    await request_link(urls.service_logging_all)
+    logging_all = await compare(
+        "POST /v3/auth/email, access log all",
+        options,
+        lambda: request_link(urls.service_logging_all),
+        lambda: request_link(floor_url),
+    )
     memory = await memory_per_item(tokens, service_url)
+    print(f"delivery: {DELIVERY_EMAILS} sign-in emails through one worker", flush=True)
+    delivered = await delivery(tokens, service_url, start_worker)
+    print(f"  {delivered.per_second:.0f} emails/s", flush=True)
     await tokens.redis.aclose()
 
-    comparisons = [request_link_comparison, sign_in_comparison]
+    comparisons = [request_link_comparison, sign_in_comparison, logging_all]
     checks = verdicts(request_link_comparison, sign_in_comparison)
     print()
     print("\n".join(table(comparisons)))
     for text, ok in checks:
         print(f"{'met' if ok else 'MISSED'}: {text}")
-    return report(options, comparisons, checks, memory), all(ok for _text, ok in checks)
+    text = report(options, comparisons, checks, memory, delivered)
+    return text, all(ok for _text, ok in checks)
 
 
 if __name__ == "__main__":
