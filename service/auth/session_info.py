@@ -2,9 +2,26 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from service.accounts.participant import Participant
+
+# The fields that differ from session to session.
+_VARIABLE = frozenset(
+    {
+        "sessionToken",
+        "id",
+        "email",
+        "consented",
+        "signedMostRecentConsent",
+        "status",
+        "createdOn",
+        "emailVerified",
+        "studyIds",
+        "reauthToken",
+    }
+)
 
 
 def session_info(
@@ -34,3 +51,36 @@ def session_info(
     if reauth_token is not None:
         body["reauthToken"] = reauth_token
     return body
+
+
+# The fields every session shares, encoded once. ``session_info_body`` writes out the rest:
+# encoding the whole dictionary took a twentieth of a sign-in's time (`make bench`).
+_ENCODER = json.JSONEncoder(ensure_ascii=False)
+_CONSTANT = _ENCODER.encode(
+    {
+        key: value
+        for key, value in session_info(
+            Participant("", "", "", "", False, False, ""), "", None
+        ).items()
+        if key not in _VARIABLE
+    }
+)[1:-1]
+
+
+def session_info_body(
+    participant: Participant, session_token: str, reauth_token: str | None
+) -> bytes:
+    """The JSON of :func:`session_info`, written field by field."""
+    quote = _ENCODER.encode
+    consented = "true" if participant.consented else "false"
+    body = (
+        f'{{{_CONSTANT},"sessionToken":{quote(session_token)},"id":{quote(participant.id)},'
+        f'"email":{quote(participant.email)},"consented":{consented},'
+        f'"signedMostRecentConsent":{consented},"status":{quote(participant.status)},'
+        f'"createdOn":{quote(participant.created_on)},'
+        f'"emailVerified":{"true" if participant.email_verified else "false"},'
+        f'"studyIds":[{quote(participant.study_id)}]'
+    )
+    if reauth_token is not None:
+        body += f',"reauthToken":{quote(reauth_token)}'
+    return (body + "}").encode()

@@ -13,10 +13,10 @@ from service.auth.requests import (
     PasswordCredentials,
     Reauthentication,
 )
-from service.auth.session_info import session_info
+from service.auth.session_info import session_info_body
 from service.errors import BadRequest
 from service.routes.client_ip import budget_subject, client_ip
-from service.routes.context import json_body, json_response, services, status_message
+from service.routes.context import json_body, services, status_message
 
 SESSION_HEADER = "Bridge-Session"
 
@@ -24,8 +24,8 @@ SESSION_HEADER = "Bridge-Session"
 def session_response(signed_in: flows.SignedIn) -> Response:
     """200 with the session, or 412 with the same live session when consent is missing."""
     participant = signed_in.participant
-    body = session_info(participant, signed_in.session_token, signed_in.reauth_token)
-    return json_response(body, 200 if participant.consented else 412)
+    body = session_info_body(participant, signed_in.session_token, signed_in.reauth_token)
+    return Response(body, 200 if participant.consented else 412, media_type="application/json")
 
 
 async def request_email_sign_in(request: Request) -> Response:

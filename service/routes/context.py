@@ -22,13 +22,8 @@ async def json_body(request: Request) -> Any:
     return await read_json(request, services(request).settings.max_body_bytes)
 
 
-# Starlette's JSONResponse options, in an encoder built once: json.dumps() with options builds
-# a new one per call, and every sign-in answers with a body of about twenty fields.
+# Starlette's JSONResponse options, in an encoder built once.
 _ENCODER = json.JSONEncoder(ensure_ascii=False, allow_nan=False, separators=(",", ":"))
-
-
-def json_response(body: Any, status_code: int = 200) -> Response:
-    return Response(_ENCODER.encode(body).encode(), status_code, media_type="application/json")
 
 
 @functools.lru_cache(maxsize=64)  # a handful of fixed messages, one of them sent per sign-in

@@ -12,18 +12,10 @@ from dataclasses import dataclass
 from typing import Literal
 
 from service.accounts.participant import Participant
-from service.auth.tokens import MAX_WRONG_CODES
 from service.store import keys
 from service.store.connection import RedisClient
 from service.store.decoding import flat, text, text_dict, text_set
 from service.store.scripts import Scripts
-from service.studies.model import MAX_TOKEN_TTL_SECONDS
-
-MAX_SIGN_IN_TOKENS = 3
-MAX_REAUTH_TOKENS = 5
-# Wrong codes are remembered for as long as any code can live (the longest token lifetime),
-# so waiting out one pending sign-in never buys fresh guesses.
-WRONG_CODES_KEPT_MS = MAX_TOKEN_TTL_SECONDS * 1000
 
 
 @dataclass(frozen=True)
@@ -90,7 +82,7 @@ class AccountStore:
         tag = keys.account_tag(study_id, normalized_email)
         reply = await self._scripts.issue_sign_in_token(
             keys=[keys.account(tag), keys.sign_in_tokens(tag)],
-            args=[token_hash, code_hash, ttl_seconds * 1000, MAX_SIGN_IN_TOKENS],
+            args=[token_hash, code_hash, ttl_seconds * 1000],
         )
         if text(reply[0]) != "issued":
             return None
@@ -117,9 +109,6 @@ class AccountStore:
                 mode,
                 new_reauth_hash or "",
                 reauth_ttl_seconds * 1000,
-                MAX_REAUTH_TOKENS,
-                MAX_WRONG_CODES,
-                WRONG_CODES_KEPT_MS,
                 *candidate_hashes,
             ],
         )

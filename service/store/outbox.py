@@ -130,7 +130,8 @@ class Outbox:
         interval_seconds: int,
         budgets: Sequence[Budget],
     ) -> Acceptance:
-        """Check the address window and every budget; queue the job only if all allow it."""
+        """Check the address window and every budget; queue the sign-in job only if all allow it."""
+        assert job.kind == "sign-in", "onboarding jobs go through accept_onboarding"
         reply = await self._scripts.accept_sign_in(
             keys=[
                 keys.OUTBOX,
@@ -139,7 +140,6 @@ class Outbox:
             ],
             args=[
                 interval_seconds * 1000,
-                job.kind,
                 job.study_id,
                 job.email,
                 job.message_id,

@@ -5,9 +5,12 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Sequence
 from importlib.resources import files
+from string import Template
 from typing import Any
 
 from redis.exceptions import NoScriptError
+
+from service.store.limits import SCRIPT_CONSTANTS
 
 
 class Script:
@@ -39,7 +42,9 @@ class Scripts:
         folder = files("service.store").joinpath("lua")
 
         def load(name: str) -> Script:
-            return Script(redis, folder.joinpath(f"{name}.lua").read_text())
+            source = folder.joinpath(f"{name}.lua").read_text()
+            # A $NAME the constants lack raises here, at start-up, not on some request.
+            return Script(redis, Template(source).substitute(SCRIPT_CONSTANTS))
 
         # accounts (one participant's slot)
         self.issue_sign_in_token = load("issue_sign_in_token")

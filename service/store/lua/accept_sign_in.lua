@@ -4,8 +4,8 @@
 --
 -- KEYS[1] outbox stream   KEYS[2] address request window   KEYS[3..] budget hashes
 -- ARGV[1] address interval (ms, 0 = none)
--- ARGV[2..5] the job: kind, study, address as typed, Message-ID
--- ARGV[6..] per budget: limit, window (s)
+-- ARGV[2..4] the sign-in job: study, address as typed, Message-ID
+-- ARGV[5..] per budget: limit, window (s)
 -- The job is encoded to JSON here, stamped with the server's time: encoding it in Python
 -- cost the request path more than anything else it does.
 -- Returns {"queued", entry id} | {"refused", policy index (0 = address window), wait ms}
@@ -24,8 +24,8 @@ end
 
 local budgets = {}
 for i = 3, #KEYS do
-  local limit = tonumber(ARGV[6 + (i - 3) * 2])
-  local window_ms = tonumber(ARGV[7 + (i - 3) * 2]) * 1000
+  local limit = tonumber(ARGV[5 + (i - 3) * 2])
+  local window_ms = tonumber(ARGV[6 + (i - 3) * 2]) * 1000
   local index = math.floor(now_ms / window_ms)
   local elapsed = now_ms - index * window_ms
   local current = tonumber(redis.call('HGET', KEYS[i], tostring(index)) or '0')
@@ -54,6 +54,6 @@ if interval > 0 then
   redis.call('SET', KEYS[2], '1', 'PX', interval)
 end
 local job = cjson.encode({
-  kind = ARGV[2], study = ARGV[3], email = ARGV[4], mid = ARGV[5], queued = now_ms, attempt = 0
+  kind = 'sign-in', study = ARGV[2], email = ARGV[3], mid = ARGV[4], queued = now_ms, attempt = 0
 })
 return {'queued', redis.call('XADD', KEYS[1], '*', 'job', job)}

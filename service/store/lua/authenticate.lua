@@ -13,19 +13,20 @@
 -- KEYS[1] account hash   KEYS[2] sign-in token set   KEYS[3] reauth token set
 -- KEYS[4] wrong-code counter
 -- ARGV[1] mode   ARGV[2] new reauth token hash ('' for none)   ARGV[3] reauth ttl (ms)
--- ARGV[4] most reauth tokens kept   ARGV[5] most wrong codes   ARGV[6] counter lifetime (ms)
--- ARGV[7..] hashes of the presented secret, one per key
+-- ARGV[4..] hashes of the presented secret, one per key
+-- Constants: $MAX_REAUTH_TOKENS reauth tokens kept, $MAX_WRONG_CODES wrong codes allowed,
+-- remembered for $WRONG_CODES_KEPT_MS ms
 -- Returns {"invalid"} | {"disabled"} | {"ok", expiry, field, value, ...}: the expiry (ms) of
 -- the sign-in link or code used ('' for reauth and password), then the account hash
 
 local mode = ARGV[1]
-local max_guesses = tonumber(ARGV[5])
+local max_guesses = $MAX_WRONG_CODES
 local time = redis.call('TIME')
 local now = tonumber(time[1]) * 1000 + math.floor(tonumber(time[2]) / 1000)
 
 -- The expiry of the presented secret, consumed; false when it is not there or expired.
 local function take(set_key, consume_all)
-  for i = 7, #ARGV do
+  for i = 4, #ARGV do
     local expiry = redis.call('ZSCORE', set_key, ARGV[i])
     if expiry and tonumber(expiry) > now then
       if consume_all then
@@ -48,7 +49,7 @@ if mode == 'code' then
   used_link = take(KEYS[2], true)
   if not used_link then
     local guesses = redis.call('INCR', KEYS[4])
-    redis.call('PEXPIRE', KEYS[4], ARGV[6])
+    redis.call('PEXPIRE', KEYS[4], $WRONG_CODES_KEPT_MS)
     if guesses >= max_guesses then redis.call('DEL', KEYS[2]) end
     return {'invalid'}
   end
@@ -72,7 +73,7 @@ end
 if ARGV[2] ~= '' then
   redis.call('ZREMRANGEBYSCORE', KEYS[3], '-inf', now)
   redis.call('ZADD', KEYS[3], now + tonumber(ARGV[3]), ARGV[2])
-  local surplus = redis.call('ZCARD', KEYS[3]) - tonumber(ARGV[4])
+  local surplus = redis.call('ZCARD', KEYS[3]) - $MAX_REAUTH_TOKENS
   if surplus > 0 then redis.call('ZPOPMIN', KEYS[3], surplus) end
   redis.call('PEXPIRE', KEYS[3], ARGV[3])
 end

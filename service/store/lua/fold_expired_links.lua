@@ -14,7 +14,7 @@ local last_open = math.floor((now - tonumber(ARGV[2])) / bucket_ms)  -- this one
 local counts = redis.call('HGETALL', KEYS[1])
 local issued, used = {}, {}
 for i = 1, #counts, 2 do
-  local kind, bucket = string.match(counts[i], '^(%a+):(%d+)$')
+  local kind, bucket = string.match(counts[i], '^(%a+):(%d+)')
   if kind and tonumber(bucket) < last_open then
     if kind == 'issued' then issued[bucket] = tonumber(counts[i + 1]) end
     if kind == 'used' then used[bucket] = tonumber(counts[i + 1]) end
