@@ -216,7 +216,7 @@ class DeliveryWorker:
         if job.kind == "onboarding":
             template = study.onboarding_template or self.default_onboarding_template
             values = onboarding_values(study, job.email, self.settings.base_url)
-            return self._build(template, values, job.email, job)
+            return await self._build(template, values, job.email, job)
         if job.kind != "sign-in":
             raise ValueError(f"unknown kind of job {job.kind!r}")
         token, code = new_token(), new_code()
@@ -240,13 +240,20 @@ class DeliveryWorker:
             log.warning("sign-in link not counted (%s)", exc)
         template = study.email_sign_in_template or self.default_template
         values = sign_in_values(study, issued.email, token, code, self.settings.base_url)
-        return self._build(template, values, issued.email, job)
+        return await self._build(template, values, issued.email, job)
 
-    def _build(
+    async def _build(
         self, template: EmailTemplate, values: dict[str, str], to: str, job: Job
     ) -> EmailMessage:
-        return build_message(
-            template, values, to=to, mail_from=self.settings.mail_from, message_id=job.message_id
+        # In a thread: drawing the QR code takes about 10 ms of pure Python, which would hold
+        # up every request of a `serve` that delivers in-process.
+        return await asyncio.to_thread(
+            build_message,
+            template,
+            values,
+            to=to,
+            mail_from=self.settings.mail_from,
+            message_id=job.message_id,
         )
 
 

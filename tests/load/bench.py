@@ -324,7 +324,7 @@ def machine() -> list[str]:
             done = subprocess.run(command, capture_output=True, text=True, check=False)
         except OSError:
             return "not found"
-        return (done.stdout or done.stderr).strip().splitlines()[0]
+        return (done.stdout or done.stderr).strip().splitlines()[0].split(" Copyright")[0]
 
     return [
         f"{os.cpu_count()} CPUs, {platform.system()} {platform.release()}, "
