@@ -1,7 +1,8 @@
 """Bounds on what one account keeps in Redis, shared by the stores and their Lua scripts.
 
 The scripts take them as constants (``$NAME`` in the Lua source, filled in when it is loaded)
-rather than as arguments: every argument costs the request path a little (`make bench`).
+rather than as arguments: redis-py spends a few thousand instructions on every argument it
+sends (callgrind), and these scripts run on every sign-in.
 """
 
 from __future__ import annotations

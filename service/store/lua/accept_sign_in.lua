@@ -6,8 +6,8 @@
 -- ARGV[1] address interval (ms, 0 = none)
 -- ARGV[2..4] the sign-in job: study, address as typed, Message-ID
 -- ARGV[5..] per budget: limit, window (s)
--- The job is encoded to JSON here, stamped with the server's time: encoding it in Python
--- cost the request path more than anything else it does.
+-- The job is encoded to JSON here, stamped with the server's time, which spares the request
+-- path a JSON encoding in Python.
 -- Returns {"queued", entry id} | {"refused", policy index (0 = address window), wait ms}
 --
 -- A budget is a sliding-window counter: counts of the current and the previous fixed window,
