@@ -116,6 +116,8 @@ class DeliveryWorker:
             self.mailer.wakeup.clear()
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self.mailer.wakeup.wait(), self.settings.poll_seconds)
+        with contextlib.suppress(RedisError, OSError):
+            await self.link_stats.flush()
         await self.transport.close()
         log.info("delivery worker %s stopped", self.consumer)
 
@@ -135,6 +137,7 @@ class DeliveryWorker:
         entries += await self.outbox.read_new(self.consumer, self.batch)
         # Concurrently: the transport bounds how many sends are in flight (the SMTP pool).
         await asyncio.gather(*(self._deliver(entry) for entry in entries))
+        await self.link_stats.flush()  # the links this batch issued, in one round trip
         return len(entries)
 
     async def _deliver(self, entry: OutboxEntry) -> None:
@@ -234,10 +237,7 @@ class DeliveryWorker:
                 study.identifier,
             )
             return None
-        try:
-            await self.link_stats.issued(issued.expires_ms)
-        except (RedisError, OSError) as exc:  # a count is not worth holding the email back
-            log.warning("sign-in link not counted (%s)", exc)
+        self.link_stats.issued(issued.expires_ms)
         template = study.email_sign_in_template or self.default_template
         values = sign_in_values(study, issued.email, token, code, self.settings.base_url)
         return await self._build(template, values, issued.email, job)

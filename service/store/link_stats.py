@@ -1,16 +1,17 @@
 """How many sign-in links expire unused: issued and used counts by the minute they expire.
 
 The delivery worker counts each link it issues (a link and its typed code count once) under
-the minute the link expires. A sign-in by link or code counts the link it used under the same
-minute, in this process's memory first: one more redis-py call would add about a quarter to
-a sign-in's instructions (callgrind: some 290,000 of about 1.1 million). Those counts are
-written every few seconds. When ``/metrics`` is read, minutes that are over (plus a grace for
-those writes) are folded into a running total: issued minus used. A link counts as unused when
+the minute the link expires; a sign-in by link or code counts the link it used under the same
+minute. Both counts go to this process's memory first: one more redis-py call would add about a
+quarter to a sign-in's instructions (callgrind: some 290,000 of about 1.1 million). They are
+written in one round trip after each batch the worker delivers and every few seconds. When
+``/metrics`` is read, minutes that are over (plus a grace for those writes) are folded into a
+running total: issued minus used. A link counts as unused when
 it expired, was replaced by newer ones, was revoked after wrong codes, or was left behind when
 the participant signed in with another link of theirs.
 
-If a process dies, up to one flush interval of its use counts is lost, and those links are
-counted as unused.
+If a process dies, its unwritten counts are lost: a lost use counts its link as unused, a lost
+issue may hide an unused one.
 """
 
 from __future__ import annotations
@@ -45,29 +46,32 @@ class LinkStats:
         self._scripts = scripts
         self._bucket_ms = bucket_ms
         self._grace_ms = grace_ms
-        self._used: Counter[int] = Counter()
+        # Counts not yet in Redis, by hash field ("issued:<bucket>", "used:<bucket>").
+        self._pending: Counter[str] = Counter()
 
-    def _bucket(self, expires_ms: int) -> int:
-        return expires_ms // self._bucket_ms
+    def _count(self, kind: str, expires_ms: int) -> None:
+        self._pending[f"{kind}:{expires_ms // self._bucket_ms}"] += 1
 
-    async def issued(self, expires_ms: int) -> None:
-        await self._redis.hincrby(keys.LINK_STATS, f"issued:{self._bucket(expires_ms)}", 1)
+    def issued(self, expires_ms: int) -> None:
+        """Count an issued link; it reaches Redis with the next :meth:`flush`."""
+        self._count("issued", expires_ms)
 
     def used(self, expires_ms: int) -> None:
-        """Count a used link now; it reaches Redis with the next :meth:`flush`."""
-        self._used[self._bucket(expires_ms)] += 1
+        """Count a used link; it reaches Redis with the next :meth:`flush`."""
+        self._count("used", expires_ms)
 
     async def flush(self) -> None:
-        if not self._used:
+        """Write the counts so far in one round trip; on failure they wait for the next."""
+        if not self._pending:
             return
-        pending, self._used = self._used, Counter()
+        pending, self._pending = self._pending, Counter()
         try:
             async with self._redis.pipeline(transaction=False) as pipe:
-                for bucket, count in pending.items():
-                    pipe.hincrby(keys.LINK_STATS, f"used:{bucket}", count)
+                for field, count in pending.items():
+                    pipe.hincrby(keys.LINK_STATS, field, count)
                 await pipe.execute()
         except (RedisError, OSError):
-            self._used.update(pending)  # try again with the next flush
+            self._pending.update(pending)
             raise
 
     async def flush_every(self, seconds: float = FLUSH_SECONDS) -> None:
