@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from service.accounts.participant import Participant
+from service.json_text import ENCODER, quoted
 
 
 def session_info(
@@ -40,10 +40,9 @@ def session_info(
 # The fields every session shares, encoded once (those on which two sessions that differ in
 # everything agree). ``session_info_body`` writes out the rest: encoding the whole dictionary
 # was about a twentieth of a sign-in's instructions (callgrind).
-_ENCODER = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))
 _ONE = session_info(Participant("a", "s1", "a@x.org", "enabled", True, True, "t1"), "s1", "r1")
 _TWO = session_info(Participant("b", "s2", "b@y.org", "disabled", False, False, "t2"), "s2", None)
-_CONSTANT = _ENCODER.encode({key: value for key, value in _ONE.items() if _TWO.get(key) == value})[
+_CONSTANT = ENCODER.encode({key: value for key, value in _ONE.items() if _TWO.get(key) == value})[
     1:-1
 ]
 
@@ -52,16 +51,15 @@ def session_info_body(
     participant: Participant, session_token: str, reauth_token: str | None
 ) -> bytes:
     """The JSON of :func:`session_info`, written field by field."""
-    quote = _ENCODER.encode
     consented = "true" if participant.consented else "false"
     body = (
-        f'{{{_CONSTANT},"sessionToken":{quote(session_token)},"id":{quote(participant.id)},'
-        f'"email":{quote(participant.email)},"consented":{consented},'
-        f'"signedMostRecentConsent":{consented},"status":{quote(participant.status)},'
-        f'"createdOn":{quote(participant.created_on)},'
+        f'{{{_CONSTANT},"sessionToken":{quoted(session_token)},"id":{quoted(participant.id)},'
+        f'"email":{quoted(participant.email)},"consented":{consented},'
+        f'"signedMostRecentConsent":{consented},"status":{quoted(participant.status)},'
+        f'"createdOn":{quoted(participant.created_on)},'
         f'"emailVerified":{"true" if participant.email_verified else "false"},'
-        f'"studyIds":[{quote(participant.study_id)}]'
+        f'"studyIds":[{quoted(participant.study_id)}]'
     )
     if reauth_token is not None:
-        body += f',"reauthToken":{quote(reauth_token)}'
+        body += f',"reauthToken":{quoted(reauth_token)}'
     return (body + "}").encode()

@@ -6,16 +6,14 @@ codes and passwords never. Third-party loggers that could echo request data stay
 
 from __future__ import annotations
 
-import json
 import logging
 from contextvars import ContextVar
 from datetime import UTC, datetime
 
+from service.json_text import quoted
+
 # The id of the request being handled, for every log line written while handling it.
 request_id: ContextVar[str | None] = ContextVar("request_id", default=None)
-
-
-_ENCODER = json.JSONEncoder(ensure_ascii=False)
 
 
 class JsonFormatter(logging.Formatter):
@@ -37,16 +35,15 @@ class JsonFormatter(logging.Formatter):
     def format(self, record: logging.LogRecord) -> str:
         # Written out rather than encoded from a dict: encoding a dict sets up the encoder
         # anew on every call, while a string goes straight to the C escaper.
-        quote = _ENCODER.encode
         line = (
             f'{{"time":"{self._time(record.created)}","level":"{record.levelname}",'
-            f'"logger":{quote(record.name)},"message":{quote(record.getMessage())}'
+            f'"logger":{quoted(record.name)},"message":{quoted(record.getMessage())}'
         )
         current = request_id.get()
         if current is not None:
-            line += f',"request_id":{quote(current)}'
+            line += f',"request_id":{quoted(current)}'
         if record.exc_info:
-            line += f',"exception":{quote(self.formatException(record.exc_info))}'
+            line += f',"exception":{quoted(self.formatException(record.exc_info))}'
         return line + "}"
 
 

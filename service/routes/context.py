@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import functools
-import json
 from typing import Any
 
 from starlette.requests import Request
 from starlette.responses import Response
 
+from service.json_text import ENCODER
 from service.routes.bodies import read_json
 from service.services import Services
 
@@ -22,13 +22,9 @@ async def json_body(request: Request) -> Any:
     return await read_json(request, services(request).settings.max_body_bytes)
 
 
-# Starlette's JSONResponse options, in an encoder built once.
-_ENCODER = json.JSONEncoder(ensure_ascii=False, allow_nan=False, separators=(",", ":"))
-
-
 @functools.lru_cache(maxsize=64)  # a handful of fixed messages, one of them sent per sign-in
 def _status_body(message: str) -> bytes:
-    return _ENCODER.encode({"message": message, "type": "StatusMessage"}).encode()
+    return ENCODER.encode({"message": message, "type": "StatusMessage"}).encode()
 
 
 def status_message(message: str, status_code: int = 200) -> Response:

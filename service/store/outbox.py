@@ -16,13 +16,11 @@ from typing import Any, Literal
 
 from redis.exceptions import ResponseError
 
+from service.json_text import ENCODER
 from service.store import keys
 from service.store.connection import RedisClient
 from service.store.decoding import text, text_dict
 from service.store.scripts import Scripts
-
-# json.dumps() with an option builds a new encoder per call; a job is encoded per request.
-_COMPACT = json.JSONEncoder(separators=(",", ":"))
 
 
 @dataclass(frozen=True)
@@ -37,7 +35,7 @@ class Job:
     attempt: int = 0
 
     def encode(self) -> str:
-        return _COMPACT.encode(
+        return ENCODER.encode(
             {
                 "kind": self.kind,
                 "study": self.study_id,
