@@ -182,6 +182,26 @@ def _session_answers() -> Json:
     }
 
 
+def _every_field_required(properties: Json) -> Json:
+    """An object whose every property is always present, and nothing else."""
+    return {
+        "type": "object",
+        "required": list(properties),
+        "additionalProperties": False,
+        "properties": properties,
+    }
+
+
+def _html_page(found: str, not_found: str) -> Json:
+    """The answers of a page for people (the study's, or a friendly 'not valid' one)."""
+    html = {"text/html": {"schema": {"type": "string"}}}
+    return {
+        "200": {"description": found, "content": html},
+        "404": {"description": not_found, "content": html},
+        "503": _UNAVAILABLE,
+    }
+
+
 def _head(get: Json) -> Json:
     """The HEAD twin of a GET operation: the same answers, without bodies."""
     head = copy.deepcopy(get)
@@ -892,30 +912,8 @@ def _schemas() -> Json:
             "additionalProperties": False,
             "properties": study_fields,
         },
-        "Study": {
-            "type": "object",
-            "required": [
-                "identifier",
-                "name",
-                "shortName",
-                "sponsorName",
-                "supportEmail",
-                "emailSignInEnabled",
-                "emailSignInTemplate",
-                "onboardingTemplate",
-                "emailSignInTokenTtlSeconds",
-                "emailSignInRequestIntervalSeconds",
-                "reauthenticationEnabled",
-                "appleAppLinks",
-                "androidAppLinks",
-                "installLinks",
-                "appUrlScheme",
-                "createdOn",
-                "modifiedOn",
-                "type",
-            ],
-            "additionalProperties": False,
-            "properties": {
+        "Study": _every_field_required(
+            {
                 "identifier": {"type": "string", "pattern": IDENTIFIER_PATTERN},
                 "name": {"type": "string"},
                 "shortName": {"type": "string"},
@@ -945,8 +943,8 @@ def _schemas() -> Json:
                 "createdOn": date_time,
                 "modifiedOn": date_time,
                 "type": {"const": "Study"},
-            },
-        },
+            }
+        ),
         "StudyList": {
             "type": "object",
             "required": ["items", "total", "type"],
@@ -1041,17 +1039,9 @@ def _operations_paths() -> Json:
             {"name": "email", "in": "query", "required": False, "schema": {"type": "string"}},
             {"name": "token", "in": "query", "required": False, "schema": {"type": "string"}},
         ],
-        "responses": {
-            "200": {
-                "description": "The page for the study.",
-                "content": {"text/html": {"schema": {"type": "string"}}},
-            },
-            "404": {
-                "description": "No such study: a page saying the link is not valid.",
-                "content": {"text/html": {"schema": {"type": "string"}}},
-            },
-            "503": _UNAVAILABLE,
-        },
+        "responses": _html_page(
+            "The page for the study.", "No such study: a page saying the link is not valid."
+        ),
     }
     metrics_doc: Json = {
         "operationId": "metrics",
@@ -1453,17 +1443,9 @@ def _provisioning_link_paths() -> Json:
             _study_id(),
             {"name": "login_hint", "in": "query", "required": False, "schema": {"type": "string"}},
         ],
-        "responses": {
-            "200": {
-                "description": "The page for the study.",
-                "content": {"text/html": {"schema": {"type": "string"}}},
-            },
-            "404": {
-                "description": "No such study: a page saying the link is not valid.",
-                "content": {"text/html": {"schema": {"type": "string"}}},
-            },
-            "503": _UNAVAILABLE,
-        },
+        "responses": _html_page(
+            "The page for the study.", "No such study: a page saying the link is not valid."
+        ),
     }
     url = {"type": "string", "format": "uri"}
     summary = {
