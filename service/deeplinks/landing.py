@@ -110,7 +110,24 @@ def landing_page(
         if study.app_url_scheme
         else None
     )
+    return app_page(
+        study, platform, opened, alt_base_url, scheme_link, "QR code of the sign-in link"
+    )
+
+
+def app_page(
+    study: Study,
+    platform: Platform,
+    opened: LinkRequest,
+    alt_base_url: str | None,
+    scheme_link: str | None,
+    qr_title: str,
+) -> LandingPage:
+    """A page that hands ``opened`` to the study's app: the sign-in page, and the base of
+    the provisioning page."""
     opening = app_opening(study, platform, opened, alt_base_url, scheme_link)
+    # The QR carries the link itself: scanned with the phone, it opens the app there.
+    qr_code = None if platform.is_phone else Markup(qr_svg(opened.link, title=qr_title))  # noqa: S704 - segno's own SVG, the link is its data
     return LandingPage(
         platform=platform,
         study_name=study.name,
@@ -120,6 +137,5 @@ def landing_page(
         app_store_url=study.install_links.ios,
         play_store_url=study.install_links.android,
         smart_banner=opening.smart_banner,
-        # The QR carries the link itself: scanned with the phone, it opens the app there.
-        qr_code=Markup(qr_svg(opened.link)) if not platform.is_phone else None,  # noqa: S704 - segno's own SVG, the link is its data
+        qr_code=qr_code,
     )

@@ -11,12 +11,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from urllib.parse import quote, urlencode
 
-from markupsafe import Markup
-
 from service.accounts.email_address import masked
-from service.deeplinks.landing import LinkRequest, app_opening
+from service.deeplinks.landing import LandingPage, LinkRequest, app_page
 from service.deeplinks.platform import Platform
-from service.deeplinks.qr import qr_svg
 from service.studies.model import Study
 
 
@@ -29,20 +26,8 @@ def provision_app_url(scheme: str, study_id: str, login_hint: str | None) -> str
 
 
 @dataclass(frozen=True)
-class ProvisioningPage:
-    platform: Platform
-    study_name: str
-    support_email: str
-    open_app_url: str | None
-    intent_url: str | None
-    app_store_url: str | None
-    play_store_url: str | None
-    smart_banner: str | None
-    qr_code: Markup | None
+class ProvisioningPage(LandingPage):
     masked_login_hint: str | None
-
-    def context(self) -> dict[str, object]:
-        return {"page": self}
 
 
 def provisioning_page(
@@ -57,22 +42,8 @@ def provisioning_page(
         if study.app_url_scheme
         else None
     )
-    opening = app_opening(study, platform, opened, alt_base_url, scheme_link)
+    title = "QR code of the provisioning link"
+    page = app_page(study, platform, opened, alt_base_url, scheme_link, title)
     return ProvisioningPage(
-        platform=platform,
-        study_name=study.name,
-        support_email=study.support_email,
-        open_app_url=opening.open_app_url,
-        intent_url=opening.intent_url,
-        app_store_url=study.install_links.ios,
-        play_store_url=study.install_links.android,
-        smart_banner=opening.smart_banner,
-        qr_code=None if platform.is_phone else _qr(opened.link),
-        masked_login_hint=masked(login_hint) if login_hint else None,
+        **vars(page), masked_login_hint=masked(login_hint) if login_hint else None
     )
-
-
-def _qr(link: str) -> Markup:
-    # The QR carries the link itself: scanned with the phone, it opens the app there.
-    svg = qr_svg(link, title="QR code of the provisioning link")
-    return Markup(svg)  # noqa: S704 - segno's own SVG, the link is its data
