@@ -25,19 +25,23 @@ TOKEN_VARIABLES = frozenset({"token", "url", "emailSignInUrl", "shortUrl", "code
 # Markup the service builds itself, substituted as it is (HTML templates only): the QR code of
 # the link, as an image attached to the email (mail clients block data: images).
 HTML_ONLY_VARIABLES = frozenset({"qrCode"})
-SIGN_IN_VARIABLES = TOKEN_VARIABLES | {
-    "email",
-    "studyName",
-    "studyShortName",
-    "studyId",
-    "sponsorName",
-    "supportEmail",
-    "host",
-    "emailSignInExpirationPeriod",
-    "appUrl",  # the app's custom scheme, without any secret (for apps that take the code)
-    "installUrlIos",
-    "installUrlAndroid",
-}
+# What every email may name: the participant, the study, the service's host, and the app (its
+# custom scheme without any secret, and its store pages).
+_COMMON_VARIABLES = frozenset(
+    {
+        "email",
+        "studyName",
+        "studyShortName",
+        "studyId",
+        "sponsorName",
+        "supportEmail",
+        "host",
+        "appUrl",
+        "installUrlIos",
+        "installUrlAndroid",
+    }
+)
+SIGN_IN_VARIABLES = TOKEN_VARIABLES | _COMMON_VARIABLES | {"emailSignInExpirationPeriod"}
 
 # Every character str.splitlines() breaks at; none may appear in an email header.
 LINE_BREAKS = "\n\r\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029"
@@ -117,22 +121,7 @@ SIGN_IN = TemplateKind(
     "${token}, ${code})",
 )
 ONBOARDING = TemplateKind(
-    frozenset(
-        {
-            "provisioningUrl",
-            "qrCode",
-            "appUrl",
-            "installUrlIos",
-            "installUrlAndroid",
-            "email",
-            "studyName",
-            "studyShortName",
-            "studyId",
-            "sponsorName",
-            "supportEmail",
-            "host",
-        }
-    ),
+    _COMMON_VARIABLES | {"provisioningUrl", "qrCode"},
     frozenset({"provisioningUrl", "qrCode"}),
     "must contain the provisioning link that sets the app up: add ${provisioningUrl} (or "
     "${qrCode} in an HTML template)",
