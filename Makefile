@@ -17,6 +17,7 @@ $(STAMP): pyproject.toml
 
 run: install
 	MAGICLINK_LOG_FORMAT=$${MAGICLINK_LOG_FORMAT:-text} MAGICLINK_ACCESS_LOG=$${MAGICLINK_ACCESS_LOG:-all} \
+		MAGICLINK_METRICS_ADDR=$${MAGICLINK_METRICS_ADDR:-127.0.0.1:9100} \
 		$(BIN)/magiclink serve --demo
 
 lint: install

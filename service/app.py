@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import socket
 from collections.abc import AsyncIterator
 
 from redis.exceptions import ConnectionError as RedisConnectionError
@@ -13,9 +14,11 @@ from redis.exceptions import TimeoutError as RedisTimeoutError
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
-from starlette.requests import Request
+from starlette.requests import ClientDisconnect, Request
 from starlette.responses import JSONResponse, Response
 
+from service.auth.attempt_limits import AttemptLimits
+from service.auth.password_work import PasswordWork
 from service.auth.tokens import SecretHasher
 from service.deeplinks.pages import Pages
 from service.demo import seed_demo
@@ -23,7 +26,14 @@ from service.email.message import default_onboarding_template, default_sign_in_t
 from service.email.smtp_pool import SmtpPool
 from service.email.transport import MailDirTransport, Transport
 from service.email.worker import DeliveryWorker, Mailer, message_host
-from service.errors import ApiError, EndpointNotFound, MethodNotAllowed, ServiceUnavailable
+from service.errors import (
+    ApiError,
+    BadRequest,
+    EndpointNotFound,
+    MethodNotAllowed,
+    ServiceUnavailable,
+)
+from service.metrics_listener import serving as serving_metrics
 from service.observability.http_requests import ObservedRequests
 from service.observability.metrics import Metrics
 from service.routes import (
@@ -43,6 +53,7 @@ from service.services import Services
 from service.settings import Settings
 from service.store.accounts import AccountStore
 from service.store.admin_keys import AdminKeyStore
+from service.store.budgets import BudgetStore
 from service.store.connection import RedisClient, connect
 from service.store.link_stats import LinkStats
 from service.store.outbox import Outbox
@@ -61,6 +72,8 @@ _UNAVAILABLE_REPLIES = ("OOM", "LOADING", "READONLY", "MASTERDOWN", "CLUSTERDOWN
 
 def build_services(settings: Settings, redis: RedisClient) -> Services:
     scripts = Scripts(redis)
+    metrics = Metrics()
+    budgets = BudgetStore(scripts)
     return Services(
         settings=settings,
         redis=redis,
@@ -72,8 +85,14 @@ def build_services(settings: Settings, redis: RedisClient) -> Services:
         default_template=default_sign_in_template(),
         pages=Pages(),
         admin_keys=AdminKeyStore(redis),
-        metrics=Metrics(),
+        metrics=metrics,
         link_stats=LinkStats(redis, scripts),
+        password_work=PasswordWork(
+            settings.password_hash_concurrency,
+            on_busy=lambda: metrics.refused.labels("password-work-busy").inc(),
+        ),
+        budgets=budgets,
+        attempt_limits=AttemptLimits(budgets, settings, metrics),
     )
 
 
@@ -88,6 +107,7 @@ def build_worker(svc: Services) -> DeliveryWorker:
         mailer=svc.mailer,
         studies=svc.studies,
         accounts=svc.accounts,
+        budgets=svc.budgets,
         hasher=svc.hasher,
         transport=build_transport(svc.settings),
         default_template=svc.default_template,
@@ -115,6 +135,14 @@ async def _http_error(request: Request, exc: Exception) -> Response:
     return JSONResponse(body, status_code=exc.status_code, headers=exc.headers)
 
 
+async def _client_gone(request: Request, exc: Exception) -> Response:
+    """The client left (or the server cut it off, e.g. a body that never finished arriving)
+    before its body was read: nobody will read this answer, but it is the client's doing, so
+    it is recorded as a 400, not as a server error with a traceback."""
+    error = BadRequest("The request body did not arrive in full.")
+    return JSONResponse(error.body(), status_code=error.status_code)
+
+
 async def _redis_unavailable(request: Request, exc: Exception) -> Response:
     if isinstance(exc, ResponseError) and not str(exc).startswith(_UNAVAILABLE_REPLIES):
         raise exc  # a command we got wrong is a bug: let it be a 500 with a traceback
@@ -129,8 +157,13 @@ def create_app(
     redis: RedisClient | None = None,
     run_worker: bool = True,
     demo: bool = False,
+    metrics_socket: socket.socket | None = None,
 ) -> Starlette:
-    """Build the app. ``redis`` overrides the connection made from the settings (tests)."""
+    """Build the app. ``redis`` overrides the connection made from the settings (tests).
+
+    ``metrics_socket`` (see :func:`service.metrics_listener.listen`) serves the metrics for as
+    long as the app runs; the app itself never answers ``/metrics``.
+    """
     owns_redis = redis is None
     connection = redis if redis is not None else connect(settings)
     svc = build_services(settings, connection)
@@ -144,10 +177,17 @@ def create_app(
         if demo:
             await seed_demo(svc)
         flusher = asyncio.create_task(svc.link_stats.flush_every(), name="link-stats")
+        metrics: contextlib.AbstractAsyncContextManager[None] = (
+            serving_metrics(svc, metrics_socket)
+            if metrics_socket is not None
+            else contextlib.nullcontext()
+        )
         try:
-            yield
+            async with metrics:
+                yield
         finally:
             await svc.link_stats.close(flusher)
+            svc.password_work.close()
             if worker is not None and worker_task is not None:
                 worker.stop()
                 try:
@@ -177,6 +217,7 @@ def create_app(
         exception_handlers={
             ApiError: _api_error,
             HTTPException: _http_error,
+            ClientDisconnect: _client_gone,
             RedisConnectionError: _redis_unavailable,
             RedisTimeoutError: _redis_unavailable,
             ResponseError: _redis_unavailable,

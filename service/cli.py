@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import gc
 import logging
 import os
+import resource
 import secrets
 import signal
+import socket
 import sys
 from collections.abc import Sequence
 from dataclasses import replace
@@ -24,6 +27,8 @@ from service.cli_outbox import add_outbox_commands
 from service.cli_provision import add_provision_commands
 from service.cli_provision_appconfig import add_appconfig_command
 from service.demo import DEMO_EMAIL, DEMO_STUDY
+from service.http_limits import limited_http_protocol
+from service.metrics_listener import MetricsListenError, listen, serving
 from service.observability.logging import configure_logging
 from service.settings import Secret, Settings, SettingsError
 from service.store.connection import connect
@@ -53,6 +58,8 @@ def _warn_about_defaults(settings: Settings) -> None:
 def _banner(settings: Settings, host: str, port: int, demo: bool, generated_admin: bool) -> str:
     url = f"http://{host}:{port}"
     lines = [f"magiclink is serving on {url}  (health: {url}/health, ready: {url}/ready)"]
+    if settings.metrics_addr is not None:
+        lines.append(f"Metrics on {settings.metrics_addr.url}/metrics (not on the API port)")
     if generated_admin and settings.admin_key is not None:
         lines.append(
             f"Admin API key for this process (set MAGICLINK_ADMIN_KEY to choose your own): "
@@ -73,7 +80,44 @@ def _banner(settings: Settings, host: str, port: int, demo: bool, generated_admi
     return "\n".join(lines)
 
 
+def _metrics_socket(settings: Settings) -> socket.socket | None:
+    """The metrics listener's socket when MAGICLINK_METRICS_ADDR is set; bound before anything
+    starts so that a taken port is one line and exit status 2 (see ``main``)."""
+    return listen(settings.metrics_addr) if settings.metrics_addr is not None else None
+
+
+# Open files besides the two a connection may take (its socket, and a Redis connection while
+# its request runs): the listening sockets, the event loop, log files, SMTP connections.
+_FILES_BESIDES_CONNECTIONS = 64
+
+
+def _connections_within_open_files(max_connections: int) -> int:
+    """Raise the soft limit on open files to the hard one; the connection limit that fits."""
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    wanted = 2 * max_connections + _FILES_BESIDES_CONNECTIONS
+    target = hard if hard != resource.RLIM_INFINITY else max(soft, wanted)
+    if soft != resource.RLIM_INFINITY and soft < target:
+        try:
+            resource.setrlimit(resource.RLIMIT_NOFILE, (target, hard))
+            soft = target
+        except (ValueError, OSError) as exc:  # e.g. above the kernel's per-process maximum
+            log.warning("could not raise the open files limit from %d to %d: %s", soft, target, exc)
+    if soft != resource.RLIM_INFINITY and soft < wanted:
+        fitting = max(1, (soft - _FILES_BESIDES_CONNECTIONS) // 2)
+        log.warning(
+            "MAGICLINK_MAX_CONNECTIONS=%d needs %d open files, but this process may open %d "
+            "(ulimit -n): serving at most %d connections",
+            max_connections,
+            wanted,
+            soft,
+            fitting,
+        )
+        return fitting
+    return max_connections
+
+
 def serve(args: argparse.Namespace, settings: Settings) -> int:
+    metrics_socket = _metrics_socket(settings)
     if "MAGICLINK_BASE_URL" not in os.environ:
         # Links in emails should point at where this process actually listens.
         settings = replace(settings, base_url=f"http://{args.host}:{args.port}")
@@ -81,11 +125,14 @@ def serve(args: argparse.Namespace, settings: Settings) -> int:
     if generated_admin:
         settings = replace(settings, admin_key=Secret(secrets.token_urlsafe(24)))
     _warn_about_defaults(settings)
-    app = create_app(settings, demo=args.demo, run_worker=not args.no_worker)
+    app = create_app(
+        settings, demo=args.demo, run_worker=not args.no_worker, metrics_socket=metrics_socket
+    )
     print(_banner(settings, args.host, args.port, args.demo, generated_admin), flush=True)
     # Everything loaded so far (modules, templates, the app) lives as long as the process; the
     # collector need not walk it again on every full collection, which stalls every request.
     gc.freeze()
+    max_connections = _connections_within_open_files(settings.max_connections)
     # uvicorn's own access log would print query strings, which hold sign-in tokens.
     uvicorn.run(
         app,
@@ -94,6 +141,16 @@ def serve(args: argparse.Namespace, settings: Settings) -> int:
         access_log=False,
         log_level=settings.log_level.lower(),
         proxy_headers=False,
+        # HTTP limits (service/http_limits.py); production also has them in its proxy.
+        http=limited_http_protocol(
+            settings.max_header_bytes, settings.max_headers, settings.header_timeout_seconds
+        ),
+        h11_max_incomplete_event_size=settings.max_header_bytes,  # were h11 chosen instead
+        # No WebSocket routes; and the request deadline would cut an upgraded connection.
+        ws="none",
+        limit_concurrency=max_connections,  # beyond it, 503
+        backlog=min(max_connections, 2048),  # connections the kernel holds until accepted
+        timeout_keep_alive=settings.keep_alive_seconds,
     )
     return 0
 
@@ -106,18 +163,24 @@ def worker(args: argparse.Namespace, settings: Settings) -> int:
             file=sys.stderr,
         )
         return 2
+    metrics_socket = _metrics_socket(settings)
     _warn_about_defaults(settings)
-    return asyncio.run(_deliver_until_stopped(settings))
+    return asyncio.run(_deliver_until_stopped(settings, metrics_socket))
 
 
-async def _deliver_until_stopped(settings: Settings) -> int:
+async def _deliver_until_stopped(settings: Settings, metrics_socket: socket.socket | None) -> int:
     redis = connect(settings)
-    delivery = build_worker(build_services(settings, redis))
+    svc = build_services(settings, redis)
+    delivery = build_worker(svc)
     loop = asyncio.get_running_loop()
     for stop_signal in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(stop_signal, delivery.stop)
+    metrics: contextlib.AbstractAsyncContextManager[None] = (
+        serving(svc, metrics_socket) if metrics_socket is not None else contextlib.nullcontext()
+    )
     try:
-        await delivery.run()
+        async with metrics:
+            await delivery.run()
     finally:
         await redis.aclose()
     return 0
@@ -166,5 +229,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     configure_logging(settings.log_level, settings.log_format)
     handler = args.handler
-    result: int = handler(args, settings)
+    try:
+        result: int = handler(args, settings)
+    except MetricsListenError as exc:
+        print(f"magiclink: {exc}", file=sys.stderr)
+        return 2
     return result

@@ -49,11 +49,9 @@ _NOT_SPACE = f"[^{_regex_escape(WHITESPACE)}]"
 SINGLE_LINE_NOT_BLANK = f"^{_NO_BREAK}*{_NOT_SPACE}{_NO_BREAK}*$"
 SINGLE_LINE = f"^{_NO_BREAK}*$"
 NOT_BLANK = _NOT_SPACE
-# What address_problem() accepts (after trimming), local part length included.
-EMAIL_PATTERN = (
-    f"^{email_address.LOCAL_CHAR}{{1,{email_address.MAX_LOCAL_LENGTH}}}"
-    f"@{email_address.LABEL_CHAR}+(\\.{email_address.LABEL_CHAR}+)+$"
-)
+# The shape address_problem() accepts (after trimming); the lengths are in the description
+# (a regular expression for a dot-atom cannot also bound the local part's length).
+EMAIL_PATTERN = f"^{email_address.LOCAL_PART}@{email_address.DOMAIN}$"
 IDENTIFIER_PATTERN = f"^{model.IDENTIFIER.pattern}$"
 # Participant ids are secrets.token_urlsafe() values.
 PARTICIPANT_ID_PATTERN = "^[A-Za-z0-9_-]+$"
@@ -486,8 +484,9 @@ def _schemas() -> Json:
         "pattern": EMAIL_PATTERN,
         "description": (
             f"An email address, at most {email_address.MAX_LENGTH} characters with at most "
-            f"{email_address.MAX_LOCAL_LENGTH} before the @. Surrounding white space is "
-            "trimmed; accounts are looked up case-insensitively."
+            f"{email_address.MAX_LOCAL_LENGTH} before the @: a plain address in ASCII, without "
+            "'?' or RFC 2047 encoded words. Surrounding white space is trimmed; accounts are "
+            "looked up case-insensitively."
         ),
         "examples": [EXAMPLE_EMAIL],
     }
@@ -1043,25 +1042,8 @@ def _operations_paths() -> Json:
             "The page for the study.", "No such study: a page saying the link is not valid."
         ),
     }
-    metrics_doc: Json = {
-        "operationId": "metrics",
-        "tags": ["Operations"],
-        "summary": "Prometheus metrics of this process, and the shared outbox.",
-        "description": "Requests by route and status, latency histograms, emails "
-        "sent/retried/dead by kind, outbox depth and lag, rate-limit refusals by "
-        "policy, and the sign-in funnel (links requested, landing pages viewed, "
-        "sign-ins by method).",
-        "security": [],
-        "responses": {
-            "200": {
-                "description": "Prometheus text exposition format.",
-                "content": {"text/plain": {"schema": {"type": "string"}}},
-            }
-        },
-    }
     return {
         "/health": {"get": health, "head": _head(health)},
-        "/metrics": {"get": metrics_doc, "head": _head(metrics_doc)},
         "/ready": {"get": ready, "head": _head(ready)},
         "/openapi.json": {"get": document, "head": _head(document)},
         "/s/{study_id}": {"get": landing, "head": _head(landing)},
@@ -1092,6 +1074,26 @@ def _auth_paths() -> Json:
         entity_classes=("Account", "Study"),
     )
     disabled = _error(423, "The account is disabled.", "AccountDisabledException")
+    failed_429 = _error(
+        429,
+        "The client made too many failed sign-ins (MAGICLINK_RATE_LIMIT_FAILED_SIGN_INS_PER_IP); "
+        "retry after `Retry-After` seconds.",
+        "RateLimitExceededException",
+    )
+    password_429 = _error(
+        429,
+        "Too many failed sign-ins from the client, or too many password attempts from the "
+        "client or for the address (MAGICLINK_RATE_LIMIT_FAILED_SIGN_INS_PER_IP, "
+        "MAGICLINK_RATE_LIMIT_PASSWORDS_PER_IP, MAGICLINK_RATE_LIMIT_PASSWORDS_PER_ADDRESS); an "
+        "emailed link still signs the owner in.",
+        "RateLimitExceededException",
+    )
+    password_503 = _error(
+        503,
+        "Redis is not answering, or more passwords are being checked than the service takes "
+        "at once; retry after `Retry-After` seconds.",
+        "ServiceUnavailableException",
+    )
     example = {"study": EXAMPLE_STUDY_ID, "email": EXAMPLE_EMAIL}
     return {
         "/v3/auth/email": {
@@ -1111,9 +1113,9 @@ def _auth_paths() -> Json:
                     "429": _error(
                         429,
                         "The address asked within the study's emailSignInRequestIntervalSeconds "
-                        "(whether or not it has an account), or the client's network or the "
-                        "study used up its sign-in request budget (MAGICLINK_RATE_LIMIT_PER_IP, "
-                        "MAGICLINK_RATE_LIMIT_PER_STUDY).",
+                        "(whether or not it has an account), or the client's network used up "
+                        "its sign-in request budget (MAGICLINK_RATE_LIMIT_PER_IP). An address "
+                        "past its emails of the day is answered 202 like any other.",
                         "RateLimitExceededException",
                     ),
                     "503": _UNAVAILABLE,
@@ -1135,7 +1137,8 @@ def _auth_paths() -> Json:
                     "404": account_404,
                     "413": _TOO_LARGE,
                     "423": disabled,
-                    "503": _UNAVAILABLE,
+                    "429": failed_429,
+                    "503": password_503,
                 },
             }
         },
@@ -1145,7 +1148,8 @@ def _auth_paths() -> Json:
                 "tags": ["Authentication"],
                 "summary": "Create an account with a password.",
                 "description": "201 also when the address has an account (nothing changes then). "
-                "A password sign-in works only after the address is verified by a link.",
+                "The password signs nobody in until the address is proven: the first sign-in by "
+                "link or code drops it, unless that sign-in sends a new `password`.",
                 "security": [],
                 "requestBody": _body("SignUp", "The new account."),
                 "responses": {
@@ -1153,7 +1157,8 @@ def _auth_paths() -> Json:
                     "400": _bad_request("SignUp"),
                     "404": _STUDY_404,
                     "413": _TOO_LARGE,
-                    "503": _UNAVAILABLE,
+                    "429": password_429,
+                    "503": password_503,
                 },
             }
         },
@@ -1170,7 +1175,8 @@ def _auth_paths() -> Json:
                     "404": account_404,
                     "413": _TOO_LARGE,
                     "423": disabled,
-                    "503": _UNAVAILABLE,
+                    "429": password_429,
+                    "503": password_503,
                 },
             }
         },
@@ -1189,6 +1195,7 @@ def _auth_paths() -> Json:
                     "404": account_404,
                     "413": _TOO_LARGE,
                     "423": disabled,
+                    "429": failed_429,
                     "503": _UNAVAILABLE,
                 },
             }

@@ -5,6 +5,8 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass, field
 
+from service.auth.attempt_limits import AttemptLimits
+from service.auth.password_work import PasswordWork
 from service.auth.tokens import SecretHasher
 from service.deeplinks.pages import Pages
 from service.email.worker import Mailer
@@ -13,6 +15,7 @@ from service.observability.metrics import Metrics
 from service.settings import Settings
 from service.store.accounts import AccountStore
 from service.store.admin_keys import AdminKeyStore
+from service.store.budgets import BudgetStore
 from service.store.connection import RedisClient
 from service.store.link_stats import LinkStats
 from service.store.sessions import SessionStore
@@ -37,6 +40,9 @@ class Services:
     metrics: Metrics
     link_stats: LinkStats
     admin_keys: AdminKeyStore
+    budgets: BudgetStore
+    password_work: PasswordWork
+    attempt_limits: AttemptLimits
 
     # The public endpoints read a study on every request; they may use a copy up to this old.
     # This process forgets its copy when it changes the study; other processes see a change

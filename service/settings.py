@@ -7,10 +7,11 @@ a traceback or a log line.
 
 from __future__ import annotations
 
+import os
 import secrets
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from ipaddress import IPv4Network, IPv6Network, ip_network
+from ipaddress import IPv4Network, IPv6Network, ip_address, ip_network
 from pathlib import Path
 from typing import TypeVar
 from urllib.parse import parse_qs, unquote, urlsplit
@@ -95,6 +96,45 @@ class RateLimit:
         return cls(int(count), int(window))
 
 
+@dataclass(frozen=True)
+class ListenAddress:
+    """Where a listener binds: an IP address (IPv6 in brackets) and a port.
+
+    Only addresses, no host names: which interface a listener is reachable on must not depend
+    on what a name resolves to at start.
+    """
+
+    host: str
+    port: int
+
+    @classmethod
+    def parse(cls, name: str, raw: str | None) -> ListenAddress | None:
+        """``"127.0.0.1:9100"``, ``"0.0.0.0:9100"`` or ``"[::1]:9100"``; unset or empty: None."""
+        if raw is None or not raw.strip():
+            return None
+        example = "e.g. 127.0.0.1:9100, 0.0.0.0:9100 or [::1]:9100"
+        host, colon, port = raw.strip().rpartition(":")
+        bracketed = host.startswith("[") and host.endswith("]")
+        try:
+            address = ip_address(host[1:-1] if bracketed else host)
+        except ValueError:
+            address = None
+        if address is not None and address.version == 6 and not bracketed:
+            raise SettingsError(f"{name}: put an IPv6 address in brackets, {example}; not {raw!r}")
+        if not colon or address is None or (address.version == 4 and bracketed):
+            raise SettingsError(f"{name} must be IP:PORT, {example}; not {raw!r}")
+        if not (port.isascii() and port.isdigit() and 1 <= int(port) <= 65535):
+            raise SettingsError(f"{name}: the port must be 1 to 65535, {example}; not {raw!r}")
+        return cls(str(address), int(port))
+
+    def __str__(self) -> str:
+        return f"[{self.host}]:{self.port}" if ":" in self.host else f"{self.host}:{self.port}"
+
+    @property
+    def url(self) -> str:
+        return f"http://{self}"
+
+
 def _networks(raw: str) -> tuple[IPv4Network | IPv6Network, ...]:
     networks = []
     for item in raw.split(","):
@@ -142,6 +182,13 @@ def _number_env(
     return value
 
 
+def _rate_limit_env(
+    env: Mapping[str, str], name: str, default: RateLimit | None
+) -> RateLimit | None:
+    raw = env.get(name)
+    return default if raw is None or not raw.strip() else RateLimit.parse(name, raw)
+
+
 def _int_env(env: Mapping[str, str], name: str, default: int, low: int, high: int) -> int:
     return _number_env(env, name, default, low, high, int)
 
@@ -150,6 +197,12 @@ def _seconds_env(
     env: Mapping[str, str], name: str, default: float, low: float, high: float
 ) -> float:
     return _number_env(env, name, default, low, high, float)
+
+
+def default_hash_concurrency() -> int:
+    """The CPUs this process may run on, at most 4: more hashes at once would not finish
+    sooner, and each holds 19 MiB (a container may see all of its host's CPUs)."""
+    return max(1, min(len(os.sched_getaffinity(0)), 4))
 
 
 @dataclass(frozen=True)
@@ -177,11 +230,32 @@ class Settings:
     session_ttl_seconds: int = 12 * 3600
     reauth_ttl_seconds: int = 30 * 24 * 3600
     max_body_bytes: int = 64 * 1024
+    # HTTP limits of `serve` itself, a backstop behind the proxy that enforces its own
+    # (deploy/nginx/): the request head (URL, header names and values) in bytes and in
+    # headers (over either: 431), the seconds a client has to send a whole head (from
+    # connecting or from the previous answer) and then its body, the open connections (over
+    # it: 503) and how long an idle keep-alive connection stays open.
+    max_header_bytes: int = 32 * 1024
+    max_headers: int = 100
+    header_timeout_seconds: float = 10.0
+    max_connections: int = 1000
+    keep_alive_seconds: int = 5  # whole seconds: uvicorn's timeout_keep_alive is an int
     study_cache_seconds: float = 2.0
     redis_timeout_seconds: float = 2.0
     # Request limits besides the study's per-address interval (None: off).
     rate_limit_per_ip: RateLimit | None = RateLimit(100, 600)
-    rate_limit_per_study: RateLimit | None = RateLimit(1000, 60)
+    # Sign-in emails a study sends (to its participants: nobody else gets one) per window; more
+    # wait in the outbox, never refused, so no outsider can deny a participant their email.
+    study_email_pace: RateLimit | None = RateLimit(1000, 60)
+    # Sign-in emails one address gets per day; a request over it is answered as any other.
+    sign_in_emails_per_day: int = 10
+    # Failed sign-ins (any method) one client may make.
+    rate_limit_failed_sign_ins_per_ip: RateLimit | None = RateLimit(50, 600)
+    # Password checks and sign-ups (an argon2 hash each) per client and per address.
+    rate_limit_passwords_per_ip: RateLimit | None = RateLimit(60, 600)
+    rate_limit_passwords_per_address: RateLimit | None = RateLimit(10, 600)
+    # argon2 hashes run at once in a process (about 19 MiB each); a few more may wait.
+    password_hash_concurrency: int = field(default_factory=lambda: default_hash_concurrency())
     # X-Forwarded-For is believed only from these peers (load balancers, reverse proxies).
     trusted_proxies: tuple[IPv4Network | IPv6Network, ...] = ()
     # Delivery: SMTP connections kept open, per-message timeout, retries with exponential
@@ -194,6 +268,10 @@ class Settings:
     max_attempts: int = 10
     lease_seconds: float = 60.0
     poll_seconds: float = 0.5
+    # GET /metrics (and /health) on a listener of their own (None: metrics are not served).
+    # Never on the API port: the email counters would tell anyone who can ask for a sign-in
+    # link which addresses have accounts.
+    metrics_addr: ListenAddress | None = None
 
     @classmethod
     def from_env(cls, env: Mapping[str, str]) -> Settings:
@@ -252,14 +330,48 @@ class Settings:
             session_ttl_seconds=_int_env(
                 env, "MAGICLINK_SESSION_TTL_SECONDS", cls.session_ttl_seconds, 60, 30 * 86400
             ),
-            rate_limit_per_ip=RateLimit.parse(
-                "MAGICLINK_RATE_LIMIT_PER_IP", env.get("MAGICLINK_RATE_LIMIT_PER_IP") or "100/600"
+            max_header_bytes=_int_env(
+                env, "MAGICLINK_MAX_HEADER_BYTES", cls.max_header_bytes, 1024, 1024 * 1024
             ),
-            rate_limit_per_study=RateLimit.parse(
-                "MAGICLINK_RATE_LIMIT_PER_STUDY",
-                env.get("MAGICLINK_RATE_LIMIT_PER_STUDY") or "1000/60",
+            max_headers=_int_env(env, "MAGICLINK_MAX_HEADERS", cls.max_headers, 10, 1000),
+            header_timeout_seconds=_seconds_env(
+                env, "MAGICLINK_HEADER_TIMEOUT_SECONDS", cls.header_timeout_seconds, 0.5, 300
+            ),
+            max_connections=_int_env(
+                env, "MAGICLINK_MAX_CONNECTIONS", cls.max_connections, 10, 100_000
+            ),
+            keep_alive_seconds=_int_env(
+                env, "MAGICLINK_KEEP_ALIVE_SECONDS", cls.keep_alive_seconds, 1, 300
+            ),
+            rate_limit_per_ip=_rate_limit_env(
+                env, "MAGICLINK_RATE_LIMIT_PER_IP", cls.rate_limit_per_ip
+            ),
+            study_email_pace=_rate_limit_env(
+                env, "MAGICLINK_RATE_LIMIT_PER_STUDY", cls.study_email_pace
+            ),
+            sign_in_emails_per_day=_int_env(
+                env, "MAGICLINK_SIGN_IN_EMAILS_PER_DAY", cls.sign_in_emails_per_day, 0, 1000
+            ),
+            rate_limit_failed_sign_ins_per_ip=_rate_limit_env(
+                env,
+                "MAGICLINK_RATE_LIMIT_FAILED_SIGN_INS_PER_IP",
+                cls.rate_limit_failed_sign_ins_per_ip,
+            ),
+            rate_limit_passwords_per_ip=_rate_limit_env(
+                env, "MAGICLINK_RATE_LIMIT_PASSWORDS_PER_IP", cls.rate_limit_passwords_per_ip
+            ),
+            rate_limit_passwords_per_address=_rate_limit_env(
+                env,
+                "MAGICLINK_RATE_LIMIT_PASSWORDS_PER_ADDRESS",
+                cls.rate_limit_passwords_per_address,
+            ),
+            password_hash_concurrency=_int_env(
+                env, "MAGICLINK_PASSWORD_HASH_CONCURRENCY", default_hash_concurrency(), 1, 64
             ),
             trusted_proxies=_networks(env.get("MAGICLINK_TRUSTED_PROXIES") or ""),
+            metrics_addr=ListenAddress.parse(
+                "MAGICLINK_METRICS_ADDR", env.get("MAGICLINK_METRICS_ADDR")
+            ),
             smtp_pool_size=_int_env(env, "MAGICLINK_SMTP_POOL_SIZE", cls.smtp_pool_size, 1, 64),
             smtp_timeout_seconds=_seconds_env(
                 env, "MAGICLINK_SMTP_TIMEOUT_SECONDS", cls.smtp_timeout_seconds, 1, 600

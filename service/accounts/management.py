@@ -5,13 +5,10 @@ from __future__ import annotations
 import logging
 from dataclasses import replace
 
-from starlette.concurrency import run_in_threadpool
-
 from service.accounts.edits import ParticipantEdit
 from service.accounts.email_address import masked, normalized
 from service.accounts.participant import Participant
 from service.auth.flows import new_participant_id
-from service.auth.passwords import hash_password
 from service.clock import utc_now_iso
 from service.errors import EntityAlreadyExists, EntityNotFound
 from service.services import Services
@@ -26,7 +23,7 @@ def _taken() -> EntityAlreadyExists:
 async def create_participant(svc: Services, study_id: str, edit: ParticipantEdit) -> Participant:
     study = await svc.study(study_id)
     assert edit.email is not None
-    password_hash = await run_in_threadpool(hash_password, edit.password) if edit.password else None
+    password_hash = await svc.password_work.hash(edit.password) if edit.password else None
     participant = Participant(
         id=new_participant_id(),
         study_id=study.identifier,
@@ -61,8 +58,14 @@ async def update_participant(
 ) -> Participant:
     current = await get_participant(svc, study_id, participant_id)
     password_hash = current.password_hash
+    password_unproven = current.password_unproven
     if edit.password is not None:
-        password_hash = await run_in_threadpool(hash_password, edit.password)
+        password_hash = await svc.password_work.hash(edit.password)
+        password_unproven = False  # the researcher's choice
+    elif edit.email_verified and password_unproven:
+        # Marking the address verified must not make a password somebody chose at sign-up,
+        # before anybody proved the address, usable.
+        password_hash, password_unproven = None, False
     email = edit.email if edit.email is not None else current.email
     address_changed = normalized(email) != normalized(current.email)
     updated = replace(
@@ -77,6 +80,7 @@ async def update_participant(
             else current.email_verified and not address_changed
         ),
         password_hash=password_hash,
+        password_unproven=password_unproven,
     )
     if address_changed:
         # A new address means new keys; moving also ends the old address's sessions and tokens.
@@ -86,6 +90,9 @@ async def update_participant(
             raise _taken()
     else:
         await svc.accounts.save(updated, normalized(email))
+        if current.enabled and not updated.enabled:
+            # Disabling ends every session and reauth token at once, not at their expiry.
+            await svc.accounts.end_sessions(updated, normalized(email))
     log.info("participant %s of %s updated", participant_id, current.study_id)
     return updated
 

@@ -18,10 +18,22 @@ class Participant:
     email_verified: bool
     created_on: str  # ISO 8601, UTC, milliseconds
     password_hash: str | None = None
+    # Chosen at sign-up, before anybody proved they own the address: unusable, and dropped
+    # when the address is first proven by a link or code (unless that sign-in sets a new one).
+    password_unproven: bool = False
+    # Sessions made in an older generation are over (disabling moves it on).
+    session_generation: int = 0
 
     @property
     def enabled(self) -> bool:
         return self.status == "enabled"
+
+    @property
+    def usable_password_hash(self) -> str | None:
+        """The hash a password sign-in may check: only a proven owner's password counts."""
+        if not self.email_verified or self.password_unproven:
+            return None
+        return self.password_hash
 
     def to_json(self) -> dict[str, Any]:
         """The StudyParticipant shape returned to apps and researchers; never the hash."""

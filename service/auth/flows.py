@@ -11,12 +11,10 @@ import logging
 import math
 import secrets
 from dataclasses import dataclass, replace
-
-from starlette.concurrency import run_in_threadpool
+from typing import NoReturn
 
 from service.accounts.email_address import masked
 from service.accounts.participant import Participant
-from service.auth.passwords import hash_password, verify_password
 from service.auth.requests import (
     EmailSignIn,
     EmailSignInRequest,
@@ -29,7 +27,7 @@ from service.clock import utc_now_iso
 from service.errors import AccountDisabled, AccountNotFound, NotAuthenticated, RateLimitExceeded
 from service.services import Services
 from service.store.accounts import AuthMode, AuthResult
-from service.store.outbox import Budget
+from service.store.budgets import Budget
 from service.store.sessions import SessionRef
 from service.studies.model import Study
 
@@ -48,20 +46,12 @@ _REFUSALS = {
     "address": "A sign-in email was sent to this address a moment ago; please wait before "
     "asking again.",
     "ip": "Too many sign-in requests from your network; please try again later.",
-    "study": "Too many sign-in requests for this study right now; please try again later.",
 }
 
 
-def _budgets(svc: Services, study: Study, client_ip: str) -> list[Budget]:
-    settings = svc.settings
-    budgets = []
-    if settings.rate_limit_per_ip is not None:
-        per_ip = settings.rate_limit_per_ip
-        budgets.append(Budget("ip", client_ip, per_ip.limit, per_ip.window_seconds))
-    if settings.rate_limit_per_study is not None:
-        per_study = settings.rate_limit_per_study
-        budgets.append(Budget("study", study.identifier, per_study.limit, per_study.window_seconds))
-    return budgets
+def _budgets(svc: Services, client_ip: str) -> list[Budget]:
+    per_ip = svc.settings.rate_limit_per_ip
+    return [] if per_ip is None else [Budget("ip", client_ip, per_ip.limit, per_ip.window_seconds)]
 
 
 async def request_email_sign_in(svc: Services, request: EmailSignInRequest, client_ip: str) -> None:
@@ -76,7 +66,7 @@ async def request_email_sign_in(svc: Services, request: EmailSignInRequest, clie
         job,
         request.normalized_email,
         study.email_sign_in_request_interval_seconds,
-        _budgets(svc, study, client_ip),
+        _budgets(svc, client_ip),
     )
     if acceptance.outcome == "refused":
         svc.metrics.refused.labels(acceptance.refused_by).inc()
@@ -100,7 +90,12 @@ async def request_email_sign_in(svc: Services, request: EmailSignInRequest, clie
 
 
 async def _authenticate(
-    svc: Services, study: Study, identity: Identity, mode: AuthMode, presented: list[str]
+    svc: Services,
+    study: Study,
+    identity: Identity,
+    mode: AuthMode,
+    presented: list[str],
+    client_ip: str,
 ) -> tuple[AuthResult, str | None]:
     reauth_token = new_token() if study.reauthentication_enabled else None
     result = await svc.accounts.authenticate(
@@ -112,14 +107,7 @@ async def _authenticate(
         svc.settings.reauth_ttl_seconds,
     )
     if result.outcome == "invalid":
-        svc.metrics.failed_sign_ins.labels(mode).inc()
-        log.info(
-            "%s sign-in for %s in %s failed: no account or the secret is wrong, expired or used",
-            mode,
-            masked(identity.email),
-            study.identifier,
-        )
-        raise AccountNotFound()
+        await _failed(svc, study, identity, mode, client_ip)
     if result.outcome == "disabled":
         log.info(
             "%s sign-in for %s in %s refused: account disabled",
@@ -132,6 +120,20 @@ async def _authenticate(
     if result.link_expires_ms is not None:
         svc.link_stats.used(result.link_expires_ms)
     return result, reauth_token
+
+
+async def _failed(
+    svc: Services, study: Study, identity: Identity, mode: AuthMode, client_ip: str
+) -> NoReturn:
+    svc.metrics.failed_sign_ins.labels(mode).inc()
+    log.info(
+        "%s sign-in for %s in %s failed: no account, or the secret is wrong, expired or used",
+        mode,
+        masked(identity.email),
+        study.identifier,
+    )
+    await svc.attempt_limits.failed(client_ip)
+    raise AccountNotFound()
 
 
 async def _start_session(
@@ -147,7 +149,8 @@ async def _start_session(
     return SignedIn(participant, session_token, reauth_token)
 
 
-async def sign_in_with_email_token(svc: Services, request: EmailSignIn) -> SignedIn:
+async def sign_in_with_email_token(svc: Services, request: EmailSignIn, client_ip: str) -> SignedIn:
+    svc.attempt_limits.check_client(client_ip)
     study = await svc.email_sign_in_study(request.study_id)
     # The token field carries the link's token, or the short code typed from the email.
     code = as_code(request.token)
@@ -156,53 +159,69 @@ async def sign_in_with_email_token(svc: Services, request: EmailSignIn) -> Signe
         presented = svc.hasher.candidates(SIGN_IN_CODE, code)
     else:
         mode, presented = "link", svc.hasher.candidates(SIGN_IN, request.token)
-    result, reauth_token = await _authenticate(svc, study, request, mode, presented)
+    result, reauth_token = await _authenticate(svc, study, request, mode, presented, client_ip)
     participant = result.participant
     assert participant is not None
     if request.password is not None:
-        password_hash = await run_in_threadpool(hash_password, request.password)
+        # The address is proven by now, so this password is the owner's (it also replaces one
+        # somebody chose at sign-up, which the sign-in has just dropped). The token is used:
+        # the hash waits its turn rather than fail the sign-in.
+        password_hash = await svc.password_work.hash(request.password, must_run=True)
         await svc.accounts.set_password(participant, request.normalized_email, password_hash)
-        participant = replace(participant, password_hash=password_hash)
+        participant = replace(participant, password_hash=password_hash, password_unproven=False)
     log.info("email sign-in (%s) for %s in %s", mode, masked(request.email), study.identifier)
     return await _start_session(svc, request, participant, reauth_token)
 
 
-async def sign_in_with_password(svc: Services, request: PasswordCredentials) -> SignedIn:
+async def sign_in_with_password(
+    svc: Services, request: PasswordCredentials, client_ip: str
+) -> SignedIn:
+    svc.attempt_limits.check_client(client_ip)
     study = await svc.study(request.study_id, cached=True)
+    await svc.attempt_limits.take_password_work(
+        client_ip, study.identifier, request.normalized_email
+    )
     account = await svc.accounts.by_email(study.identifier, request.normalized_email)
-    # An address nobody has proven to own cannot sign in with a password: otherwise anybody
-    # could sign up with somebody else's address and wait for them. Unknown and unverified
-    # accounts still pay for one password verification, so timing tells nothing.
-    usable = account.password_hash if account and account.email_verified else None
-    if not await run_in_threadpool(verify_password, request.password, usable):
-        svc.metrics.failed_sign_ins.labels("password").inc()
-        log.info(
-            "password sign-in for %s in %s failed: unknown, unverified or wrong password",
-            masked(request.email),
-            study.identifier,
-        )
-        raise AccountNotFound()
-    result, reauth_token = await _authenticate(svc, study, request, "password", [])
+    # Only the password of an owner who proved the address counts: otherwise anybody could
+    # sign up with somebody else's address and wait for them. Unknown accounts and unusable
+    # passwords still pay for one password check, so timing tells nothing.
+    usable = account.usable_password_hash if account else None
+    if not await svc.password_work.verify(request.password, usable):
+        await _failed(svc, study, request, "password", client_ip)
+    result, reauth_token = await _authenticate(svc, study, request, "password", [], client_ip)
     assert result.participant is not None
     return await _start_session(svc, request, result.participant, reauth_token)
 
 
-async def reauthenticate(svc: Services, request: Reauthentication) -> SignedIn:
+async def reauthenticate(svc: Services, request: Reauthentication, client_ip: str) -> SignedIn:
+    svc.attempt_limits.check_client(client_ip)
     study = await svc.study(request.study_id, cached=True)
     if not study.reauthentication_enabled:
         log.info("reauthentication in %s refused: turned off for the study", study.identifier)
         raise AccountNotFound()
     result, reauth_token = await _authenticate(
-        svc, study, request, "reauth", svc.hasher.candidates(REAUTH, request.reauth_token)
+        svc,
+        study,
+        request,
+        "reauth",
+        svc.hasher.candidates(REAUTH, request.reauth_token),
+        client_ip,
     )
     assert result.participant is not None
     return await _start_session(svc, request, result.participant, reauth_token)
 
 
-async def sign_up(svc: Services, request: PasswordCredentials) -> None:
-    """Create the account unless it exists; the caller answers 201 either way."""
+async def sign_up(svc: Services, request: PasswordCredentials, client_ip: str) -> None:
+    """Create the account unless it exists; the caller answers 201 either way.
+
+    The password is kept as unproven: it signs nobody in, and the first sign-in by link or
+    code (which proves the address) drops it unless that sign-in sets a new one.
+    """
     study = await svc.study(request.study_id, cached=True)
-    password_hash = await run_in_threadpool(hash_password, request.password)
+    await svc.attempt_limits.take_password_work(
+        client_ip, study.identifier, request.normalized_email
+    )
+    password_hash = await svc.password_work.hash(request.password)
     participant = Participant(
         id=new_participant_id(),
         study_id=study.identifier,
@@ -212,6 +231,7 @@ async def sign_up(svc: Services, request: PasswordCredentials) -> None:
         email_verified=False,
         created_on=utc_now_iso(),
         password_hash=password_hash,
+        password_unproven=True,
     )
     created = await svc.accounts.create(participant, request.normalized_email)
     log.info(
@@ -233,15 +253,25 @@ async def session_participant(
     ref = None
     if session_token:
         ref = await svc.sessions.find(svc.hasher.candidates(SESSION, session_token))
-    # A session outlives nothing: a deleted or re-created account ends it.
+    # A session outlives nothing: a deleted or re-created account ends it, and so does
+    # disabling the account (which moves its session generation on).
     participant = await svc.accounts.by_tag(ref.account_tag, ref.participant_id) if ref else None
-    if ref is None or participant is None:
+    if (
+        ref is None
+        or participant is None
+        or not participant.enabled
+        or participant.session_generation != ref.generation
+    ):
         raise NotAuthenticated("Not signed in.")
     return ref, participant
 
 
 async def sign_out(svc: Services, session_token: str) -> None:
-    await svc.sessions.delete(svc.hasher.candidates(SESSION, session_token))
+    """End the session, and revoke the participant's reauth tokens, as Bridge does: a
+    reauth token would otherwise mint a fresh session after the sign-out."""
+    ref = await svc.sessions.delete(svc.hasher.candidates(SESSION, session_token))
+    if ref is not None:
+        await svc.accounts.revoke_reauth_tokens(ref.account_tag, ref.participant_id)
 
 
 async def consent(svc: Services, session_token: str | None) -> Participant:

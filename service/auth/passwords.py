@@ -1,7 +1,8 @@
 """Password hashing with argon2id through passlib's API (the maintained ``libpass`` fork).
 
-Hashing costs tens of milliseconds of CPU on purpose, so callers run these functions in a
-thread pool (``starlette.concurrency.run_in_threadpool``) and never on the event loop.
+Hashing costs tens of milliseconds of CPU and about 19 MiB of memory on purpose, so these
+functions run only through :class:`service.auth.password_work.PasswordWork`, which bounds how
+many run at once, and never on the event loop.
 """
 
 from __future__ import annotations

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import html as html_lib
+from email.headerregistry import Address
 from email.message import EmailMessage
 from email.utils import formatdate
 from urllib.parse import urlsplit
 
+from service.accounts.email_address import address_problem, masked
 from service.deeplinks.links import app_url, sign_in_url
 from service.deeplinks.qr import qr_png
 from service.email.plaintext import html_to_text
@@ -14,7 +16,7 @@ from service.provisioning.study_link import study_provisioning_url
 from service.resources import templates_dir
 from service.studies.durations import human_period
 from service.studies.model import Study
-from service.studies.templates import EmailTemplate, one_line, substitute
+from service.studies.templates import EmailTemplate, header_text, substitute
 
 # SMTP allows lines of up to 998 characters; below that, ASCII bodies go as 7bit so that a
 # link is never split by quoted-printable soft line breaks.
@@ -85,6 +87,23 @@ def sign_in_values(
     }
 
 
+class UndeliverableAddress(ValueError):
+    """An address that is not one plain addr-spec; it can never be delivered."""
+
+
+def recipient(address: str) -> Address:
+    """The one recipient of an email, from the address alone.
+
+    Handing the email library a string would let it parse a display name, a list or an
+    encoded word (``=?utf-8?q?a=40evil.test=2C?=b@example.org`` is two recipients); an
+    addr-spec is one address or an error. The API refuses such addresses; this guards the
+    ones stored before it did.
+    """
+    if address_problem(address) is not None:
+        raise UndeliverableAddress(f"not a deliverable address: {masked(address)}")
+    return Address(addr_spec=address.strip())
+
+
 def _transfer_encoding(text: str) -> str:
     if text.isascii() and all(len(line) <= _MAX_7BIT_LINE for line in text.splitlines()):
         return "7bit"
@@ -100,10 +119,11 @@ def build_message(
     message_id: str,
 ) -> EmailMessage:
     message = EmailMessage()
-    # Study names are validated single-line; one_line() keeps any value from breaking the header.
-    message["Subject"] = one_line(substitute(template.subject, values))
+    # Study names and subjects are validated (one line, no "=?"); header_text() keeps any
+    # substituted value from breaking the header or being decoded into another.
+    message["Subject"] = header_text(substitute(template.subject, values))
     message["From"] = mail_from
-    message["To"] = to
+    message["To"] = recipient(to)
     message["Date"] = formatdate(localtime=False, usegmt=True)
     message["Message-ID"] = message_id
     # Sign-in links must not be rewritten or followed by auto-responders.

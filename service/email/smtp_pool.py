@@ -57,7 +57,12 @@ class SmtpPool:
         try:
             if not connection.is_connected:
                 await connection.connect()
-            await asyncio.wait_for(connection.send_message(message), self._timeout)
+            # The envelope names the To header's one address (built from a validated
+            # addr-spec), never whatever else a header might have made of it.
+            recipients = [address.addr_spec for address in message["To"].addresses]
+            await asyncio.wait_for(
+                connection.send_message(message, recipients=recipients), self._timeout
+            )
         except BaseException:
             await self._close(connection)
             raise

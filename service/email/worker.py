@@ -20,6 +20,7 @@ import secrets
 import time
 from dataclasses import dataclass, field, replace
 from email.message import EmailMessage
+from typing import Literal
 from urllib.parse import urlsplit
 
 from redis.exceptions import RedisError
@@ -27,18 +28,35 @@ from redis.exceptions import RedisError
 from service.accounts.email_address import masked, normalized
 from service.auth.tokens import SIGN_IN, SIGN_IN_CODE, SecretHasher, new_code, new_token
 from service.email.failures import classify, retry_delay
-from service.email.message import build_message, onboarding_values, sign_in_values
+from service.email.message import (
+    UndeliverableAddress,
+    build_message,
+    onboarding_values,
+    sign_in_values,
+)
 from service.email.transport import Transport
 from service.observability.metrics import Metrics
 from service.settings import Settings
 from service.store.accounts import AccountStore
+from service.store.budgets import STUDY_PACE, Budget, BudgetStore
 from service.store.link_stats import LinkStats
-from service.store.outbox import Acceptance, Budget, Job, Outbox, OutboxEntry
+from service.store.outbox import Acceptance, Job, Outbox, OutboxEntry
 from service.store.studies import StudyStore
 from service.studies.model import Study
 from service.studies.templates import EmailTemplate
 
 log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class NotNow:
+    """The study's pace says wait: the job goes back to the outbox for ``wait_ms``."""
+
+    wait_ms: int
+
+
+# What becomes of a job: its email, or why there is none (the metric's outcome), or later.
+Composed = EmailMessage | Literal["dropped", "capped"] | NotNow
 
 
 @dataclass
@@ -84,6 +102,7 @@ class DeliveryWorker:
     mailer: Mailer
     studies: StudyStore
     accounts: AccountStore
+    budgets: BudgetStore
     hasher: SecretHasher
     transport: Transport
     default_template: EmailTemplate
@@ -155,15 +174,26 @@ class DeliveryWorker:
             message = await self._compose(study, job)
         except RedisError:
             raise
+        except UndeliverableAddress as exc:
+            # Stored before the API refused such addresses; nothing to retry, no traceback.
+            log.error("job %s: %s; moved to dead letters", job.message_id, exc)
+            await self.outbox.dead(entry, str(exc))
+            self.metrics.emails.labels(job.kind, "dead").inc()
+            return
         except Exception as exc:
             # Sending again cannot fix an email that does not render.
             log.exception("job %s cannot be rendered; moved to dead letters", job.message_id)
             await self.outbox.dead(entry, f"cannot render: {type(exc).__name__}: {exc}")
             self.metrics.emails.labels(job.kind, "dead").inc()
             return
-        if message is None:
+        if isinstance(message, NotNow):
+            # Not an attempt: the job keeps its count of tries, and pacing never kills it.
+            await self.outbox.retry_later(entry.entry_id, job, message.wait_ms)
+            self.metrics.emails.labels(job.kind, "paced").inc()
+            return
+        if isinstance(message, str):
             await self.outbox.done(entry.entry_id)
-            self.metrics.emails.labels(job.kind, "dropped").inc()
+            self.metrics.emails.labels(job.kind, message).inc()
             return
         try:
             await self.transport.send(message)
@@ -214,8 +244,8 @@ class DeliveryWorker:
             entry.entry_id, replace(job, attempt=attempt), int(delay * 1000)
         )
 
-    async def _compose(self, study: Study, job: Job) -> EmailMessage | None:
-        """The email of a job, or None when there is nobody to send it to."""
+    async def _compose(self, study: Study, job: Job) -> Composed:
+        """The email of a job, or why there is none now."""
         if job.kind == "onboarding":
             template = study.onboarding_template or self.default_onboarding_template
             values = onboarding_values(study, job.email, self.settings.base_url)
@@ -223,24 +253,57 @@ class DeliveryWorker:
         if job.kind != "sign-in":
             raise ValueError(f"unknown kind of job {job.kind!r}")
         token, code = new_token(), new_code()
+        token_hash = self.hasher.for_storage(SIGN_IN, token)
+        code_hash = self.hasher.for_storage(SIGN_IN_CODE, code)
+        address = normalized(job.email)
         issued = await self.accounts.issue_sign_in_token(
             study.identifier,
-            normalized(job.email),
-            self.hasher.for_storage(SIGN_IN, token),
-            self.hasher.for_storage(SIGN_IN_CODE, code),
+            address,
+            token_hash,
+            code_hash,
             study.email_sign_in_token_ttl_seconds,
+            self.settings.sign_in_emails_per_day,
         )
-        if issued is None:
+        if issued == "none" or issued == "capped":
             log.info(
-                "sign-in email for %s in %s not sent: no enabled account",
+                "sign-in email for %s in %s not sent: %s",
                 masked(job.email),
                 study.identifier,
+                "no enabled account"
+                if issued == "none"
+                else f"the address had its {self.settings.sign_in_emails_per_day} of the day",
             )
-            return None
+            return "dropped" if issued == "none" else "capped"
+        # The pace counts emails actually sent, so no outsider's requests for made-up
+        # addresses can hold back a participant's email.
+        wait_ms = await self._pace(study)
+        if wait_ms:
+            await self.accounts.withdraw_sign_in_token(
+                study.identifier, address, token_hash, code_hash
+            )
+            log.info(
+                "sign-in email %s of %s waits %d ms for the study's pace",
+                job.message_id,
+                study.identifier,
+                wait_ms,
+            )
+            return NotNow(wait_ms)
         self.link_stats.issued(issued.expires_ms)
         template = study.email_sign_in_template or self.default_template
         values = sign_in_values(study, issued.email, token, code, self.settings.base_url)
         return await self._build(template, values, issued.email, job)
+
+    async def _pace(self, study: Study) -> int:
+        """0 when the study may send a sign-in email now, else how many ms to wait."""
+        pace = self.settings.study_email_pace
+        if pace is None:
+            return 0
+        budget = Budget(STUDY_PACE, study.identifier, pace.limit, pace.window_seconds)
+        exceeded = await self.budgets.take([budget])
+        if exceeded is None:
+            return 0
+        # Jobs held back together should not all come back at the same moment.
+        return exceeded.wait_ms + int(random.random() * exceeded.wait_ms / 10)  # noqa: S311
 
     async def _build(
         self, template: EmailTemplate, values: dict[str, str], to: str, job: Job

@@ -17,6 +17,7 @@ import logging
 import re
 import secrets
 import time
+from collections.abc import Iterable
 
 from starlette.routing import Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -50,6 +51,27 @@ def _given_request_id(scope: Scope) -> str | None:
     return None
 
 
+_CACHE_CONTROL = b"cache-control"
+_NO_STORE = (_CACHE_CONTROL, b"no-store")
+_NOSNIFF = (b"x-content-type-options", b"nosniff")
+
+
+def _with_safety_headers(
+    headers: Iterable[tuple[bytes, bytes]], request_id: tuple[bytes, bytes]
+) -> list[tuple[bytes, bytes]]:
+    """The answer's headers, its request id, and two that keep secrets where they belong:
+    ``nosniff`` always, and ``Cache-Control: no-store`` unless the route chose a policy (the
+    app association files are cacheable on purpose). Sessions, reauth tokens and admin JSON
+    must never sit in a shared or browser cache."""
+    result = [*headers, request_id]
+    names = {name for name, _ in result}
+    if _NOSNIFF[0] not in names:
+        result.append(_NOSNIFF)
+    if _CACHE_CONTROL not in names:
+        result.append(_NO_STORE)
+    return result
+
+
 class ObservedRequests:
     def __init__(self, app: ASGIApp, metrics: Metrics, access_log: str = "errors") -> None:
         self.app = app
@@ -71,7 +93,7 @@ class ObservedRequests:
             nonlocal status
             if message["type"] == "http.response.start":
                 status = message["status"]
-                message["headers"] = [*message.get("headers", ()), header]
+                message["headers"] = _with_safety_headers(message.get("headers", ()), header)
             await send(message)
 
         try:

@@ -1,8 +1,9 @@
 """Prometheus metrics: requests, the email pipeline, limits, and the sign-in funnel.
 
 Each app has its own registry (tests build many apps in one process). Each process exposes its
-own numbers at ``GET /metrics``; Prometheus adds them up across processes. Queue depth and lag
-are read from Redis when scraped, so every process reports the shared queue.
+own numbers at ``GET /metrics`` on its metrics listener (:mod:`service.metrics_listener`), never
+on the API port; Prometheus adds them up across processes. Queue depth and lag are read from
+Redis when scraped, so every process reports the shared queue.
 """
 
 from __future__ import annotations

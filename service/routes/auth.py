@@ -28,37 +28,44 @@ def session_response(signed_in: flows.SignedIn) -> Response:
     return Response(body, 200 if participant.consented else 412, media_type="application/json")
 
 
-async def request_email_sign_in(request: Request) -> Response:
-    payload = EmailSignInRequest.parse(await json_body(request))
-    svc = services(request)
+def _client(request: Request) -> str:
+    """Who is asking, as per-client limits count: an IPv4 address or an IPv6 /64."""
     address = client_ip(
         request.client.host if request.client else None,
         request.headers.get("x-forwarded-for"),
-        svc.settings.trusted_proxies,
+        services(request).settings.trusted_proxies,
     )
-    await flows.request_email_sign_in(svc, payload, budget_subject(address))
+    return budget_subject(address)
+
+
+async def request_email_sign_in(request: Request) -> Response:
+    payload = EmailSignInRequest.parse(await json_body(request))
+    await flows.request_email_sign_in(services(request), payload, _client(request))
     return status_message("Email sent.", 202)
 
 
 async def sign_in_via_email(request: Request) -> Response:
     payload = EmailSignIn.parse(await json_body(request))
-    return session_response(await flows.sign_in_with_email_token(services(request), payload))
+    signed_in = await flows.sign_in_with_email_token(services(request), payload, _client(request))
+    return session_response(signed_in)
 
 
 async def sign_up(request: Request) -> Response:
     payload = PasswordCredentials.parse(await json_body(request), "SignUp", check_policy=True)
-    await flows.sign_up(services(request), payload)
+    await flows.sign_up(services(request), payload, _client(request))
     return status_message("Signed up.", 201)
 
 
 async def sign_in(request: Request) -> Response:
     payload = PasswordCredentials.parse(await json_body(request), "SignIn", check_policy=False)
-    return session_response(await flows.sign_in_with_password(services(request), payload))
+    signed_in = await flows.sign_in_with_password(services(request), payload, _client(request))
+    return session_response(signed_in)
 
 
 async def reauthenticate(request: Request) -> Response:
     payload = Reauthentication.parse(await json_body(request))
-    return session_response(await flows.reauthenticate(services(request), payload))
+    signed_in = await flows.reauthenticate(services(request), payload, _client(request))
+    return session_response(signed_in)
 
 
 async def sign_out(request: Request) -> Response:

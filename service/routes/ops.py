@@ -1,4 +1,9 @@
-"""Operators' endpoints: liveness and readiness."""
+"""Operators' endpoints: liveness and readiness on the API port; metrics on their own listener.
+
+``/metrics`` is never routed on the API port: its email counters move with every sign-in email
+sent or dropped, so anyone could ask for a link and read off whether the address has an account.
+:mod:`service.metrics_listener` serves ``metrics_routes`` on ``MAGICLINK_METRICS_ADDR``.
+"""
 
 from __future__ import annotations
 
@@ -55,5 +60,10 @@ async def metrics(request: Request) -> Response:
 routes = [
     Route("/health", health, methods=["GET", "HEAD"]),
     Route("/ready", ready, methods=["GET", "HEAD"]),
+]
+
+# The metrics listener's routes; /health is there for processes without an API port (workers).
+metrics_routes = [
     Route("/metrics", metrics, methods=["GET"]),
+    Route("/health", health, methods=["GET", "HEAD"]),
 ]

@@ -27,6 +27,10 @@ class IssuedToken:
     expires_ms: int
 
 
+# Why no token was issued: no enabled account, or the address had its emails of the day.
+NotIssued = Literal["none", "capped"]
+
+
 AuthMode = Literal["link", "code", "reauth", "password"]
 
 
@@ -47,8 +51,10 @@ def _to_hash(participant: Participant) -> dict[str, str]:
         "verified": "1" if participant.email_verified else "0",
         "created": participant.created_on,
     }
-    if participant.password_hash:
-        record["pw"] = participant.password_hash
+    # Always written, so that a researcher's edit can also take a password away. The session
+    # generation and the day's email count are not: only their scripts change them.
+    record["pw"] = participant.password_hash or ""
+    record["pwu"] = "1" if participant.password_unproven else "0"
     return record
 
 
@@ -62,6 +68,8 @@ def _from_hash(record: dict[str, str]) -> Participant:
         email_verified=record.get("verified") == "1",
         created_on=record["created"],
         password_hash=record.get("pw") or None,
+        password_unproven=record.get("pwu") == "1",
+        session_generation=int(record.get("gen") or 0),
     )
 
 
@@ -77,16 +85,36 @@ class AccountStore:
         token_hash: str,
         code_hash: str,
         ttl_seconds: int,
-    ) -> IssuedToken | None:
-        """Record a token and its code for an enabled account; None when there is none."""
+        emails_per_day: int,
+    ) -> IssuedToken | NotIssued:
+        """Record a token and its code for an enabled account that has not reached
+        ``emails_per_day`` sign-in emails (0: no cap) in the last day."""
         tag = keys.account_tag(study_id, normalized_email)
         reply = await self._scripts.issue_sign_in_token(
-            keys=[keys.account(tag), keys.sign_in_tokens(tag)],
-            args=[token_hash, code_hash, ttl_seconds * 1000],
+            keys=[
+                keys.account(tag),
+                keys.sign_in_tokens(tag),
+                keys.sign_in_codes(tag),
+                keys.wrong_codes(tag),
+            ],
+            args=[token_hash, code_hash, ttl_seconds * 1000, emails_per_day],
         )
-        if text(reply[0]) != "issued":
-            return None
+        outcome = text(reply[0])
+        if outcome == "capped":
+            return "capped"
+        if outcome != "issued":
+            return "none"
         return IssuedToken(text(reply[1]), text(reply[2]), int(reply[3]))
+
+    async def withdraw_sign_in_token(
+        self, study_id: str, normalized_email: str, token_hash: str, code_hash: str
+    ) -> None:
+        """Take back an issued token and code that will not be sent now (see the script)."""
+        tag = keys.account_tag(study_id, normalized_email)
+        await self._scripts.withdraw_sign_in_token(
+            keys=[keys.account(tag), keys.sign_in_tokens(tag), keys.sign_in_codes(tag)],
+            args=[token_hash, code_hash],
+        )
 
     async def authenticate(
         self,
@@ -102,6 +130,7 @@ class AccountStore:
             keys=[
                 keys.account(tag),
                 keys.sign_in_tokens(tag),
+                keys.sign_in_codes(tag),
                 keys.reauth_tokens(tag),
                 keys.wrong_codes(tag),
             ],
@@ -188,8 +217,25 @@ class AccountStore:
     async def set_password(
         self, participant: Participant, normalized_email: str, password_hash: str
     ) -> bool:
+        """A password set by a proven owner (a link sign-in) or by a researcher."""
         tag = keys.account_tag(participant.study_id, normalized_email)
-        return await self.update(tag, participant.id, {"pw": password_hash})
+        return await self.update(tag, participant.id, {"pw": password_hash, "pwu": "0"})
+
+    async def end_sessions(self, participant: Participant, normalized_email: str) -> bool:
+        """End every session and revoke every reauth token of the account (disabled)."""
+        tag = keys.account_tag(participant.study_id, normalized_email)
+        return await self._end(tag, participant.id, sessions=True)
+
+    async def revoke_reauth_tokens(self, tag: str, participant_id: str) -> bool:
+        """Revoke every reauth token of the account a session points at (signed out)."""
+        return await self._end(tag, participant_id, sessions=False)
+
+    async def _end(self, tag: str, participant_id: str, *, sessions: bool) -> bool:
+        ended = await self._scripts.end_sessions(
+            keys=[keys.account(tag), keys.reauth_tokens(tag)],
+            args=[participant_id, "1" if sessions else "0"],
+        )
+        return bool(ended)
 
     async def set_consented(self, tag: str, participant_id: str) -> bool:
         return await self.update(tag, participant_id, {"consented": "1"})

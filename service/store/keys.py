@@ -42,8 +42,20 @@ def onboarded(study_id: str) -> str:
 
 
 def budget(policy: str, subject: str) -> str:
-    """Hash of per-window counters of one rate-limit policy for one subject (an IP, a study)."""
+    """Hash of per-window counters of a limit checked when a sign-in email is asked for, for
+    one subject (a client's IP); beside the outbox, so that accepting is one script."""
     return f"{_OUTBOX}:budget:{policy}:{subject}"
+
+
+# The other limits (failed sign-ins, password work, each study's pace of emails) share a slot
+# of their own, so one script can take a client's and an address's budgets together.
+_LIMITS = f"{PREFIX}" + "{limits}"
+
+
+def limit_budget(policy: str, subject: str) -> str:
+    """Hash of per-window counters of one limit for one subject (a client, an address by its
+    hash with the study, a study)."""
+    return f"{_LIMITS}:budget:{policy}:{subject}"
 
 
 def study(study_id: str) -> str:
@@ -64,7 +76,12 @@ def account(tag: str) -> str:
 
 
 def sign_in_tokens(tag: str) -> str:
-    return f"{PREFIX}{tag}:signin"  # sorted set: token hash -> expiry (ms)
+    return f"{PREFIX}{tag}:signin"  # sorted set: link token hash -> expiry (ms)
+
+
+def sign_in_codes(tag: str) -> str:
+    # Apart from the links: wrong guesses burn the pending codes, never the links.
+    return f"{PREFIX}{tag}:codes"  # sorted set: typed code hash -> expiry (ms)
 
 
 def reauth_tokens(tag: str) -> str:
@@ -72,11 +89,18 @@ def reauth_tokens(tag: str) -> str:
 
 
 def wrong_codes(tag: str) -> str:
-    return f"{PREFIX}{tag}:wrong-codes"  # count of wrong typed codes since the last sign-in
+    # count of wrong typed codes against the pending codes; expires with the last of them
+    return f"{PREFIX}{tag}:wrong-codes"
 
 
 def account_keys(tag: str) -> list[str]:
-    return [account(tag), sign_in_tokens(tag), reauth_tokens(tag), wrong_codes(tag)]
+    return [
+        account(tag),
+        sign_in_tokens(tag),
+        sign_in_codes(tag),
+        reauth_tokens(tag),
+        wrong_codes(tag),
+    ]
 
 
 def participant_id(study_id: str, participant: str) -> str:

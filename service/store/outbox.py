@@ -18,6 +18,7 @@ from redis.exceptions import ResponseError
 
 from service.json_text import ENCODER
 from service.store import keys
+from service.store.budgets import Budget
 from service.store.connection import RedisClient
 from service.store.decoding import text, text_dict
 from service.store.scripts import Scripts
@@ -64,16 +65,6 @@ class OutboxEntry:
     entry_id: str
     job: Job | None  # None when the entry cannot be read (written by a newer version?)
     raw: str
-
-
-@dataclass(frozen=True)
-class Budget:
-    """A rate-limit policy applied to one subject: at most ``limit`` per ``window_seconds``."""
-
-    policy: str
-    subject: str
-    limit: int
-    window_seconds: int
 
 
 @dataclass(frozen=True)

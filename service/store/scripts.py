@@ -40,22 +40,31 @@ class Scripts:
 
     def __init__(self, redis: Any) -> None:
         folder = files("service.store").joinpath("lua")
+        # Functions more than one script needs, included where a script says $SLIDING_WINDOW.
+        constants = {
+            **SCRIPT_CONSTANTS,
+            "SLIDING_WINDOW": folder.joinpath("sliding_window.lua").read_text(),
+        }
 
         def load(name: str) -> Script:
             source = folder.joinpath(f"{name}.lua").read_text()
             # A $NAME the constants lack raises here, at start-up, not on some request.
-            return Script(redis, Template(source).substitute(SCRIPT_CONSTANTS))
+            return Script(redis, Template(source).substitute(constants))
 
         # accounts (one participant's slot)
         self.issue_sign_in_token = load("issue_sign_in_token")
         self.authenticate = load("authenticate")
         self.create_account = load("create_account")
         self.update_account = load("update_account")
+        self.withdraw_sign_in_token = load("withdraw_sign_in_token")
+        self.end_sessions = load("end_sessions")
         # outbox (the {outbox} slot)
         self.accept_sign_in = load("accept_sign_in")
         self.settle_job = load("settle_job")
         self.promote_due = load("promote_due")
         self.requeue_dead = load("requeue_dead")
         self.accept_onboarding = load("accept_onboarding")
+        # rate-limit budgets other than the request's own (the {limits} slot)
+        self.take_budgets = load("take_budgets")
         # sign-in link counts (the {link-stats} slot)
         self.fold_expired_links = load("fold_expired_links")

@@ -13,19 +13,21 @@ from service.store.decoding import text
 
 @dataclass(frozen=True)
 class SessionRef:
-    """Where a session points: the study, the account's hash tag and the participant id."""
+    """Where a session points: the study, the account's hash tag and the participant id, and
+    the account's session generation when it was made (a later one means it was ended)."""
 
     study_id: str
     account_tag: str
     participant_id: str
+    generation: int = 0
 
     def encode(self) -> str:
-        return f"{self.study_id} {self.account_tag} {self.participant_id}"
+        return f"{self.study_id} {self.account_tag} {self.participant_id} {self.generation}"
 
     @classmethod
     def decode(cls, value: str) -> SessionRef:
-        study_id, tag, participant_id = value.split(" ")
-        return cls(study_id, tag, participant_id)
+        study_id, tag, participant_id, *generation = value.split(" ")
+        return cls(study_id, tag, participant_id, int(generation[0]) if generation else 0)
 
 
 class SessionStore:
@@ -36,7 +38,7 @@ class SessionStore:
         self, token_hash: str, participant: Participant, normalized_email: str, ttl_seconds: int
     ) -> None:
         tag = keys.account_tag(participant.study_id, normalized_email)
-        ref = SessionRef(participant.study_id, tag, participant.id)
+        ref = SessionRef(participant.study_id, tag, participant.id, participant.session_generation)
         await self._redis.set(keys.session(token_hash), ref.encode(), ex=ttl_seconds)
 
     async def find(self, candidate_hashes: Sequence[str]) -> SessionRef | None:
@@ -46,8 +48,11 @@ class SessionStore:
                 return SessionRef.decode(text(value))
         return None
 
-    async def delete(self, candidate_hashes: Sequence[str]) -> bool:
-        removed = 0
+    async def delete(self, candidate_hashes: Sequence[str]) -> SessionRef | None:
+        """Remove the session; where it pointed, or None when there was none."""
+        found = None
         for token_hash in candidate_hashes:
-            removed += await self._redis.delete(keys.session(token_hash))
-        return removed > 0
+            value = await self._redis.getdel(keys.session(token_hash))
+            if value is not None:
+                found = SessionRef.decode(text(value))
+        return found

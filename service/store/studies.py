@@ -13,6 +13,7 @@ import secrets
 
 from service.errors import InvalidEntity
 from service.store import keys
+from service.store.budgets import STUDY_PACE
 from service.store.connection import RedisClient
 from service.store.decoding import text, text_set
 from service.studies.model import IDENTIFIER, Study, parse_study
@@ -54,7 +55,7 @@ class StudyStore:
     async def delete(self, identifier: str) -> bool:
         deleted = await self._redis.delete(keys.study(identifier))
         await self._redis.srem(keys.STUDIES, identifier)
-        await self._redis.delete(keys.budget("study", identifier))  # its rate-limit counters
+        await self._redis.delete(keys.limit_budget(STUDY_PACE, identifier))  # its email pace
         await self._redis.delete(keys.onboarded(identifier))  # who had an onboarding email
         await self._changed()
         return bool(deleted)

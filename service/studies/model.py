@@ -22,7 +22,14 @@ from service.studies.app_links import (
     parse_install_links,
     parse_url_scheme,
 )
-from service.studies.templates import ONBOARDING, EmailTemplate, has_line_break, template_problems
+from service.studies.templates import (
+    ENCODED_WORD_PROBLEM,
+    ONBOARDING,
+    EmailTemplate,
+    has_encoded_word,
+    has_line_break,
+    template_problems,
+)
 
 IDENTIFIER = re.compile(r"[a-z0-9-]{2,60}")
 MAX_TOKEN_TTL_SECONDS = 7 * 24 * 3600
@@ -113,6 +120,8 @@ class _Fields:
             self.fail(name, f"{name} must be at most {max_length} characters")
         if has_line_break(value):
             self.fail(name, f"{name} must be a single line")
+        if has_encoded_word(value):
+            self.fail(name, ENCODED_WORD_PROBLEM.format(field=name))
         return value.strip()
 
     def flag(self, name: str, default: bool) -> bool:

@@ -73,6 +73,23 @@ def one_line(text: str) -> str:
     return "".join(" " if char in LINE_BREAKS else char for char in text)
 
 
+# "=?" opens an RFC 2047 encoded word, which the email library decodes when a header is set:
+# an encoded CR LF would end the header and start another (a Bcc, say).
+ENCODED_WORD_PROBLEM = (
+    "{field} must not contain =? (email programs would read what follows as encoded text)"
+)
+
+
+def has_encoded_word(text: str) -> bool:
+    return "=?" in text
+
+
+def header_text(text: str) -> str:
+    """Text for an email header that reads exactly as written: on one line, and with no
+    ``=?`` that could open an encoded word (a word joiner, invisible, goes between the two)."""
+    return one_line(text).replace("=?", "=\u2060?")
+
+
 def variables_in(text: str) -> list[str]:
     return _VARIABLE.findall(text)
 
@@ -157,6 +174,8 @@ def template_problems(
         )
     elif has_line_break(subject):
         add(f"{prefix}.subject", f"{prefix}.subject must be a single line")
+    elif has_encoded_word(subject):
+        add(f"{prefix}.subject", ENCODED_WORD_PROBLEM.format(field=f"{prefix}.subject"))
     else:
         for problem in syntax_problems(subject, f"{prefix}.subject") + unknown_variable_problems(
             subject, f"{prefix}.subject", kind.known

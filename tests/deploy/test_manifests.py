@@ -1,7 +1,8 @@
 """The deployment files in deploy/: Kubernetes manifests validated against the Kubernetes JSON
 schemas (bundled offline by kubernetes-validate), the probes, the Dockerfile's essentials, the
-compose file's structure (and `docker compose config` when the client has the plugin), and the
-wheel the image installs carrying the templates and Lua scripts.
+compose file's structure (and `docker compose config` when the client has the plugin), the
+proxy in front (the Ingress, and the nginx snippet, checked with `nginx -t` when nginx is
+installed), and the wheel the image installs carrying the templates and Lua scripts.
 """
 
 from __future__ import annotations
@@ -15,15 +16,19 @@ import sys
 import zipfile
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import kubernetes_validate  # type: ignore[import-untyped]
 import pytest
 import yaml  # type: ignore[import-untyped]
 
+from service.settings import ListenAddress, Settings
+
 ROOT = Path(__file__).resolve().parents[2]
 DEPLOY = ROOT / "deploy"
 KUBERNETES = DEPLOY / "kubernetes"
 KUBERNETES_VERSION = "1.30"  # the oldest version the manifests must work on
+METRICS_PORT = 9100  # never on a Service: the email counters tell which addresses have accounts
 
 Manifest = dict[str, Any]
 
@@ -94,7 +99,7 @@ def test_kustomization_lists_every_manifest_but_the_example_secret() -> None:
 def test_serve_probes_point_at_ready_and_health() -> None:
     serve = container("magiclink")
     ports = {port["name"]: port["containerPort"] for port in serve["ports"]}
-    assert ports == {"http": 8000}
+    assert ports == {"http": 8000, "metrics": METRICS_PORT}
     assert serve["readinessProbe"]["httpGet"] == {"path": "/ready", "port": "http"}
     assert serve["livenessProbe"]["httpGet"] == {"path": "/health", "port": "http"}
     assert serve["args"][:2] == ["magiclink", "serve"]
@@ -104,6 +109,40 @@ def test_serve_probes_point_at_ready_and_health() -> None:
 
 def test_worker_runs_the_worker_command() -> None:
     assert container("magiclink-worker")["args"] == ["magiclink", "worker"]
+
+
+def test_worker_liveness_asks_its_metrics_listener() -> None:
+    worker = container("magiclink-worker")
+    assert worker["livenessProbe"]["httpGet"] == {"path": "/health", "port": "metrics"}
+    assert "readinessProbe" not in worker  # it is behind no Service
+
+
+@pytest.mark.parametrize("name", ["magiclink", "magiclink-worker"])
+def test_pods_serve_metrics_on_their_own_port_for_prometheus(name: str) -> None:
+    ports = {port["name"]: port["containerPort"] for port in container(name)["ports"]}
+    assert ports["metrics"] == METRICS_PORT
+    # Both Deployments read the address from the ConfigMap; it listens where the port says.
+    configmap = manifests()["ConfigMap/magiclink"]
+    address = ListenAddress.parse(
+        "MAGICLINK_METRICS_ADDR", configmap["data"]["MAGICLINK_METRICS_ADDR"]
+    )
+    assert address == ListenAddress("0.0.0.0", METRICS_PORT)  # noqa: S104
+    assert not any(v["name"] == "MAGICLINK_METRICS_ADDR" for v in container(name)["env"])
+    annotations = deployment(name)["spec"]["template"]["metadata"]["annotations"]
+    assert annotations == {
+        "prometheus.io/scrape": "true",
+        "prometheus.io/port": str(METRICS_PORT),
+        "prometheus.io/path": "/metrics",
+    }
+
+
+def test_no_service_exposes_the_metrics_port() -> None:
+    services = [doc for key, doc in manifests().items() if key.startswith("Service/")]
+    assert services
+    for service in services:
+        for port in service["spec"]["ports"]:
+            assert port["targetPort"] not in ("metrics", METRICS_PORT), service["metadata"]
+            assert port["port"] != METRICS_PORT, service["metadata"]
 
 
 @pytest.mark.parametrize("name", ["magiclink", "magiclink-worker"])
@@ -166,6 +205,131 @@ def test_autoscaler_and_disruption_budget_target_the_serve_pods() -> None:
     service = found["Service/magiclink"]
     assert service["spec"]["selector"].items() <= serve_labels.items()
     assert service["spec"]["ports"][0]["targetPort"] == "http"
+
+
+# --- the proxy in front: the Ingress (ingress-nginx), and nginx --------------------------------
+
+INGRESS_NGINX = "nginx.ingress.kubernetes.io"
+NGINX_CONF = DEPLOY / "nginx" / "magiclink.conf"
+# The service's own limits: the proxy's must be the same or stricter.
+SERVICE = Settings()
+
+
+def nginx_size(value: str) -> int:
+    """Bytes of an nginx size: ``512``, ``8k``, ``1m``."""
+    size = re.fullmatch(r"(\d+)([kKmM]?)", value.strip())
+    assert size is not None, value
+    return int(size[1]) * {"": 1, "k": 1024, "m": 1024 * 1024}[size[2].lower()]
+
+
+def ingress() -> Manifest:
+    return manifests()["Ingress/magiclink"]
+
+
+def test_ingress_routes_only_to_the_services_http_port() -> None:
+    found = manifests()
+    spec = ingress()["spec"]
+    assert spec["ingressClassName"] == "nginx"
+    assert "defaultBackend" not in spec
+    backends = [path["backend"] for rule in spec["rules"] for path in rule["http"]["paths"]]
+    assert backends
+    for backend in backends:
+        assert backend == {"service": {"name": "magiclink", "port": {"name": "http"}}}
+    assert "http" in {port["name"] for port in found["Service/magiclink"]["spec"]["ports"]}
+    # The host is the one the links point at, and TLS covers it.
+    host = urlsplit(found["ConfigMap/magiclink"]["data"]["MAGICLINK_BASE_URL"]).hostname
+    assert [rule["host"] for rule in spec["rules"]] == [host]
+    assert [entry["hosts"] for entry in spec["tls"]] == [[host]]
+
+
+def test_ingress_bounds_bodies_timeouts_and_clients() -> None:
+    annotations = {
+        key.removeprefix(f"{INGRESS_NGINX}/"): value
+        for key, value in ingress()["metadata"]["annotations"].items()
+    }
+    assert nginx_size(annotations["proxy-body-size"]) == SERVICE.max_body_bytes
+    assert nginx_size(annotations["client-body-buffer-size"]) >= SERVICE.max_body_bytes
+    assert annotations["proxy-request-buffering"] == "on"
+    for timeout in ("proxy-connect-timeout", "proxy-send-timeout", "proxy-read-timeout"):
+        assert 1 <= int(annotations[timeout]) <= 30, timeout
+    assert int(annotations["limit-connections"]) > 0
+    assert int(annotations["limit-rps"]) > 0
+    # ingress-nginx ignores these as annotations: they belong in its ConfigMap, which the
+    # file's comment spells out, with values no looser than the service's own.
+    config_map_only = {"client-header-timeout", "client-body-timeout", "keep-alive"}
+    assert not config_map_only & set(annotations)
+    assert not any(name.startswith(("client-header", "large-client")) for name in annotations)
+    text = (KUBERNETES / "ingress.yaml").read_text()
+    suggested = dict(re.findall(r'^#\s+([a-z-]+): "([^"]+)"', text, re.MULTILINE))
+    assert int(suggested["client-header-timeout"]) <= SERVICE.header_timeout_seconds
+    assert int(suggested["client-body-timeout"]) <= SERVICE.header_timeout_seconds
+    count, size = suggested["large-client-header-buffers"].split()
+    assert int(count) * nginx_size(size) <= SERVICE.max_header_bytes
+    assert int(suggested["upstream-keepalive-timeout"]) < SERVICE.keep_alive_seconds
+
+
+def nginx_directives(block: str = "") -> list[tuple[str, str]]:
+    """(name, arguments) of each simple directive in the nginx snippet, or in its first block
+    that starts with ``block`` (e.g. ``upstream``); comments dropped."""
+    text = re.sub(r"#[^\n]*", "", NGINX_CONF.read_text())
+    if block:
+        found = re.search(rf"{block}[^{{]*{{([^}}]*)}}", text)
+        assert found is not None, block
+        text = found[1]
+    return [(name, args.strip()) for name, args in re.findall(r"([a-z_0-9]+)\s+([^;{}]*);", text)]
+
+
+def test_nginx_snippet_limits_match_the_service() -> None:
+    directives = nginx_directives()
+    single = dict(directives)
+    assert nginx_size(single["client_max_body_size"]) == SERVICE.max_body_bytes
+    assert nginx_size(single["client_body_buffer_size"]) >= SERVICE.max_body_bytes
+    count, size = single["large_client_header_buffers"].split()
+    assert int(count) * nginx_size(size) <= SERVICE.max_header_bytes
+    for timeout in ("client_header_timeout", "client_body_timeout", "send_timeout"):
+        assert int(single[timeout].removesuffix("s")) <= SERVICE.header_timeout_seconds, timeout
+    # Upstream connections are dropped before the service's keep-alive drops them.
+    upstream = dict(nginx_directives("upstream"))
+    assert int(upstream["keepalive_timeout"].removesuffix("s")) < SERVICE.keep_alive_seconds
+    zones = {args.split("zone=")[1].split(":")[0] for name, args in directives if "_zone" in name}
+    assert single["limit_conn"].split()[0] in zones
+    assert single["limit_req"].split()[0].removeprefix("zone=") in zones
+
+
+def test_nginx_snippet_proxies_with_the_clients_address() -> None:
+    directives = nginx_directives()
+    assert ("proxy_pass", "http://magiclink") in directives
+    # Set, not appended to: a client cannot put addresses of its choosing in front of its own.
+    assert ("proxy_set_header", "X-Forwarded-For $remote_addr") in directives
+    assert ("proxy_request_buffering", "on") in directives
+
+
+def test_nginx_accepts_the_snippet(tmp_path: Path) -> None:
+    """`nginx -t` on the snippet inside a minimal configuration, when nginx is installed."""
+    if shutil.which("nginx") is None or shutil.which("openssl") is None:
+        pytest.skip("nginx or openssl not installed; the structural tests above still ran")
+    keys = ["-keyout", str(tmp_path / "privkey.pem"), "-out", str(tmp_path / "fullchain.pem")]
+    subject = ["-subj", "/CN=signin.example.org", "-days", "1"]
+    subprocess.run(
+        ["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", *subject, *keys],
+        check=True,
+        capture_output=True,
+        timeout=60,
+    )
+    site = NGINX_CONF.read_text().replace("/etc/ssl/magiclink/", f"{tmp_path}/")
+    (tmp_path / "site.conf").write_text(site)
+    (tmp_path / "nginx.conf").write_text(
+        f"pid {tmp_path}/nginx.pid;\nerror_log {tmp_path}/error.log;\nevents {{}}\n"
+        f"http {{ access_log off; include {tmp_path}/site.conf; }}\n"
+    )
+    result = subprocess.run(
+        ["nginx", "-t", "-c", str(tmp_path / "nginx.conf")],
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=60,
+    )
+    assert result.returncode == 0, result.stderr
 
 
 # --- Dockerfile -------------------------------------------------------------------------------
@@ -280,6 +444,19 @@ def test_compose_environment_is_documented_and_secrets_are_required() -> None:
     assert environment["MAGICLINK_SMTP_URL"] == "smtp://mailsink:1025"
     for secret in ("MAGICLINK_SECRET_KEY", "MAGICLINK_ADMIN_KEY"):
         assert environment[secret].startswith(f"${{{secret}:?"), environment[secret]
+
+
+def test_compose_keeps_metrics_on_the_compose_network() -> None:
+    services = compose()["services"]
+    for name in ("magiclink", "worker"):
+        assert services[name]["environment"]["MAGICLINK_METRICS_ADDR"] == "0.0.0.0:9100"
+        for published in services[name].get("ports", []):  # [HOST_IP:]HOST_PORT:PORT
+            *host_side, container_port = str(published).split(":")
+            if container_port == "9100":
+                assert host_side[:1] == ["127.0.0.1"], published  # loopback only
+                assert len(host_side) == 2, published
+    # A worker has no API port: its health check asks the metrics listener.
+    assert "http://127.0.0.1:9100/health" in " ".join(services["worker"]["healthcheck"]["test"])
 
 
 def test_compose_mail_sink_listens_where_the_service_sends() -> None:

@@ -215,6 +215,10 @@ def live_service(
         # All requests come from one address: without budgets they reach the flows.
         "MAGICLINK_RATE_LIMIT_PER_IP": "off",
         "MAGICLINK_RATE_LIMIT_PER_STUDY": "off",
+        "MAGICLINK_RATE_LIMIT_FAILED_SIGN_INS_PER_IP": "off",
+        "MAGICLINK_RATE_LIMIT_PASSWORDS_PER_IP": "off",
+        "MAGICLINK_RATE_LIMIT_PASSWORDS_PER_ADDRESS": "off",
+        "MAGICLINK_SIGN_IN_EMAILS_PER_DAY": "0",  # one participant gets every email asked for
     }
     with serving(env, tmp_path_factory.mktemp("schemathesis")) as (url, log_path):
         yield url, log_path

@@ -8,7 +8,6 @@ from typing import Any
 import pytest
 from redis.asyncio import Redis
 
-from service.store import keys
 from tests.support.api import BACKENDS_WITH_CLUSTER, Api
 from tests.support.contract import assert_session_info
 
@@ -69,14 +68,6 @@ async def test_lookup_ignores_case_and_spaces_but_mails_the_address_as_written(a
     assert signed_in.status_code == 200
 
 
-async def _outbox_drained(redis: Redis) -> None:
-    for _ in range(250):
-        if await redis.xlen(keys.OUTBOX) == 0:
-            return
-        await asyncio.sleep(0.02)
-    raise AssertionError("the outbox still holds entries")
-
-
 async def test_unknown_and_disabled_addresses_get_the_same_answer_and_no_email(
     api: Api, redis: Redis
 ) -> None:
@@ -92,7 +83,7 @@ async def test_unknown_and_disabled_addresses_get_the_same_answer_and_no_email(
     assert {a.status_code for a in answers} == {202}
     assert len({a.text for a in answers}) == 1
     await api.mailbox.wait_for(EMAIL)
-    await _outbox_drained(redis)
+    await api.outbox_drained()
     assert [e.recipients for e in api.mailbox.emails] == [[EMAIL]]
 
 
@@ -266,7 +257,7 @@ async def test_no_secret_is_stored_in_plain_text(api: Api, redis: Redis) -> None
     await api.create_study("study-a")
     await api.create_participant("study-a", EMAIL, consented=True, password="first password")
     pending = await api.emailed_token("study-a", EMAIL)  # delivered but unused
-    await _outbox_drained(redis)
+    await api.outbox_drained()
     stored = await _everything_in(redis)
     assert pending not in stored
     assert "first password" not in stored
@@ -274,7 +265,7 @@ async def test_no_secret_is_stored_in_plain_text(api: Api, redis: Redis) -> None
     assert "example.org" not in key_names  # key names (seen in MONITOR, slow logs) hide addresses
 
     session = await api.signed_in("study-a", EMAIL)
-    await _outbox_drained(redis)
+    await api.outbox_drained()
     stored = await _everything_in(redis)
     for secret in (session["sessionToken"], session["reauthToken"]):
         assert secret not in stored

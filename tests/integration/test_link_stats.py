@@ -88,7 +88,7 @@ async def test_the_worker_counts_issued_links_and_sign_ins_count_used_ones(
     assert await _stats(redis).expired_unused() == 0  # not expired yet
     # An hour and a bit on, both links' minute is over: one was used, one was not.
     assert await _stats(redis, seconds_ahead=3600 + 180).expired_unused() == 1
-    response = await api.client.get("/metrics")
+    response = await api.scrape_metrics()
     assert "magiclink_signin_links_expired_unused 1.0" in response.text
 
 

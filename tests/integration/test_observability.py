@@ -1,13 +1,25 @@
-"""Metrics at /metrics and the request id in answers and log lines."""
+"""Metrics (on their own listener, never on the API port) and the request id in answers and
+log lines."""
 
 from __future__ import annotations
 
 import io
 import json
 import logging
+import signal
+import socket
 
+import httpx
+import pytest
+
+from service.app import create_app
+from service.errors import EndpointNotFound
+from service.metrics_listener import listen
 from service.observability.logging import JsonFormatter
+from service.settings import ListenAddress, Settings
+from service.store.connection import RedisClient
 from tests.support.api import Api
+from tests.support.ports import free_port
 
 
 def _samples(text: str, name: str) -> dict[str, float]:
@@ -29,7 +41,7 @@ async def test_metrics_count_requests_emails_and_the_funnel(api: Api) -> None:
     assert (await api.sign_in_with_token("study-a", "m@example.org", token)).status_code == 200
     assert (await api.sign_in_with_token("study-a", "m@example.org", token)).status_code == 404
 
-    response = await api.client.get("/metrics")
+    response = await api.scrape_metrics()
     assert response.status_code == 200
     assert response.headers["content-type"].startswith("text/plain")
     text = response.text
@@ -51,6 +63,49 @@ async def test_metrics_count_requests_emails_and_the_funnel(api: Api) -> None:
     assert _samples(text, "magiclink_outbox_lag_seconds") == {"": 0}
     latency = _samples(text, "magiclink_http_request_duration_seconds_count")
     assert latency['{method="POST",route="/v3/auth/email"}'] == 2
+
+
+async def test_the_api_port_tells_no_one_which_addresses_have_accounts(api: Api) -> None:
+    """The attack: ask for a link for an address, then read the email counters. A known address
+    moves "sent" by one, an unknown one "dropped". On the API port /metrics is an unknown path,
+    whatever the configuration, so there is nothing to read."""
+    await api.create_study("study-a")
+    await api.create_participant("study-a", "known@example.org", consented=True)
+    unknown_path = (await api.client.get("/no-such-path")).json()
+    for address in ("known@example.org", "nobody@example.org"):
+        assert (await api.request_link("study-a", address)).status_code == 202
+        for method in ("GET", "HEAD"):
+            probe = await api.client.request(method, "/metrics")
+            assert probe.status_code == 404
+            assert "magiclink_" not in probe.text
+        answer = (await api.client.get("/metrics")).json()
+        assert answer == EndpointNotFound("No endpoint at /metrics.").body()
+        assert answer.keys() == unknown_path.keys()
+        assert answer["type"] == unknown_path["type"]
+    await api.mailbox.wait_for("known@example.org")
+    # The counters are there, where only the operator's scraper reaches.
+    emails = _samples((await api.scrape_metrics()).text, "magiclink_emails_total")
+    assert emails['{kind="sign-in",outcome="sent"}'] == 1
+
+
+@pytest.mark.parametrize("redis", ["embedded"], indirect=True)
+async def test_the_listener_serves_metrics_and_health_while_the_app_runs(
+    settings: Settings, redis: RedisClient
+) -> None:
+    address = ListenAddress("127.0.0.1", free_port())
+    app = create_app(settings, redis=redis, metrics_socket=listen(address))
+    handlers = {sig: signal.getsignal(sig) for sig in (signal.SIGINT, signal.SIGTERM)}
+    async with app.router.lifespan_context(app), httpx.AsyncClient(base_url=address.url) as http:
+        # The process's own server (or the worker) keeps SIGTERM: it decides when all stops.
+        assert {sig: signal.getsignal(sig) for sig in handlers} == handlers
+        metrics = await http.get("/metrics")
+        assert metrics.status_code == 200
+        assert "magiclink_outbox_depth" in metrics.text
+        assert (await http.get("/health")).json() == {"status": "ok"}
+        assert (await http.get("/ready")).status_code == 404  # the API is not served here
+        assert (await http.post("/v3/auth/email", json={})).status_code == 404
+    with socket.socket() as probe:  # stopped with the app: the port is closed
+        assert probe.connect_ex((address.host, address.port)) != 0
 
 
 async def test_every_answer_carries_a_request_id(api: Api) -> None:

@@ -32,23 +32,63 @@ async def _password_sign_in(api: Api, **fields: Any) -> Any:
     return await api.client.post("/v3/auth/signIn", json=_credentials(**fields))
 
 
-async def test_sign_up_then_verify_by_link_then_sign_in_with_the_password(api: Api) -> None:
+async def test_a_password_from_sign_up_does_not_survive_the_owner_s_link_sign_in(
+    api: Api,
+) -> None:
+    # The attack: an outsider signs up with the victim's address and a password of their
+    # choosing. Before, once the owner signed in by link (which verifies the address), the
+    # outsider's password signed in to the owner's account.
     await api.create_study("study-a")
     signed_up = await api.client.post("/v3/auth/signUp", json=_credentials())
     assert signed_up.status_code == 201
     assert signed_up.json() == {"message": "Signed up.", "type": "StatusMessage"}
-
     # Nobody has shown they own the address yet: the password alone does not sign in.
     unverified = await _password_sign_in(api)
     assert unverified.status_code == 404
     assert unverified.json() == NOT_FOUND
 
-    linked = await api.signed_in("study-a", EMAIL)
-    assert linked["emailVerified"] is True
+    owner = await api.signed_in("study-a", EMAIL)  # the owner, by link, without a password
+    assert owner["emailVerified"] is True
+    outsider = await _password_sign_in(api)
+    assert outsider.status_code == 404
+    assert outsider.json() == NOT_FOUND
 
-    response = await _password_sign_in(api)
-    assert response.status_code == 412  # signed up, not yet consented
-    assert_session_info(response.json())
+
+async def test_the_owner_s_link_sign_in_may_set_the_password_at_once(api: Api) -> None:
+    # The app's way to a password (seed 004): sign up, then send a new password with the
+    # link sign-in. That password is the proven owner's and works from then on.
+    await api.create_study("study-a")
+    assert (await api.client.post("/v3/auth/signUp", json=_credentials())).status_code == 201
+    token = await api.emailed_token("study-a", EMAIL)
+    linked = await api.sign_in_with_token("study-a", EMAIL, token, password="the owner's own")
+    assert linked.status_code == 412
+    assert (await _password_sign_in(api, password="the owner's own")).status_code == 412
+    assert (await _password_sign_in(api)).status_code == 404
+
+
+async def test_a_researcher_verifying_the_address_does_not_enable_a_sign_up_password(
+    api: Api,
+) -> None:
+    await api.create_study("study-a")
+    assert (await api.client.post("/v3/auth/signUp", json=_credentials())).status_code == 201
+    signed_up = await api.services.accounts.by_email("study-a", EMAIL)
+    assert signed_up is not None  # (no API lists participants yet)
+    verified = await api.client.put(
+        f"/v3/studies/study-a/participants/{signed_up.id}",
+        json={"emailVerified": True},
+        headers=api.admin,
+    )
+    assert verified.status_code == 200
+    assert (await _password_sign_in(api)).status_code == 404
+
+
+async def test_a_researcher_s_password_survives_the_first_link_sign_in(api: Api) -> None:
+    # A password the researcher set is theirs to give, not an outsider's: it stays.
+    await api.create_study("study-a")
+    await api.create_participant("study-a", EMAIL, password=PASSWORD)
+    assert (await _password_sign_in(api)).status_code == 404  # the address is not proven yet
+    await api.signed_in("study-a", EMAIL)
+    assert (await _password_sign_in(api)).status_code == 412
 
 
 async def test_wrong_password_unknown_address_look_alike_and_disabled_is_423(api: Api) -> None:
@@ -199,3 +239,104 @@ class TestShortSessions:
         assert (await api.client.get("/v3/participants/self", headers=headers)).status_code == 200
         await asyncio.sleep(1.3)
         assert (await api.client.get("/v3/participants/self", headers=headers)).status_code == 401
+
+
+async def test_disabling_a_participant_ends_their_sessions_and_reauth_tokens(api: Api) -> None:
+    # The attack this closes: a participant disabled (say, a stolen phone) kept a working
+    # session (`self` 200, consent 201) and reauth tokens until they expired.
+    await api.create_study("study-a")
+    participant = await api.create_participant("study-a", EMAIL)
+    session = await api.signed_in("study-a", EMAIL)
+    headers = {"Bridge-Session": session["sessionToken"]}
+    assert (await api.client.get("/v3/participants/self", headers=headers)).status_code == 200
+
+    async def set_status(status: str) -> None:
+        changed = await api.client.put(
+            f"/v3/studies/study-a/participants/{participant['id']}",
+            json={"status": status},
+            headers=api.admin,
+        )
+        assert changed.status_code == 200
+
+    await set_status("disabled")
+    assert (await api.client.get("/v3/participants/self", headers=headers)).status_code == 401
+    consent = await api.client.post(
+        "/v3/consents/signature", json={"name": "Bob Example"}, headers=headers
+    )
+    assert consent.status_code == 401
+    # Enabling again does not bring the old session or reauth token back.
+    await set_status("enabled")
+    assert (await api.client.get("/v3/participants/self", headers=headers)).status_code == 401
+    reauth = await api.client.post(
+        "/v3/auth/reauth",
+        json={"study": "study-a", "email": EMAIL, "reauthToken": session["reauthToken"]},
+    )
+    assert reauth.status_code == 404
+    # A new sign-in works as usual.
+    fresh = await api.signed_in("study-a", EMAIL)
+    fresh_headers = {"Bridge-Session": fresh["sessionToken"]}
+    assert (await api.client.get("/v3/participants/self", headers=fresh_headers)).status_code == 200
+
+
+async def test_deleting_a_participant_ends_their_sessions(api: Api) -> None:
+    await api.create_study("study-a")
+    participant = await api.create_participant("study-a", EMAIL, consented=True)
+    session = await api.signed_in("study-a", EMAIL)
+    headers = {"Bridge-Session": session["sessionToken"]}
+    deleted = await api.client.delete(
+        f"/v3/studies/study-a/participants/{participant['id']}", headers=api.admin
+    )
+    assert deleted.status_code == 200
+    assert (await api.client.get("/v3/participants/self", headers=headers)).status_code == 401
+    # The same address signing up again is somebody new: the old session stays dead.
+    await api.create_participant("study-a", EMAIL, consented=True)
+    assert (await api.client.get("/v3/participants/self", headers=headers)).status_code == 401
+
+
+async def test_sign_out_revokes_the_reauth_tokens(api: Api) -> None:
+    # The attack this closes: after sign-out, the reauth token minted a fresh session for
+    # 30 days. Bridge revokes it at sign-out; so do we (every device's: the account's).
+    await api.create_study("study-a")
+    await api.create_participant("study-a", EMAIL, consented=True)
+    session = await api.signed_in("study-a", EMAIL)
+    other_device = await api.signed_in("study-a", EMAIL)
+    out = await api.client.post(
+        "/v4/auth/signOut", headers={"Bridge-Session": session["sessionToken"]}
+    )
+    assert out.status_code == 200
+    for reauth_token in (session["reauthToken"], other_device["reauthToken"]):
+        reauth = await api.client.post(
+            "/v3/auth/reauth",
+            json={"study": "study-a", "email": EMAIL, "reauthToken": reauth_token},
+        )
+        assert reauth.status_code == 404
+    # The other device's session itself stays until it signs out or expires.
+    other = {"Bridge-Session": other_device["sessionToken"]}
+    assert (await api.client.get("/v3/participants/self", headers=other)).status_code == 200
+
+
+async def test_answers_that_carry_secrets_are_never_cached_or_sniffed(api: Api) -> None:
+    await api.create_study("study-a")
+    await api.create_participant("study-a", EMAIL, consented=True)
+    session = await api.signed_in("study-a", EMAIL)
+    token = await api.emailed_token("study-a", EMAIL)
+    answers = [
+        await api.sign_in_with_token("study-a", EMAIL, token),  # a session, a reauth token
+        await api.client.post(
+            "/v3/auth/reauth",
+            json={"study": "study-a", "email": EMAIL, "reauthToken": session["reauthToken"]},
+        ),
+        await api.client.get(
+            "/v3/participants/self", headers={"Bridge-Session": session["sessionToken"]}
+        ),
+        await api.client.get("/v3/studies/study-a", headers=api.admin),  # admin JSON
+        await api.client.get("/v3/studies", headers=api.admin),
+        await api.client.post("/v3/auth/signIn", json={"study": "study-a"}),  # an error
+    ]
+    for answer in answers:
+        assert answer.headers.get_list("Cache-Control") == ["no-store"], answer.url
+        assert answer.headers.get_list("X-Content-Type-Options") == ["nosniff"], answer.url
+    # What is meant to be cached keeps its own policy, with no second header.
+    association = await api.client.get("/.well-known/apple-app-site-association")
+    assert association.headers.get_list("Cache-Control") == ["public, max-age=300"]
+    assert association.headers.get_list("X-Content-Type-Options") == ["nosniff"]

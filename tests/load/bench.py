@@ -202,6 +202,7 @@ class Tokens:
                 self.hasher.for_storage(SIGN_IN, token),
                 self.hasher.for_storage(SIGN_IN_CODE, new_code()),
                 3600,
+                emails_per_day=0,
             )
 
         for start in range(0, count, 90):  # the client's pool holds 100 connections
@@ -259,8 +260,11 @@ async def memory_per_item(tokens: Tokens, service_url: str) -> dict[str, int]:
     tag = keys.account_tag(STUDY, normalized(email))
     usage = {
         "account (hash)": await tokens.redis.memory_usage(keys.account(tag)),
-        "pending sign-in: token and code (sorted set)": await tokens.redis.memory_usage(
+        "pending sign-in: link token (sorted set)": await tokens.redis.memory_usage(
             keys.sign_in_tokens(tag)
+        ),
+        "pending sign-in: typed code (sorted set)": await tokens.redis.memory_usage(
+            keys.sign_in_codes(tag)
         ),
     }
     async with httpx.AsyncClient(base_url=service_url) as client:
@@ -316,6 +320,53 @@ async def delivery(tokens: Tokens, service_url: str, start_worker: Callable[[], 
             raise SystemExit("the worker did not empty the queue within 300 s (bench/worker.log)")
         await asyncio.sleep(0.05)
     return Delivery(len(addresses), time.monotonic() - started)
+
+
+@dataclass(frozen=True)
+class KnownVersusUnknown:
+    """Latencies (ms) of link requests for addresses with and without an account."""
+
+    known: list[float]
+    unknown: list[float]
+
+    def lines(self) -> list[str]:
+        def row(name: str, samples: list[float]) -> str:
+            ordered = sorted(samples)
+            p90 = ordered[int(len(ordered) * 0.9)]
+            return f"| {name} | {len(samples)} | {statistics.median(samples):.3f} | {p90:.3f} |"
+
+        difference = statistics.median(self.known) - statistics.median(self.unknown)
+        return [
+            "| addresses | requests | median ms | p90 ms |",
+            "|---|---:|---:|---:|",
+            row("with an account", self.known),
+            row("without one", self.unknown),
+            "",
+            f"Difference of the medians: {difference:+.3f} ms. Not a target: the suite checks "
+            "what makes them alike (the same Redis commands, byte-identical answers; "
+            "tests/integration/test_abuse.py), this shows the timing that follows.",
+        ]
+
+
+async def known_versus_unknown(
+    tokens: Tokens, service_url: str, count: int = 500
+) -> KnownVersusUnknown:
+    """One client, one request at a time, known and unknown addresses alternately."""
+    path = await tokens.for_service(count)  # participants with accounts
+    known_addresses = [line.split()[0] for line in path.read_text().splitlines()]
+    run = secrets.token_hex(4)
+    samples: dict[bool, list[float]] = {True: [], False: []}
+    async with httpx.AsyncClient(base_url=service_url, timeout=30) as client:
+        for n, known_address in enumerate(known_addresses):
+            for known, address in ((True, known_address), (False, f"nobody-{run}-{n}@x.org")):
+                started = time.perf_counter()
+                answer = await client.post(
+                    "/v3/auth/email", json={"study": STUDY, "email": address}
+                )
+                samples[known].append((time.perf_counter() - started) * 1000)
+                if answer.status_code != 202:
+                    raise SystemExit(f"known versus unknown: {answer.status_code} {answer.text}")
+    return KnownVersusUnknown(samples[True], samples[False])
 
 
 def machine() -> list[str]:
@@ -402,6 +453,7 @@ def report(
     checks: list[tuple[str, bool]],
     memory: dict[str, int],
     delivered: Delivery,
+    alike: KnownVersusUnknown,
 ) -> str:
     lines = [
         "# make bench: results",
@@ -430,6 +482,10 @@ def report(
         f"sign-in emails for known participants into `magiclink mailsink` in "
         f"{delivered.seconds:.1f} s: **{delivered.per_second:.0f} emails/s** (each: the study, "
         "a token and code issued, the message rendered with its QR code, SMTP, settled).",
+        "",
+        "## Known and unknown addresses (`POST /v3/auth/email`, one request at a time)",
+        "",
+        *alike.lines(),
         "",
         "## Redis memory per item (`MEMORY USAGE`)",
         "",
@@ -556,6 +612,9 @@ async def measure(
         lambda: request_link(floor_url),
     )
     memory = await memory_per_item(tokens, service_url)
+    print("POST /v3/auth/email: known and unknown addresses, alternately", flush=True)
+    alike = await known_versus_unknown(tokens, service_url)
+    print("\n".join(f"  {line}" for line in alike.lines()[2:4]), flush=True)
     print(f"delivery: {DELIVERY_EMAILS} sign-in emails through one worker", flush=True)
     delivered = await delivery(tokens, service_url, start_worker)
     print(f"  {delivered.per_second:.0f} emails/s", flush=True)
@@ -567,7 +626,7 @@ async def measure(
     print("\n".join(table(comparisons)))
     for text, ok in checks:
         print(f"{'met' if ok else 'MISSED'}: {text}")
-    text = report(options, comparisons, checks, memory, delivered)
+    text = report(options, comparisons, checks, memory, delivered, alike)
     return text, all(ok for _text, ok in checks)
 
 

@@ -111,6 +111,10 @@ class Stack(AbstractContextManager["Stack"]):
             "MAGICLINK_SECRET_KEY": self.secret_key,
             "MAGICLINK_RATE_LIMIT_PER_IP": "0",
             "MAGICLINK_RATE_LIMIT_PER_STUDY": "0",
+            "MAGICLINK_RATE_LIMIT_FAILED_SIGN_INS_PER_IP": "0",
+            "MAGICLINK_RATE_LIMIT_PASSWORDS_PER_IP": "0",
+            "MAGICLINK_RATE_LIMIT_PASSWORDS_PER_ADDRESS": "0",
+            "MAGICLINK_SIGN_IN_EMAILS_PER_DAY": "0",
             **{f"MAGICLINK_{name.upper()}": value for name, value in settings.items()},
         }
 

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass
 from typing import Any
 
 import httpx
 
+from service.metrics_listener import metrics_app
 from service.services import Services
+from service.store import keys
 from tests.support.contract import assert_session_info
 from tests.support.mail import Mailbox
 
@@ -28,6 +31,21 @@ class Api:
     def services(self) -> Services:
         assert self.app_services is not None, "this Api talks to a service in another process"
         return self.app_services
+
+    async def scrape_metrics(self) -> httpx.Response:
+        """``GET /metrics`` from the metrics listener's app (the API itself serves none)."""
+        transport = httpx.ASGITransport(app=metrics_app(self.services))
+        async with httpx.AsyncClient(transport=transport, base_url="http://metrics") as client:
+            return await client.get("/metrics")
+
+    async def outbox_drained(self, within: float = 5.0) -> None:
+        """Wait until the worker has settled every accepted email (sent, dropped or dead),
+        retries and paced ones included."""
+        redis = self.services.redis
+        deadline = asyncio.get_running_loop().time() + within
+        while await redis.xlen(keys.OUTBOX) or await redis.zcard(keys.OUTBOX_DELAYED):
+            assert asyncio.get_running_loop().time() < deadline, "the outbox still holds emails"
+            await asyncio.sleep(0.02)
 
     @property
     def admin(self) -> dict[str, str]:

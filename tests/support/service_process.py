@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import resource
 import signal
 import subprocess
 import sys
@@ -17,7 +18,10 @@ from tests.support.ports import free_port
 
 
 class ServiceProcess:
-    def __init__(self, env: dict[str, str], cwd: Path, *args: str) -> None:
+    def __init__(
+        self, env: dict[str, str], cwd: Path, *args: str, open_files: tuple[int, int] | None = None
+    ) -> None:
+        """``open_files``: the process's (soft, hard) limit on open files, else this one's."""
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.log_path = cwd / f"serve-{self.port}-{time.monotonic_ns()}.log"
@@ -26,6 +30,7 @@ class ServiceProcess:
         self._env = {**clean, **env}
         self._cwd = cwd
         self._process: subprocess.Popen[bytes] | None = None
+        self._open_files = open_files
 
     def set_env(self, name: str, value: str) -> None:
         """Add to the environment before ``start()``, e.g. ``MAGICLINK_BASE_URL`` = ``self.url``
@@ -42,10 +47,24 @@ class ServiceProcess:
     def log(self) -> str:
         return self.log_path.read_text()
 
+    @property
+    def pid(self) -> int:
+        assert self._process is not None, "start() first"
+        return self._process.pid
+
+    def _limit_open_files(self) -> None:  # in the child, before it runs the service
+        if self._open_files is not None:
+            resource.setrlimit(resource.RLIMIT_NOFILE, self._open_files)
+
     def start(self) -> None:
         with self.log_path.open("ab") as log:
             self._process = subprocess.Popen(
-                self._command, cwd=self._cwd, env=self._env, stdout=log, stderr=subprocess.STDOUT
+                self._command,
+                cwd=self._cwd,
+                env=self._env,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                preexec_fn=self._limit_open_files if self._open_files else None,
             )
         deadline = time.monotonic() + 20
         while True:

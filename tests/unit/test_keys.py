@@ -63,10 +63,11 @@ def test_every_per_account_key_shares_the_tag() -> None:
     assert account_keys == [
         f"ml:{tag}:account",
         f"ml:{tag}:signin",
+        f"ml:{tag}:codes",
         f"ml:{tag}:reauth",
         f"ml:{tag}:wrong-codes",
     ]
-    assert len(set(account_keys)) == 4
+    assert len(set(account_keys)) == 5
     assert {_hash_tag(key) for key in account_keys} == {_hash_tag(tag)}
     assert _hash_tag(tag) == "study-a:" + hashlib.sha256(EMAIL.encode()).hexdigest()[:32]
 
@@ -75,6 +76,7 @@ def test_per_account_key_functions() -> None:
     tag = "{s:h}"
     assert keys.account(tag) == "ml:{s:h}:account"
     assert keys.sign_in_tokens(tag) == "ml:{s:h}:signin"
+    assert keys.sign_in_codes(tag) == "ml:{s:h}:codes"
     assert keys.reauth_tokens(tag) == "ml:{s:h}:reauth"
 
 

@@ -6,7 +6,12 @@ from email.message import EmailMessage
 
 import pytest
 
-from service.email.message import build_message, default_sign_in_template, sign_in_values
+from service.email.message import (
+    UndeliverableAddress,
+    build_message,
+    default_sign_in_template,
+    sign_in_values,
+)
 from service.errors import InvalidEntity
 from service.studies.model import Study, parse_study
 from service.studies.templates import (
@@ -243,3 +248,66 @@ def test_install_and_app_links_are_substituted() -> None:
     assert values["installUrlAndroid"] == ""
     assert values["appUrl"].startswith("examplestudy://sign-in?study=")
     assert TOKEN not in values["appUrl"]  # a custom scheme can be claimed by any app
+
+
+# --- headers no value can break ------------------------------------------------------------
+
+ENCODED_CRLF = "=?utf-8?q?x=0D=0ABcc:_attacker@evil.test?="
+
+
+def _raw_header_names(message: EmailMessage) -> list[str]:
+    head = message.as_bytes().split(b"\n\n", 1)[0].decode("ascii")
+    return [line.split(":", 1)[0] for line in head.splitlines() if line[:1] not in (" ", "\t")]
+
+
+def test_an_encoded_line_break_in_a_subject_never_becomes_a_header_of_its_own() -> None:
+    # The attack: a subject (or a study name substituted into it) holding an encoded CR LF
+    # became a raw "Bcc:" line. Stored before validation refused it, or arriving through a
+    # value, it now reads literally.
+    template = EmailTemplate(f"Sign in {ENCODED_CRLF} now", "Tap ${url}", "text/plain")
+    message = _build(template)
+    assert "Bcc" not in _raw_header_names(message)
+    assert message["Bcc"] is None
+    subject = str(message["Subject"])
+    assert "\n" not in subject
+    assert "\r" not in subject
+    assert subject.replace("\u2060", "") == f"Sign in {ENCODED_CRLF} now"
+
+
+def test_a_substituted_value_cannot_open_an_encoded_word_either() -> None:
+    study = Study(**{**_study().__dict__, "name": f"Study {ENCODED_CRLF}"})
+    template = EmailTemplate("Sign in to ${studyName}", "Tap ${url}", "text/plain")
+    message = _build(template, study)
+    assert message["Bcc"] is None
+    assert "Bcc" not in _raw_header_names(message)
+
+
+def test_the_recipient_is_one_address_or_the_email_is_not_built() -> None:
+    template = EmailTemplate("Sign in", "Tap ${url}", "text/plain")
+    message = _build(template)
+    assert [a.addr_spec for a in message["To"].addresses] == [TO]
+    for stored in ("=?utf-8?q?attacker=40evil.test=2C?=victim@example.org", "a@b.org, c@d.org"):
+        values = sign_in_values(_study(), stored, TOKEN, CODE, BASE_URL)
+        with pytest.raises(UndeliverableAddress):
+            build_message(template, values, to=stored, mail_from=MAIL_FROM, message_id=MESSAGE_ID)
+
+
+@pytest.mark.parametrize("field", ["name", "shortName", "sponsorName"])
+def test_study_names_with_encoded_words_are_refused(field: str) -> None:
+    with pytest.raises(InvalidEntity) as refused:
+        _study(**{"name": "Study A", field: "=?utf-8?q?=0D=0ABcc:_a@e.test?="})
+    assert refused.value.errors == {
+        field: [
+            f"{field} must not contain =? (email programs would read what follows as encoded text)"
+        ]
+    }
+
+
+def test_subjects_with_encoded_words_are_refused() -> None:
+    template, errors = template_problems(
+        {"subject": f"Hi {ENCODED_CRLF}", "body": "${url}", "mimeType": "text/plain"},
+        "emailSignInTemplate",
+    )
+    assert template is None
+    assert list(errors) == ["emailSignInTemplate.subject"]
+    assert "=?" in errors["emailSignInTemplate.subject"][0]

@@ -19,17 +19,24 @@ BOUNDED = settings(max_examples=200, deadline=None, database=None)
 
 # --- email addresses ----------------------------------------------------------------------
 
-# Characters every address rule accepts. "*" is left out: masked() writes "***" after the
-# first character, so a local part like "a***" would mask to itself.
-SAFE_LOCAL = string.ascii_letters + string.digits + ".!#$%&'+-/=?^_`{|}~"
-SAFE_LABEL = string.ascii_letters + string.digits + "-"
+# Characters every address rule accepts between dots. "*" is left out: masked() writes "***"
+# after the first character, so a local part like "a***" would mask to itself.
+SAFE_LOCAL = string.ascii_letters + string.digits + "!#$%&'+-/=^_`{|}~"
+SAFE_LABEL = string.ascii_letters + string.digits
 # What str.strip() removes: ASCII and Unicode white space.
 WHITESPACE = " \t\n\r\x0b\x0c\u00a0\u1680\u2003\u2028\u2029\u3000"
 
-local_parts = st.text(SAFE_LOCAL, min_size=1, max_size=64)
-domains = st.lists(st.text(SAFE_LABEL, min_size=1, max_size=20), min_size=2, max_size=4).map(
+# Dot-atoms: words joined by single dots, at most 64 characters in all.
+local_parts = st.lists(st.text(SAFE_LOCAL, min_size=1, max_size=15), min_size=1, max_size=4).map(
     ".".join
 )
+# Host names: labels that start and end with a letter or digit, hyphens only inside.
+labels = st.builds(
+    "{}{}".format,
+    st.text(SAFE_LABEL, min_size=1, max_size=10),
+    st.text(SAFE_LABEL + "-", max_size=8).map(lambda inner: inner + "x" if inner else ""),
+)
+domains = st.lists(labels, min_size=1, max_size=3).map(lambda parts: ".".join([*parts, "org"]))
 addresses = st.builds("{}@{}".format, local_parts, domains)
 padding = st.text(WHITESPACE, max_size=3)
 

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from service.settings import Secret, Settings, SettingsError, SmtpServer
+from service.settings import RateLimit, Secret, Settings, SettingsError, SmtpServer
 
 SECRET_KEY = "k" * 32
 OLD_SECRET_KEY = "o" * 32
@@ -136,6 +136,57 @@ def test_access_log_choice_ignores_case_and_spaces(raw: str) -> None:
 def test_bad_session_ttl(raw: str, message: str) -> None:
     with pytest.raises(SettingsError, match=re.escape(message)):
         Settings.from_env({"MAGICLINK_SESSION_TTL_SECONDS": raw})
+
+
+# --- HTTP limits ---------------------------------------------------------------------------
+
+
+def test_http_limits_defaults() -> None:
+    settings = Settings.from_env({})
+    assert settings.max_header_bytes == 32768
+    assert settings.max_headers == 100
+    assert settings.header_timeout_seconds == 10.0
+    assert settings.max_connections == 1000
+    assert settings.keep_alive_seconds == 5
+
+
+def test_http_limits_are_read() -> None:
+    settings = Settings.from_env(
+        {
+            "MAGICLINK_MAX_HEADER_BYTES": "1024",
+            "MAGICLINK_MAX_HEADERS": "1000",
+            "MAGICLINK_HEADER_TIMEOUT_SECONDS": "0.5",
+            "MAGICLINK_MAX_CONNECTIONS": "100000",
+            "MAGICLINK_KEEP_ALIVE_SECONDS": " 300 ",
+        }
+    )
+    assert settings.max_header_bytes == 1024
+    assert settings.max_headers == 1000
+    assert settings.header_timeout_seconds == 0.5
+    assert settings.max_connections == 100_000
+    assert settings.keep_alive_seconds == 300
+
+
+@pytest.mark.parametrize(
+    ("name", "raw", "message"),
+    [
+        ("MAGICLINK_MAX_HEADER_BYTES", "1023", "must be between 1024 and 1048576, not 1023"),
+        ("MAGICLINK_MAX_HEADER_BYTES", "1048577", "must be between 1024 and 1048576"),
+        ("MAGICLINK_MAX_HEADER_BYTES", "32k", "must be a whole number, not '32k'"),
+        ("MAGICLINK_MAX_HEADERS", "9", "must be between 10 and 1000, not 9"),
+        ("MAGICLINK_MAX_HEADERS", "1001", "must be between 10 and 1000"),
+        ("MAGICLINK_HEADER_TIMEOUT_SECONDS", "0.4", "must be between 0.5 and 300, not 0.4"),
+        ("MAGICLINK_HEADER_TIMEOUT_SECONDS", "301", "must be between 0.5 and 300"),
+        ("MAGICLINK_HEADER_TIMEOUT_SECONDS", "10s", "must be a number, not '10s'"),
+        ("MAGICLINK_MAX_CONNECTIONS", "9", "must be between 10 and 100000, not 9"),
+        ("MAGICLINK_MAX_CONNECTIONS", "100001", "must be between 10 and 100000"),
+        ("MAGICLINK_KEEP_ALIVE_SECONDS", "0", "must be between 1 and 300, not 0"),
+        ("MAGICLINK_KEEP_ALIVE_SECONDS", "2.5", "must be a whole number, not '2.5'"),
+    ],
+)
+def test_bad_http_limits(name: str, raw: str, message: str) -> None:
+    with pytest.raises(SettingsError, match=re.escape(f"{name} {message}")):
+        Settings.from_env({name: raw})
 
 
 # --- secret and admin keys -----------------------------------------------------------------
@@ -279,3 +330,116 @@ def test_repr_of_settings_never_contains_the_redis_password() -> None:
         {"MAGICLINK_REDIS_URL": f"redis://default:{redis_password}@cache.example.org:6379/0"}
     )
     assert redis_password not in repr(settings)
+
+
+# --- the metrics listener ----------------------------------------------------------------------
+
+
+def test_metrics_are_not_served_unless_an_address_is_set() -> None:
+    assert Settings.from_env({}).metrics_addr is None
+    assert Settings.from_env({"MAGICLINK_METRICS_ADDR": " "}).metrics_addr is None
+
+
+@pytest.mark.parametrize(
+    ("raw", "host", "port", "shown"),
+    [
+        ("127.0.0.1:9100", "127.0.0.1", 9100, "127.0.0.1:9100"),
+        ("0.0.0.0:9100", "0.0.0.0", 9100, "0.0.0.0:9100"),  # noqa: S104
+        (" [::1]:9100 ", "::1", 9100, "[::1]:9100"),
+        ("[::]:65535", "::", 65535, "[::]:65535"),
+        ("[2001:DB8::7]:1", "2001:db8::7", 1, "[2001:db8::7]:1"),
+    ],
+)
+def test_metrics_address(raw: str, host: str, port: int, shown: str) -> None:
+    address = Settings.from_env({"MAGICLINK_METRICS_ADDR": raw}).metrics_addr
+    assert address is not None
+    assert (address.host, address.port) == (host, port)
+    assert str(address) == shown
+    assert address.url == f"http://{shown}"
+
+
+@pytest.mark.parametrize(
+    ("raw", "message"),
+    [
+        ("9100", "must be IP:PORT"),
+        (":9100", "must be IP:PORT"),
+        ("127.0.0.1", "must be IP:PORT"),
+        ("localhost:9100", "must be IP:PORT"),
+        ("metrics.internal:9100", "must be IP:PORT"),
+        ("256.0.0.1:9100", "must be IP:PORT"),
+        ("[127.0.0.1]:9100", "must be IP:PORT"),
+        ("[::1]", "must be IP:PORT"),
+        ("::1:9100", "put an IPv6 address in brackets"),
+        ("127.0.0.1:0", "the port must be 1 to 65535"),
+        ("127.0.0.1:65536", "the port must be 1 to 65535"),
+        ("127.0.0.1:", "the port must be 1 to 65535"),
+        ("127.0.0.1:-1", "the port must be 1 to 65535"),
+        ("127.0.0.1:http", "the port must be 1 to 65535"),
+    ],
+)
+def test_bad_metrics_address(raw: str, message: str) -> None:
+    with pytest.raises(SettingsError) as raised:
+        Settings.from_env({"MAGICLINK_METRICS_ADDR": raw})
+    text = str(raised.value)
+    assert text.startswith("MAGICLINK_METRICS_ADDR")
+    assert message in text
+    assert "e.g. 127.0.0.1:9100" in text  # the fix, by example
+    assert repr(raw) in text
+
+
+# --- abuse limits --------------------------------------------------------------------------
+
+
+def test_abuse_limit_defaults() -> None:
+    settings = Settings.from_env({})
+    assert settings.rate_limit_per_ip == RateLimit(100, 600)
+    assert settings.study_email_pace == RateLimit(1000, 60)
+    assert settings.sign_in_emails_per_day == 10
+    assert settings.rate_limit_failed_sign_ins_per_ip == RateLimit(50, 600)
+    assert settings.rate_limit_passwords_per_ip == RateLimit(60, 600)
+    assert settings.rate_limit_passwords_per_address == RateLimit(10, 600)
+    assert 1 <= settings.password_hash_concurrency <= 4
+
+
+def test_abuse_limits_are_read_and_can_be_turned_off() -> None:
+    settings = Settings.from_env(
+        {
+            "MAGICLINK_RATE_LIMIT_PER_STUDY": "30/60",
+            "MAGICLINK_SIGN_IN_EMAILS_PER_DAY": "0",
+            "MAGICLINK_RATE_LIMIT_FAILED_SIGN_INS_PER_IP": "off",
+            "MAGICLINK_RATE_LIMIT_PASSWORDS_PER_IP": "5/60",
+            "MAGICLINK_RATE_LIMIT_PASSWORDS_PER_ADDRESS": "0",
+            "MAGICLINK_PASSWORD_HASH_CONCURRENCY": "8",
+        }
+    )
+    assert settings.study_email_pace == RateLimit(30, 60)
+    assert settings.sign_in_emails_per_day == 0
+    assert settings.rate_limit_failed_sign_ins_per_ip is None
+    assert settings.rate_limit_passwords_per_ip == RateLimit(5, 60)
+    assert settings.rate_limit_passwords_per_address is None
+    assert settings.password_hash_concurrency == 8
+
+
+@pytest.mark.parametrize(
+    ("name", "raw", "message"),
+    [
+        (
+            "MAGICLINK_RATE_LIMIT_PASSWORDS_PER_ADDRESS",
+            "ten",
+            "MAGICLINK_RATE_LIMIT_PASSWORDS_PER_ADDRESS must look like COUNT/SECONDS",
+        ),
+        (
+            "MAGICLINK_SIGN_IN_EMAILS_PER_DAY",
+            "-1",
+            "MAGICLINK_SIGN_IN_EMAILS_PER_DAY must be between 0 and 1000",
+        ),
+        (
+            "MAGICLINK_PASSWORD_HASH_CONCURRENCY",
+            "0",
+            "MAGICLINK_PASSWORD_HASH_CONCURRENCY must be between 1 and 64",
+        ),
+    ],
+)
+def test_bad_abuse_limits(name: str, raw: str, message: str) -> None:
+    with pytest.raises(SettingsError, match=re.escape(message)):
+        Settings.from_env({name: raw})

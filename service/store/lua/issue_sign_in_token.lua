@@ -1,25 +1,50 @@
--- Record a new sign-in token and its typed code for an account, if it is there and enabled.
--- Both expire together; at most $MAX_SIGN_IN_TOKENS pairs stay outstanding (an earlier unexpired pair
--- stays valid).
+-- Record a new sign-in link token and its typed code for an account, if it is there, enabled,
+-- and has not had its day's share of sign-in emails.
+-- The link and its code expire together; at most $MAX_SIGN_IN_TOKENS links and as many codes
+-- stay outstanding (earlier unexpired ones stay valid). Wrong guesses against the codes are
+-- counted until the last pending code expires, so a new code extends the count's life.
+-- The day's count of emails lives in the account hash (mday: when the day ends, ms; mn: how
+-- many), so an address without an account costs no key at all.
 --
--- KEYS[1] account hash   KEYS[2] sign-in set (tokens and codes, by hash) -> expiry (ms)
+-- KEYS[1] account hash   KEYS[2] link set   KEYS[3] code set   KEYS[4] wrong-code counter
 -- ARGV[1] token hash   ARGV[2] code hash   ARGV[3] ttl (ms)
--- Returns {"none"} | {"issued", participant id, address as written, expiry (ms)}
+-- ARGV[4] sign-in emails allowed per address and day (0 = no cap)
+-- Returns {"none"} | {"capped"} | {"issued", participant id, address as written, expiry (ms)}
 
-local account = redis.call('HMGET', KEYS[1], 'id', 'email', 'status')
+local account = redis.call('HMGET', KEYS[1], 'id', 'email', 'status', 'mday', 'mn')
 if not account[1] or account[3] ~= 'enabled' then
   return {'none'}
 end
 
 local time = redis.call('TIME')
 local now = tonumber(time[1]) * 1000 + math.floor(tonumber(time[2]) / 1000)
-redis.call('ZREMRANGEBYSCORE', KEYS[2], '-inf', now)
-local expiry = now + tonumber(ARGV[3])
-redis.call('ZADD', KEYS[2], expiry, ARGV[1], expiry, ARGV[2])
-local surplus = redis.call('ZCARD', KEYS[2]) - 2 * $MAX_SIGN_IN_TOKENS
-if surplus > 0 then
-  redis.call('ZPOPMIN', KEYS[2], surplus)  -- the ones closest to expiry are the oldest pairs
+
+local cap = tonumber(ARGV[4])
+if cap > 0 then
+  if tonumber(account[4] or '0') > now then
+    if tonumber(account[5] or '0') >= cap then return {'capped'} end
+    redis.call('HINCRBY', KEYS[1], 'mn', 1)
+  else
+    redis.call('HSET', KEYS[1], 'mday', now + 86400000, 'mn', 1)
+  end
 end
-local latest = redis.call('ZRANGE', KEYS[2], 0, 0, 'REV', 'WITHSCORES')
-redis.call('PEXPIREAT', KEYS[2], latest[2])
+
+local expiry = now + tonumber(ARGV[3])
+
+-- Adds a member; keeps the newest $MAX_SIGN_IN_TOKENS; the set lives as long as its last one.
+local function add(set_key, member)
+  redis.call('ZREMRANGEBYSCORE', set_key, '-inf', now)
+  redis.call('ZADD', set_key, expiry, member)
+  local surplus = redis.call('ZCARD', set_key) - $MAX_SIGN_IN_TOKENS
+  if surplus > 0 then
+    redis.call('ZPOPMIN', set_key, surplus)  -- the ones closest to expiry are the oldest
+  end
+  local latest = redis.call('ZRANGE', set_key, 0, 0, 'REV', 'WITHSCORES')
+  redis.call('PEXPIREAT', set_key, latest[2])
+  return latest[2]
+end
+
+add(KEYS[2], ARGV[1])
+local last_code = add(KEYS[3], ARGV[2])
+redis.call('PEXPIREAT', KEYS[4], last_code)  -- does nothing when nobody has guessed wrong
 return {'issued', account[1], account[2], expiry}

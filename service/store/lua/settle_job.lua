@@ -17,7 +17,8 @@ if mode == 'retry' then
   redis.call('ZADD', KEYS[2], now + tonumber(ARGV[5]), ARGV[4])
 elseif mode == 'dead' then
   local time = redis.call('TIME')
-  redis.call('XADD', KEYS[3], '*', 'job', ARGV[4], 'reason', ARGV[5], 'failed', time[1])
+  redis.call('XADD', KEYS[3], 'MAXLEN', '~', $MAX_DEAD_LETTERS, '*', 'job', ARGV[4], 'reason', ARGV[5],
+    'failed', time[1])
 elseif mode ~= 'done' then
   return redis.error_reply('unknown mode ' .. tostring(mode))
 end
