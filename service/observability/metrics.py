@@ -26,13 +26,14 @@ class Metrics:
         )
         self.refused = Counter(
             "magiclink_rate_limit_refusals",
-            "Requests refused by a limit (429).",
+            "Requests refused by a limit (429, or 503 when password checks are busy).",
             ["policy"],
             registry=r,
         )
         self.emails = Counter(
             "magiclink_emails",
-            "Emails by kind and what happened: sent, retried, dead, dropped.",
+            "Emails by kind and what happened: sent, retried, dead, dropped (no enabled account), "
+            "capped (the address had its emails of the day), paced (waiting for the study's pace).",
             ["kind", "outcome"],
             registry=r,
         )
