@@ -10,6 +10,7 @@ the attack cost. Time bounds are generous: the machine is shared and busy.
 
 from __future__ import annotations
 
+import contextlib
 import re
 import resource
 import socket
@@ -21,7 +22,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.support.service_process import ServiceProcess
+from tests.support.service_process import ServiceProcess, running
 
 MAX_HEADER_BYTES = 4096
 MAX_HEADERS = 20
@@ -37,12 +38,8 @@ MIB = 1024  # in kB, the unit of /proc/PID/status
 
 @pytest.fixture(scope="module")
 def service(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServiceProcess]:
-    process = ServiceProcess(LIMITS, tmp_path_factory.mktemp("http-limits"))
-    process.start()
-    yield process
-    if process.running:
-        process.stop()
-    process.ensure_stopped()
+    with running(ServiceProcess(LIMITS, tmp_path_factory.mktemp("http-limits"))) as process:
+        yield process
 
 
 # --- helpers ------------------------------------------------------------------------------------
@@ -182,16 +179,17 @@ def test_slowloris_connections_are_closed_and_others_still_served(tmp_path: Path
     _, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
     if hard < 4096:
         pytest.skip(f"the hard limit on open files ({hard}) leaves no room to raise")
-    process = ServiceProcess(LIMITS, tmp_path, open_files=(256, hard))
-    process.start()
     attackers: list[socket.socket] = []
-    try:
+    with (
+        running(ServiceProcess(LIMITS, tmp_path, open_files=(256, hard))) as process,
+        contextlib.ExitStack() as sockets,
+    ):
         started = time.monotonic()
         for _ in range(300):
             sock = socket.create_connection(("127.0.0.1", process.port), timeout=10)
             sock.sendall(b"GET /health HTTP/1.1\r\nHost: x\r\n")
             sock.setblocking(False)
-            attackers.append(sock)
+            attackers.append(sockets.enter_context(sock))
         # While all of them hold a connection, a normal request is answered.
         assert httpx.get(f"{process.url}/health", timeout=10).status_code == 200
         closed_at: dict[int, float] = {}
@@ -216,12 +214,6 @@ def test_slowloris_connections_are_closed_and_others_still_served(tmp_path: Path
         # What let it take them all: the soft limit raised to the hard one.
         limits = Path(f"/proc/{process.pid}/limits").read_text()
         assert re.search(rf"^Max open files +{hard} +{hard} ", limits, re.MULTILINE), limits
-    finally:
-        for sock in attackers:
-            sock.close()
-        if process.running:
-            process.stop()
-        process.ensure_stopped()
 
 
 def test_a_trickling_body_is_answered_408_and_closed(service: ServiceProcess) -> None:
@@ -294,14 +286,12 @@ def test_connections_beyond_the_limit_are_answered_503(tmp_path: Path) -> None:
     limit = 10
     env = {**LIMITS, "MAGICLINK_MAX_CONNECTIONS": str(limit)}
     env["MAGICLINK_HEADER_TIMEOUT_SECONDS"] = "60"  # the held connections must stay
-    process = ServiceProcess(env, tmp_path)
-    process.start()
     held: list[socket.socket] = []
-    try:
+    with running(ServiceProcess(env, tmp_path)) as process, contextlib.ExitStack() as sockets:
         for _ in range(limit):
             sock = socket.create_connection(("127.0.0.1", process.port), timeout=10)
             sock.sendall(b"GET /health HTTP/1.1\r\n")
-            held.append(sock)
+            held.append(sockets.enter_context(sock))
         deadline = time.monotonic() + CLOSED_WITHIN
         while (status := exchange(process.port, head(b"Host: x"))) != 503:
             assert time.monotonic() < deadline, f"answered {status}, not 503"
@@ -311,22 +301,10 @@ def test_connections_beyond_the_limit_are_answered_503(tmp_path: Path) -> None:
         while (status := exchange(process.port, head(b"Host: x"))) != 200:
             assert time.monotonic() < deadline, f"answered {status} after the others left"
             time.sleep(0.1)
-    finally:
-        for sock in held:
-            sock.close()
-        if process.running:
-            process.stop()
-        process.ensure_stopped()
 
 
 def test_the_connection_limit_is_lowered_to_fit_the_open_files(tmp_path: Path) -> None:
-    process = ServiceProcess(LIMITS, tmp_path, open_files=(256, 256))
-    process.start()
-    try:
+    with running(ServiceProcess(LIMITS, tmp_path, open_files=(256, 256))) as process:
         # Two files a connection (its socket, a Redis connection) and 64 besides.
         assert "MAGICLINK_MAX_CONNECTIONS=1000 needs 2064 open files" in process.log
         assert "serving at most 96 connections" in process.log
-    finally:
-        if process.running:
-            process.stop()
-        process.ensure_stopped()

@@ -9,7 +9,7 @@ import httpx
 
 from tests.support.api import ADMIN_KEY, SECRET_KEY
 from tests.support.redis_server import RedisServer
-from tests.support.service_process import ServiceProcess
+from tests.support.service_process import ServiceProcess, running
 
 CONCURRENT = 40
 # The bound: peak RSS within about 150 MB of idle (each argon2 check takes 19 MiB).
@@ -54,9 +54,7 @@ def test_forty_concurrent_wrong_password_sign_ins_stay_within_150_mb(
         "MAGICLINK_RATE_LIMIT_PASSWORDS_PER_IP": "0",
         "MAGICLINK_RATE_LIMIT_PASSWORDS_PER_ADDRESS": "0",
     }
-    service = ServiceProcess(env, tmp_path)
-    service.start()
-    try:
+    with running(ServiceProcess(env, tmp_path)) as service:
         study = {"identifier": "mem", "name": "Memory", "emailSignInEnabled": True}
         admin = {"Authorization": f"Bearer {ADMIN_KEY}"}
         assert httpx.post(f"{service.url}/v3/studies", json=study, headers=admin).status_code == 201
@@ -64,8 +62,6 @@ def test_forty_concurrent_wrong_password_sign_ins_stay_within_150_mb(
         Path(f"/proc/{service.pid}/clear_refs").write_text("5")  # peak := now
         statuses = asyncio.run(_sign_in_with_wrong_passwords(service.url))
         peak = _status_kb(service.pid, "VmHWM")
-    finally:
-        service.stop()
     print(
         f"RSS idle {idle // 1024} MB, peak {peak // 1024} MB: +{(peak - idle) // 1024} MB; "
         f"{statuses.count(404)} checked (404), {statuses.count(503)} told to retry (503)"

@@ -117,13 +117,19 @@ def magiclink(env: dict[str, str], cwd: Path, *args: str) -> subprocess.Complete
 
 
 @contextmanager
-def serving(env: dict[str, str], cwd: Path, *args: str) -> Iterator[tuple[str, Path]]:
-    """Run ``magiclink serve`` until the block ends; yields its URL and its log file."""
-    service = ServiceProcess(env, cwd, *args)
+def running(service: ServiceProcess) -> Iterator[ServiceProcess]:
+    """Start the process; when the block ends, stop it (gracefully while it still runs)."""
     service.start()
     try:
-        yield service.url, service.log_path
+        yield service
     finally:
         if service.running:
             service.stop()
         service.ensure_stopped()
+
+
+@contextmanager
+def serving(env: dict[str, str], cwd: Path, *args: str) -> Iterator[tuple[str, Path]]:
+    """Run ``magiclink serve`` until the block ends; yields its URL and its log file."""
+    with running(ServiceProcess(env, cwd, *args)) as service:
+        yield service.url, service.log_path
