@@ -20,8 +20,8 @@ from collections import OrderedDict
 
 from service.errors import RateLimitExceeded
 from service.observability.metrics import Metrics
-from service.settings import RateLimit, Settings
-from service.store.budgets import Budget, BudgetStore
+from service.settings import Settings
+from service.store.budgets import BudgetStore, budgets_of
 from service.store.keys import email_hash
 
 FAILED = "failed-sign-ins"
@@ -37,10 +37,6 @@ _MESSAGES = {
 
 # Clients this process currently refuses; the oldest are forgotten first (Redis still counts).
 _MAX_REMEMBERED = 10_000
-
-
-def _budget(policy: str, subject: str, limit: RateLimit | None) -> list[Budget]:
-    return [] if limit is None else [Budget(policy, subject, limit.limit, limit.window_seconds)]
 
 
 class AttemptLimits:
@@ -67,7 +63,7 @@ class AttemptLimits:
 
     async def failed(self, client: str) -> None:
         """Count a failed sign-in of the client; remember a refusal when it used the budget up."""
-        budgets = _budget(FAILED, client, self._settings.rate_limit_failed_sign_ins_per_ip)
+        budgets = budgets_of(FAILED, client, self._settings.rate_limit_failed_sign_ins_per_ip)
         exceeded = await self._budgets.count(budgets)
         if exceeded is None:
             return
@@ -81,8 +77,8 @@ class AttemptLimits:
         settings = self._settings
         address = f"{study_id}:{email_hash(normalized_email)}"
         budgets = [
-            *_budget(PASSWORDS_PER_IP, client, settings.rate_limit_passwords_per_ip),
-            *_budget(PASSWORDS_PER_ADDRESS, address, settings.rate_limit_passwords_per_address),
+            *budgets_of(PASSWORDS_PER_IP, client, settings.rate_limit_passwords_per_ip),
+            *budgets_of(PASSWORDS_PER_ADDRESS, address, settings.rate_limit_passwords_per_address),
         ]
         exceeded = await self._budgets.take(budgets)
         if exceeded is not None:

@@ -27,7 +27,7 @@ from service.clock import utc_now_iso
 from service.errors import AccountDisabled, AccountNotFound, NotAuthenticated, RateLimitExceeded
 from service.services import Services
 from service.store.accounts import AuthMode, AuthResult
-from service.store.budgets import Budget
+from service.store.budgets import budgets_of
 from service.store.sessions import SessionRef
 from service.studies.model import Study
 
@@ -49,11 +49,6 @@ _REFUSALS = {
 }
 
 
-def _budgets(svc: Services, client_ip: str) -> list[Budget]:
-    per_ip = svc.settings.rate_limit_per_ip
-    return [] if per_ip is None else [Budget("ip", client_ip, per_ip.limit, per_ip.window_seconds)]
-
-
 async def request_email_sign_in(svc: Services, request: EmailSignInRequest, client_ip: str) -> None:
     """Accept the request and queue it; the worker decides whether an account gets an email.
 
@@ -66,7 +61,7 @@ async def request_email_sign_in(svc: Services, request: EmailSignInRequest, clie
         job,
         request.normalized_email,
         study.email_sign_in_request_interval_seconds,
-        _budgets(svc, client_ip),
+        budgets_of("ip", client_ip, svc.settings.rate_limit_per_ip),
     )
     if acceptance.outcome == "refused":
         svc.metrics.refused.labels(acceptance.refused_by).inc()

@@ -38,7 +38,7 @@ from service.email.transport import Transport
 from service.observability.metrics import Metrics
 from service.settings import Settings
 from service.store.accounts import AccountStore
-from service.store.budgets import STUDY_PACE, Budget, BudgetStore
+from service.store.budgets import STUDY_PACE, Budget, BudgetStore, budgets_of
 from service.store.link_stats import LinkStats
 from service.store.outbox import Acceptance, Job, Outbox, OutboxEntry
 from service.store.studies import StudyStore
@@ -295,11 +295,8 @@ class DeliveryWorker:
 
     async def _pace(self, study: Study) -> int:
         """0 when the study may send a sign-in email now, else how many ms to wait."""
-        pace = self.settings.study_email_pace
-        if pace is None:
-            return 0
-        budget = Budget(STUDY_PACE, study.identifier, pace.limit, pace.window_seconds)
-        exceeded = await self.budgets.take([budget])
+        pace = budgets_of(STUDY_PACE, study.identifier, self.settings.study_email_pace)
+        exceeded = await self.budgets.take(pace)
         if exceeded is None:
             return 0
         # Jobs held back together should not all come back at the same moment.

@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from service.settings import RateLimit
 from service.store import keys
 from service.store.scripts import Scripts
 
@@ -21,6 +22,12 @@ class Budget:
     subject: str
     limit: int
     window_seconds: int
+
+
+def budgets_of(policy: str, subject: str, rate: RateLimit | None) -> list[Budget]:
+    """A limit's budget for one subject, in a list to spread into others; none when the
+    limit is turned off."""
+    return [] if rate is None else [Budget(policy, subject, rate.limit, rate.window_seconds)]
 
 
 @dataclass(frozen=True)
