@@ -100,6 +100,31 @@ def closed_by_server(sock: socket.socket) -> bool:
         return True
 
 
+def drip_until_closed(sock: socket.socket, what: str) -> bytes:
+    """Send a byte every 0.2 s until the server closes the (non-blocking) connection, which it
+    must within CLOSED_WITHIN; what it answered meanwhile."""
+    answered = b""
+    started = time.monotonic()
+    while True:
+        try:
+            chunk = sock.recv(4096)
+            if not chunk:
+                break
+            answered += chunk
+        except BlockingIOError:
+            pass
+        except ConnectionResetError:
+            break
+        assert time.monotonic() - started < CLOSED_WITHIN, f"the {what} was let be"
+        try:
+            sock.send(b" ")
+        except (BrokenPipeError, ConnectionResetError):
+            break
+        time.sleep(0.2)
+    print(f"{what}: closed after {time.monotonic() - started:.2f} s")
+    return answered
+
+
 def head(*headers: bytes, path: bytes = b"/health") -> bytes:
     return b"GET " + path + b" HTTP/1.1\r\n" + b"".join(h + b"\r\n" for h in headers) + b"\r\n"
 
@@ -223,15 +248,7 @@ def test_a_trickling_body_is_answered_408_and_closed(service: ServiceProcess) ->
             b"Content-Length: 1000\r\n\r\n{"
         )
         sock.setblocking(False)
-        started = time.monotonic()
-        while not closed_by_server(sock):
-            assert time.monotonic() - started < CLOSED_WITHIN, "the trickling body was let be"
-            try:
-                sock.send(b" ")
-            except (BrokenPipeError, ConnectionResetError):
-                break
-            time.sleep(0.2)
-        print(f"trickling body: closed after {time.monotonic() - started:.2f} s")
+        drip_until_closed(sock, "trickling body")
     # Stated in the answer too (a fresh connection: the one above is gone).
     with socket.create_connection(("127.0.0.1", service.port), timeout=10) as sock:
         sock.sendall(b"POST /v3/auth/email HTTP/1.1\r\nHost: x\r\nContent-Length: 10\r\n\r\n{")
@@ -251,24 +268,7 @@ def test_a_trickling_body_after_an_early_answer_is_closed_without_another(
         )
         assert status_of(sock) == 413  # over 64 KiB: answered before the body's end
         sock.setblocking(False)
-        after = b""
-        started = time.monotonic()
-        while True:
-            try:
-                chunk = sock.recv(4096)
-                if not chunk:
-                    break
-                after += chunk
-            except BlockingIOError:
-                pass
-            except ConnectionResetError:
-                break
-            assert time.monotonic() - started < CLOSED_WITHIN, "the trickling body was let be"
-            try:
-                sock.send(b" ")
-            except (BrokenPipeError, ConnectionResetError):
-                break
-            time.sleep(0.2)
+        after = drip_until_closed(sock, "trickling body after a 413")
         assert b"HTTP/1.1" not in after  # the 413 was the answer; no 408 follows it
 
 

@@ -16,7 +16,7 @@ from tests.support.api import ADMIN_KEY, SECRET_KEY
 from tests.support.mail import SmtpServer
 from tests.support.ports import free_port
 from tests.support.redis_server import RedisServer
-from tests.support.service_process import ServiceProcess, magiclink
+from tests.support.service_process import ServiceProcess, magiclink, running
 
 ADMIN = {"Authorization": f"Bearer {ADMIN_KEY}"}
 SENT = 'magiclink_emails_total{kind="sign-in",outcome="sent"}'
@@ -61,11 +61,8 @@ def test_serve_answers_metrics_only_on_the_metrics_address(
     metrics_port = free_port()
     metrics = f"http://127.0.0.1:{metrics_port}"
     smtp_server.mailbox.clear()
-    service = ServiceProcess(
-        _env(redis_server.clean_database(12), smtp_server, metrics_port), tmp_path
-    )
-    try:
-        service.start()
+    env = _env(redis_server.clean_database(12), smtp_server, metrics_port)
+    with running(ServiceProcess(env, tmp_path)) as service:
         _study_with_participant(service.url, "metrics", "m@example.org")
         body = {"study": "metrics", "email": "m@example.org"}
         assert httpx.post(f"{service.url}/v3/auth/email", json=body).status_code == 202
@@ -88,8 +85,6 @@ def test_serve_answers_metrics_only_on_the_metrics_address(
         assert f"Metrics on {metrics}/metrics" in service.log  # the banner says where
         service.stop()  # SIGTERM: a graceful shutdown, the metrics listener included
         assert _closed(metrics_port)
-    finally:
-        service.ensure_stopped()
 
 
 def test_a_worker_serves_its_delivery_metrics(
