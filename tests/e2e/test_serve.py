@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import subprocess
 import time
 from pathlib import Path
 
@@ -53,6 +54,37 @@ def test_the_readme_walk_through_with_embedded_defaults(tmp_path: Path) -> None:
     served = log.split("Application startup complete", 1)[1]
     assert "participant@example.org" not in served
     assert "p***@example.org" in served
+
+
+README = Path(__file__).resolve().parents[2] / "README.md"
+
+
+def _walk_through_block() -> str:
+    """The README's walk-through, the first ``sh`` block under its heading, as written."""
+    section = README.read_text().split("## Walk-through", 1)[1]
+    return section.split("```sh\n", 1)[1].split("```", 1)[0]
+
+
+def test_the_readme_walk_through_pasted_as_one_block(tmp_path: Path) -> None:
+    # A newcomer pastes the whole block at once: the email is written a moment after the
+    # 202, so the block must wait for it, and take it rather than an email from before.
+    earlier = tmp_path / "outbox" / "19700101T000000.000000-earlier.eml"
+    earlier.parent.mkdir()
+    earlier.write_text("Tap https://signin.example.org/s/demo?token=used-long-ago\n")
+    with serving({}, tmp_path, "--demo") as (url, _):
+        done = subprocess.run(
+            ["bash", "-c", _walk_through_block().replace("http://127.0.0.1:8000", url)],
+            cwd=tmp_path,
+            capture_output=True,
+            text=True,
+            timeout=30,
+            check=False,
+        )
+    assert done.returncode == 0, done.stderr
+    assert not done.stderr, done.stderr
+    assert '"type":"UserSessionInfo"' in done.stdout, done.stdout
+    assert '"type":"StudyParticipant"' in done.stdout, done.stdout
+    assert '"message":"Signed out."' in done.stdout, done.stdout
 
 
 def test_serving_from_redis_and_smtp_survives_a_restart(
