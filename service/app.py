@@ -17,26 +17,9 @@ from starlette.middleware import Middleware
 from starlette.requests import ClientDisconnect, Request
 from starlette.responses import JSONResponse, Response
 
-from service.auth.attempt_limits import AttemptLimits
-from service.auth.password_work import PasswordWork
-from service.auth.tokens import SecretHasher
-from service.deeplinks.pages import Pages
-from service.demo import seed_demo
-from service.email.message import default_onboarding_template, default_sign_in_template
-from service.email.smtp_pool import SmtpPool
-from service.email.transport import MailDirTransport, Transport
-from service.email.worker import DeliveryWorker, Mailer, message_host
-from service.errors import (
-    ApiError,
-    BadRequest,
-    EndpointNotFound,
-    MethodNotAllowed,
-    ServiceUnavailable,
-)
-from service.metrics_listener import serving as serving_metrics
-from service.observability.http_requests import ObservedRequests
-from service.observability.metrics import Metrics
-from service.routes import (
+from service.api.metrics_listener import serving as serving_metrics
+from service.api.observed_requests import ObservedRequests
+from service.api.routes import (
     auth,
     docs,
     landing,
@@ -49,6 +32,22 @@ from service.routes import (
     studies,
     wellknown,
 )
+from service.auth.attempt_limits import AttemptLimits
+from service.auth.password_work import PasswordWork
+from service.auth.tokens import SecretHasher
+from service.deeplinks.pages import Pages
+from service.email.message import default_onboarding_template, default_sign_in_template
+from service.email.smtp_pool import SmtpPool
+from service.email.transport import MailDirTransport, Transport
+from service.email.worker import DeliveryWorker, Mailer, message_host
+from service.errors import (
+    ApiError,
+    BadRequest,
+    EndpointNotFound,
+    MethodNotAllowed,
+    ServiceUnavailable,
+)
+from service.observability.metrics import Metrics
 from service.services import Services
 from service.settings import Settings
 from service.store.accounts import AccountStore
@@ -60,6 +59,7 @@ from service.store.outbox import Outbox
 from service.store.scripts import Scripts
 from service.store.sessions import SessionStore
 from service.store.studies import StudyStore
+from service.studies.demo import seed_demo
 
 log = logging.getLogger(__name__)
 
@@ -161,7 +161,7 @@ def create_app(
 ) -> Starlette:
     """Build the app. ``redis`` overrides the connection made from the settings (tests).
 
-    ``metrics_socket`` (see :func:`service.metrics_listener.listen`) serves the metrics for as
+    ``metrics_socket`` (see :func:`service.api.metrics_listener.listen`) serves the metrics for as
     long as the app runs; the app itself never answers ``/metrics``.
     """
     owns_redis = redis is None

@@ -18,6 +18,8 @@ from dataclasses import replace
 
 import uvicorn
 
+from service.api.http_limits import limited_http_protocol
+from service.api.metrics_listener import MetricsListenError, listen, serving
 from service.app import build_services, build_worker, create_app
 from service.cli_admin_keys import add_admin_key_commands
 from service.cli_links import add_links_commands
@@ -26,12 +28,10 @@ from service.cli_onboard import add_onboard_command
 from service.cli_outbox import add_outbox_commands
 from service.cli_provision import add_provision_commands
 from service.cli_provision_appconfig import add_appconfig_command
-from service.demo import DEMO_EMAIL, DEMO_STUDY
-from service.http_limits import limited_http_protocol
-from service.metrics_listener import MetricsListenError, listen, serving
 from service.observability.logging import configure_logging
 from service.settings import Secret, Settings, SettingsError
 from service.store.connection import connect
+from service.studies.demo import DEMO_EMAIL, DEMO_STUDY
 
 log = logging.getLogger("magiclink")
 
@@ -141,7 +141,7 @@ def serve(args: argparse.Namespace, settings: Settings) -> int:
         access_log=False,
         log_level=settings.log_level.lower(),
         proxy_headers=False,
-        # HTTP limits (service/http_limits.py); production also has them in its proxy.
+        # HTTP limits (service/api/http_limits.py); production also has them in its proxy.
         http=limited_http_protocol(
             settings.max_header_bytes, settings.max_headers, settings.header_timeout_seconds
         ),

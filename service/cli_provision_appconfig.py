@@ -13,6 +13,7 @@ import argparse
 import sys
 from pathlib import Path
 
+from service.api.routes.provisioning_exports import Builder
 from service.cli_redis import redis_handler
 from service.provisioning.appconfig import (
     MissingAppLink,
@@ -20,7 +21,6 @@ from service.provisioning.appconfig import (
     appconfig_xml,
     managed_config_plist,
 )
-from service.routes.provisioning_exports import Builder
 from service.settings import Settings
 from service.store.connection import RedisClient
 from service.store.studies import StudyStore

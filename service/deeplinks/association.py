@@ -1,7 +1,8 @@
 """The app association files that let iOS and Android open sign-in links in a study's app.
 
 Both files are built from all studies at once (as Bridge does: one host serves every study), by
-pure functions; ``service/routes/wellknown.py`` serves them, ``magiclink links show`` prints them.
+pure functions; ``service/api/routes/wellknown.py`` serves them, ``magiclink links show`` prints
+them.
 
 Which paths a study's apps should claim
 ---------------------------------------

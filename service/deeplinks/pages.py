@@ -6,7 +6,7 @@ from typing import Any
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
-from service.resources import templates_dir
+from service import templates_dir
 
 # The sign-in link carries a token: no referrer leaves the page, nothing is cached, no script
 # runs, nobody frames it.

@@ -8,12 +8,12 @@ from email.message import EmailMessage
 from email.utils import formatdate
 from urllib.parse import urlsplit
 
+from service import templates_dir
 from service.accounts.email_address import address_problem, masked
 from service.deeplinks.links import app_url, sign_in_url
 from service.deeplinks.qr import qr_png
 from service.email.plaintext import html_to_text
 from service.provisioning.study_link import study_provisioning_url
-from service.resources import templates_dir
 from service.studies.durations import human_period
 from service.studies.model import Study
 from service.studies.templates import EmailTemplate, header_text, substitute

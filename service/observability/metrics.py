@@ -1,7 +1,7 @@
 """Prometheus metrics: requests, the email pipeline, limits, and the sign-in funnel.
 
 Each app has its own registry (tests build many apps in one process). Each process exposes its
-own numbers at ``GET /metrics`` on its metrics listener (:mod:`service.metrics_listener`), never
+own numbers at ``GET /metrics`` on its metrics listener (:mod:`service.api.metrics_listener`), never
 on the API port; Prometheus adds them up across processes. Queue depth and lag are read from
 Redis when scraped, so every process reports the shared queue.
 """

@@ -1,4 +1,4 @@
-"""The HTTP limits of ``magiclink serve`` (service/http_limits.py, cli.py), attacked for real.
+"""The HTTP limits of ``magiclink serve`` (service/api/http_limits.py, cli.py), attacked for real.
 
 Each test does to a real ``magiclink serve`` process, over raw sockets, what an attacker did to
 it before these limits: a 10 MB header, 100,000 headers, 30 unfinished 20 MB headers at once,

@@ -21,7 +21,7 @@ from service.store.decoding import text
 from tests.support.api import ADMIN_KEY, Api
 from tests.support.contract import assert_bridge_error
 
-AUTH_LOG = "service.routes.admin_auth"
+AUTH_LOG = "service.api.routes.admin_auth"
 
 
 def bearer(key: str) -> dict[str, str]:

@@ -12,9 +12,9 @@ import socket
 import httpx
 import pytest
 
+from service.api.metrics_listener import listen
 from service.app import create_app
 from service.errors import EndpointNotFound
-from service.metrics_listener import listen
 from service.observability.logging import JsonFormatter
 from service.settings import ListenAddress, Settings
 from service.store.connection import RedisClient

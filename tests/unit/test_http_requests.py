@@ -12,7 +12,7 @@ from starlette.requests import Request
 from starlette.responses import PlainTextResponse
 from starlette.routing import Route
 
-from service.observability.http_requests import ObservedRequests
+from service.api.observed_requests import ObservedRequests
 from service.observability.metrics import Metrics
 
 

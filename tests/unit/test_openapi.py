@@ -16,9 +16,7 @@ from service import errors
 from service.accounts import edits
 from service.accounts.email_address import MAX_LENGTH, address_problem
 from service.accounts.participant import Participant
-from service.app import create_app
-from service.auth.session_info import session_info
-from service.openapi import (
+from service.api.openapi import (
     EMAIL_PATTERN,
     ERROR_TYPES,
     IDENTIFIER_PATTERN,
@@ -27,6 +25,8 @@ from service.openapi import (
     WHITESPACE,
     openapi_document,
 )
+from service.app import create_app
+from service.auth.session_info import session_info
 from service.settings import Settings
 from service.studies import model
 from service.studies.model import Study, parse_study

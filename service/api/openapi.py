@@ -3,7 +3,7 @@
 Limits (lengths, ranges, patterns) come from the modules that enforce them, so the document
 cannot drift from the code; ``tests/unit/test_openapi.py`` checks that every route the app
 registers is documented with the same methods, and that the answers the code builds match
-the schemas here. ``GET /openapi.json`` serves it (``service/routes/docs.py``).
+the schemas here. ``GET /openapi.json`` serves it (``service/api/routes/docs.py``).
 """
 
 from __future__ import annotations
@@ -15,12 +15,12 @@ from typing import Any
 from service import __version__
 from service.accounts import email_address
 from service.accounts.participant import STATUSES
+from service.api.routes.auth import SESSION_HEADER
+from service.api.routes.participant_self import MAX_CONSENT_NAME_LENGTH
 from service.auth import passwords
 from service.auth.requests import MAX_SECRET_LENGTH
 from service.deeplinks import association
 from service.provisioning.onboarding import MAX_PARTICIPANTS_PER_REQUEST
-from service.routes.auth import SESSION_HEADER
-from service.routes.participant_self import MAX_CONSENT_NAME_LENGTH
 from service.settings import Settings
 from service.studies import app_links, model, templates
 

@@ -6,9 +6,9 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
+from service.api.routes.admin_auth import require_admin
+from service.api.routes.context import json_body, services
 from service.provisioning.onboarding import OnboardingRequest, onboard
-from service.routes.admin_auth import require_admin
-from service.routes.context import json_body, services
 
 
 async def start_onboarding(request: Request) -> Response:

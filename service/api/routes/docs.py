@@ -1,4 +1,4 @@
-"""``GET /openapi.json``: the OpenAPI document of every endpoint (see ``service/openapi.py``)."""
+"""``GET /openapi.json``: the OpenAPI document of every endpoint."""
 
 from __future__ import annotations
 
@@ -6,8 +6,8 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from service.openapi import openapi_document
-from service.routes.context import services
+from service.api.openapi import openapi_document
+from service.api.routes.context import services
 
 
 async def openapi_json(request: Request) -> Response:

@@ -7,12 +7,12 @@ import logging
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
+from service.api.routes.admin_auth import require_admin
+from service.api.routes.context import json_body, services, status_message
+from service.api.routes.methods import route
 from service.clock import utc_now_iso
 from service.deeplinks.association import aasa_size_problem
 from service.errors import EntityAlreadyExists, InvalidEntity
-from service.routes.admin_auth import require_admin
-from service.routes.context import json_body, services, status_message
-from service.routes.methods import route
 from service.services import Services
 from service.studies.model import Study, parse_study
 

@@ -17,6 +17,8 @@ from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import Response
 
+from service.api.routes.context import services
+from service.api.routes.methods import route
 from service.deeplinks.association import (
     AASA_PATH,
     ASSETLINKS_PATH,
@@ -25,8 +27,6 @@ from service.deeplinks.association import (
     ServedFile,
     kilobytes,
 )
-from service.routes.context import services
-from service.routes.methods import route
 from service.store.studies import StudyStore
 
 log = logging.getLogger(__name__)

@@ -13,8 +13,8 @@ import logging
 
 from starlette.requests import Request
 
+from service.api.routes.context import services
 from service.errors import NotAuthenticated
-from service.routes.context import services
 
 log = logging.getLogger(__name__)
 

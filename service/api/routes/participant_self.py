@@ -6,11 +6,11 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
+from service.api.routes.auth import SESSION_HEADER
+from service.api.routes.context import json_body, services
 from service.auth import flows
 from service.auth.session_info import session_info
 from service.errors import InvalidEntity
-from service.routes.auth import SESSION_HEADER
-from service.routes.context import json_body, services
 
 MAX_CONSENT_NAME_LENGTH = 255
 

@@ -8,10 +8,10 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
 from starlette.routing import Route
 
+from service.api.routes.context import services
 from service.deeplinks.landing import LinkRequest, landing_page
 from service.deeplinks.pages import PAGE_HEADERS
 from service.deeplinks.platform import detect
-from service.routes.context import services
 
 
 async def sign_in_landing(request: Request) -> Response:

@@ -8,16 +8,16 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, Response
 from starlette.routing import Route
 
+from service.api.routes.admin_auth import require_admin
+from service.api.routes.context import services
+from service.api.routes.landing import alt_base_url_for
+from service.api.routes.methods import route
 from service.deeplinks.landing import LinkRequest
 from service.deeplinks.pages import PAGE_HEADERS
 from service.deeplinks.platform import detect
 from service.deeplinks.qr import qr_svg
 from service.provisioning.page import provisioning_page
 from service.provisioning.study_link import study_provisioning_url
-from service.routes.admin_auth import require_admin
-from service.routes.context import services
-from service.routes.landing import alt_base_url_for
-from service.routes.methods import route
 
 QR_TITLE = "QR code of the provisioning link"
 

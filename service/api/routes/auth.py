@@ -6,6 +6,8 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
+from service.api.routes.client_ip import budget_subject, client_ip
+from service.api.routes.context import json_body, services, status_message
 from service.auth import flows
 from service.auth.requests import (
     EmailSignIn,
@@ -15,8 +17,6 @@ from service.auth.requests import (
 )
 from service.auth.session_info import session_info_body
 from service.errors import BadRequest
-from service.routes.client_ip import budget_subject, client_ip
-from service.routes.context import json_body, services, status_message
 
 SESSION_HEADER = "Bridge-Session"
 

@@ -8,8 +8,8 @@ from typing import Any
 from starlette.requests import Request
 from starlette.responses import Response
 
+from service.api.routes.bodies import read_json
 from service.json_text import ENCODER
-from service.routes.bodies import read_json
 from service.services import Services
 
 

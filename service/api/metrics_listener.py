@@ -23,7 +23,7 @@ from collections.abc import AsyncIterator, Iterator
 import uvicorn
 from starlette.applications import Starlette
 
-from service.routes import ops
+from service.api.routes import ops
 from service.services import Services
 from service.settings import ListenAddress
 

@@ -10,6 +10,9 @@ from collections.abc import Callable
 from starlette.requests import Request
 from starlette.responses import Response
 
+from service.api.routes.admin_auth import require_admin
+from service.api.routes.context import services
+from service.api.routes.methods import Handler, route
 from service.errors import InvalidEntity
 from service.provisioning.appconfig import (
     MissingAppLink,
@@ -17,9 +20,6 @@ from service.provisioning.appconfig import (
     appconfig_xml,
     managed_config_plist,
 )
-from service.routes.admin_auth import require_admin
-from service.routes.context import services
-from service.routes.methods import Handler, route
 from service.settings import Settings
 from service.studies.model import Study
 

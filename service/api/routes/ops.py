@@ -2,7 +2,7 @@
 
 ``/metrics`` is never routed on the API port: its email counters move with every sign-in email
 sent or dropped, so anyone could ask for a link and read off whether the address has an account.
-:mod:`service.metrics_listener` serves ``metrics_routes`` on ``MAGICLINK_METRICS_ADDR``.
+:mod:`service.api.metrics_listener` serves ``metrics_routes`` on ``MAGICLINK_METRICS_ADDR``.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from service.routes.context import services
+from service.api.routes.context import services
 
 
 async def health(request: Request) -> Response:

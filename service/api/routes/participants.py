@@ -7,9 +7,9 @@ from starlette.responses import JSONResponse, Response
 
 from service.accounts import management
 from service.accounts.edits import ParticipantEdit
-from service.routes.admin_auth import require_admin
-from service.routes.context import json_body, services, status_message
-from service.routes.methods import route
+from service.api.routes.admin_auth import require_admin
+from service.api.routes.context import json_body, services, status_message
+from service.api.routes.methods import route
 
 
 async def create_participant(request: Request) -> Response:
