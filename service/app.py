@@ -8,30 +8,10 @@ import logging
 import socket
 from collections.abc import AsyncIterator
 
-from redis.exceptions import ConnectionError as RedisConnectionError
-from redis.exceptions import ResponseError
-from redis.exceptions import TimeoutError as RedisTimeoutError
 from starlette.applications import Starlette
-from starlette.exceptions import HTTPException
-from starlette.middleware import Middleware
-from starlette.requests import ClientDisconnect, Request
-from starlette.responses import JSONResponse, Response
 
+from service.api.application import build_app
 from service.api.metrics_listener import serving as serving_metrics
-from service.api.observed_requests import ObservedRequests
-from service.api.routes import (
-    auth,
-    docs,
-    landing,
-    onboarding,
-    ops,
-    participant_self,
-    participants,
-    provisioning,
-    provisioning_exports,
-    studies,
-    wellknown,
-)
 from service.auth.attempt_limits import AttemptLimits
 from service.auth.password_work import PasswordWork
 from service.auth.tokens import SecretHasher
@@ -40,13 +20,6 @@ from service.email.message import default_onboarding_template, default_sign_in_t
 from service.email.smtp_pool import SmtpPool
 from service.email.transport import MailDirTransport, Transport
 from service.email.worker import DeliveryWorker, Mailer, message_host
-from service.errors import (
-    ApiError,
-    BadRequest,
-    EndpointNotFound,
-    MethodNotAllowed,
-    ServiceUnavailable,
-)
 from service.observability.metrics import Metrics
 from service.services import Services
 from service.settings import Settings
@@ -65,9 +38,6 @@ log = logging.getLogger(__name__)
 
 # How long shutdown waits for the email in hand; whatever is left stays queued.
 WORKER_STOP_SECONDS = 10
-
-# Redis replies that mean "not now" rather than "your command is wrong".
-_UNAVAILABLE_REPLIES = ("OOM", "LOADING", "READONLY", "MASTERDOWN", "CLUSTERDOWN", "TRYAGAIN")
 
 
 def build_services(settings: Settings, redis: RedisClient) -> Services:
@@ -118,39 +88,6 @@ def build_worker(svc: Services) -> DeliveryWorker:
     )
 
 
-async def _api_error(request: Request, exc: Exception) -> Response:
-    assert isinstance(exc, ApiError)
-    return JSONResponse(exc.body(), status_code=exc.status_code, headers=exc.headers)
-
-
-async def _http_error(request: Request, exc: Exception) -> Response:
-    assert isinstance(exc, HTTPException)
-    body: dict[str, object]
-    if exc.status_code == 404:
-        body = EndpointNotFound(f"No endpoint at {request.url.path}.").body()
-    elif exc.status_code == 405:
-        body = MethodNotAllowed(f"{request.method} is not supported at {request.url.path}.").body()
-    else:
-        body = {"statusCode": exc.status_code, "message": exc.detail, "type": "BadRequestException"}
-    return JSONResponse(body, status_code=exc.status_code, headers=exc.headers)
-
-
-async def _client_gone(request: Request, exc: Exception) -> Response:
-    """The client left (or the server cut it off, e.g. a body that never finished arriving)
-    before its body was read: nobody will read this answer, but it is the client's doing, so
-    it is recorded as a 400, not as a server error with a traceback."""
-    error = BadRequest("The request body did not arrive in full.")
-    return JSONResponse(error.body(), status_code=error.status_code)
-
-
-async def _redis_unavailable(request: Request, exc: Exception) -> Response:
-    if isinstance(exc, ResponseError) and not str(exc).startswith(_UNAVAILABLE_REPLIES):
-        raise exc  # a command we got wrong is a bug: let it be a 500 with a traceback
-    log.warning("%s %s: Redis unavailable (%s)", request.method, request.url.path, exc)
-    error = ServiceUnavailable("The service is temporarily unavailable; please retry shortly.")
-    return JSONResponse(error.body(), status_code=503, headers={"Retry-After": "5"})
-
-
 def create_app(
     settings: Settings,
     *,
@@ -199,33 +136,6 @@ def create_app(
             if owns_redis:
                 await connection.aclose()
 
-    app = Starlette(
-        routes=[
-            # Starlette tries routes in order: the busiest first.
-            *auth.routes,
-            *ops.routes,
-            *participant_self.routes,
-            *studies.routes,
-            *provisioning_exports.routes,
-            *participants.routes,
-            *onboarding.routes,
-            *landing.routes,
-            *provisioning.routes,
-            *docs.routes,
-            *wellknown.routes,
-        ],
-        exception_handlers={
-            ApiError: _api_error,
-            HTTPException: _http_error,
-            ClientDisconnect: _client_gone,
-            RedisConnectionError: _redis_unavailable,
-            RedisTimeoutError: _redis_unavailable,
-            ResponseError: _redis_unavailable,
-        },
-        middleware=[
-            Middleware(ObservedRequests, metrics=svc.metrics, access_log=settings.access_log)
-        ],
-        lifespan=lifespan,
-    )
+    app = build_app(svc, lifespan)
     app.state.services = svc
     return app

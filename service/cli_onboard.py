@@ -11,7 +11,7 @@ from typing import TextIO
 from service.accounts.email_address import address_problem, normalized
 from service.app import build_services
 from service.cli_redis import redis_handler
-from service.errors import EntityNotFound
+from service.errors import NotFound
 from service.provisioning.onboarding import OnboardingResult, onboard_one
 from service.store.connection import RedisClient
 
@@ -87,7 +87,7 @@ async def _onboard(redis: RedisClient, args: argparse.Namespace) -> int:
     svc = build_services(args.settings, redis)
     try:
         study = await svc.study(args.study)
-    except EntityNotFound:
+    except NotFound:
         print(f"magiclink: no study {args.study!r}", file=sys.stderr)
         return 2
     progress = Progress(len(addresses), sys.stderr)

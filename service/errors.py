@@ -1,111 +1,71 @@
-"""Error types, each with its HTTP status and Bridge ``type`` name.
+"""What can go wrong in a use case, in the domain's words: no status codes, no HTTP.
 
-Domain code raises these; one handler in ``app.py`` turns them into the Bridge error shape:
-``{"statusCode": 400, "message": "...", "type": "InvalidEntityException", "errors": {...}}``.
+Use cases raise these; ``service/api/errors.py`` is the one place that turns each into a
+status code and Bridge's error body. A new error kind gets its answer there, or it is a 500.
 """
 
 from __future__ import annotations
 
-from typing import Any, ClassVar
 
-
-class ApiError(Exception):
-    status_code: ClassVar[int] = 400
-    type_name: ClassVar[str] = "BadRequestException"
-
-    def __init__(self, message: str, headers: dict[str, str] | None = None) -> None:
+class DomainError(Exception):
+    def __init__(self, message: str) -> None:
         super().__init__(message)
         self.message = message
-        self.headers = headers or {}
-
-    def body(self) -> dict[str, Any]:
-        return {"statusCode": self.status_code, "message": self.message, "type": self.type_name}
 
 
-class BadRequest(ApiError):
-    pass
-
-
-class InvalidEntity(ApiError):
-    """Field-level validation failure: ``errors`` maps each field path to its messages."""
-
-    type_name = "InvalidEntityException"
+class Invalid(DomainError):
+    """Field-level problems: ``errors`` maps each field path to its messages, all at once."""
 
     def __init__(self, entity: str, errors: dict[str, list[str]]) -> None:
         first = "; ".join(msg for msgs in errors.values() for msg in msgs)
         super().__init__(f"{entity} is invalid: {first}")
+        self.entity = entity
         self.errors = errors
 
-    def body(self) -> dict[str, Any]:
-        return {**super().body(), "errors": self.errors}
+
+class NotFound(DomainError):
+    """``entity`` does not exist (or the caller may not know that it does)."""
+
+    def __init__(self, entity: str, message: str | None = None) -> None:
+        super().__init__(message or f"{entity} not found.")
+        self.entity = entity
 
 
-class NotAuthenticated(ApiError):
-    status_code = 401
-    type_name = "NotAuthenticatedException"
-
-
-class EntityNotFound(ApiError):
-    status_code = 404
-    type_name = "EntityNotFoundException"
-
-    def __init__(self, entity_class: str, message: str | None = None) -> None:
-        super().__init__(message or f"{entity_class} not found.")
-        self.entity_class = entity_class
-
-    def body(self) -> dict[str, Any]:
-        return {
-            "statusCode": self.status_code,
-            "entityClass": self.entity_class,
-            "message": self.message,
-            "type": self.type_name,
-        }
-
-
-class AccountNotFound(EntityNotFound):
+class AccountNotFound(NotFound):
     """The one answer for a wrong, expired or used token, wrong credentials and unknown accounts."""
 
     def __init__(self) -> None:
         super().__init__("Account", "Account not found.")
 
 
-class EndpointNotFound(ApiError):
-    status_code = 404
-    type_name = "EndpointNotFoundException"
+class NotEnabled(DomainError):
+    """A feature the study has switched off, e.g. email sign-in: as if it did not exist."""
 
 
-class MethodNotAllowed(ApiError):
-    status_code = 405
-    type_name = "MethodNotAllowedException"
+class NotAuthenticated(DomainError):
+    """The caller's session or key is missing, unknown or revoked."""
 
 
-class EntityAlreadyExists(ApiError):
-    status_code = 409
-    type_name = "EntityAlreadyExistsException"
+class Conflict(DomainError):
+    """The entity already exists."""
 
 
-class PayloadTooLarge(ApiError):
-    status_code = 413
-    type_name = "PayloadTooLargeException"
-
-
-class AccountDisabled(ApiError):
-    status_code = 423
-    type_name = "AccountDisabledException"
-
+class AccountDisabled(DomainError):
     def __init__(self) -> None:
         super().__init__("Account disabled, please contact user support.")
 
 
-class RateLimitExceeded(ApiError):
-    status_code = 429
-    type_name = "RateLimitExceededException"
+class RateLimited(DomainError):
+    """A limit refused the call; it may succeed after ``wait_seconds``."""
 
-    def __init__(self, message: str, retry_after_seconds: int) -> None:
-        super().__init__(message, {"Retry-After": str(max(1, retry_after_seconds))})
-        self.retry_after_seconds = max(1, retry_after_seconds)
+    def __init__(self, message: str, wait_seconds: int) -> None:
+        super().__init__(message)
+        self.wait_seconds = max(1, wait_seconds)
 
 
-class ServiceUnavailable(ApiError):
-    status_code = 503
-    type_name = "ServiceUnavailableException"
+class Busy(DomainError):
+    """The service cannot take the work right now; retry after ``wait_seconds``."""
+
+    def __init__(self, message: str, wait_seconds: int = 1) -> None:
+        super().__init__(message)
+        self.wait_seconds = max(1, wait_seconds)

@@ -10,7 +10,7 @@ from service.auth.password_work import PasswordWork
 from service.auth.tokens import SecretHasher
 from service.deeplinks.pages import Pages
 from service.email.worker import Mailer
-from service.errors import EndpointNotFound, EntityNotFound
+from service.errors import NotEnabled, NotFound
 from service.observability.metrics import Metrics
 from service.settings import Settings
 from service.store.accounts import AccountStore
@@ -59,7 +59,7 @@ class Services:
         found = await self.studies.get(study_id) if study_id else None
         if found is None:
             self._cached.pop(study_id, None)
-            raise EntityNotFound("Study")
+            raise NotFound("Study")
         if len(self._cached) >= _MAX_CACHED_STUDIES:
             self._cached.clear()  # a crude bound; studies are few in practice
         self._cached[study_id] = (now, found)
@@ -71,5 +71,5 @@ class Services:
     async def email_sign_in_study(self, study_id: str) -> Study:
         study = await self.study(study_id, cached=True)
         if not study.email_sign_in_enabled:
-            raise EndpointNotFound("Email sign-in is not enabled for this study.")
+            raise NotEnabled("Email sign-in is not enabled for this study.")
         return study

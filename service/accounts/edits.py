@@ -8,7 +8,7 @@ from typing import Any
 from service.accounts.email_address import address_problem
 from service.accounts.participant import STATUSES
 from service.auth.passwords import password_problem
-from service.errors import InvalidEntity
+from service.errors import Invalid
 
 _FIELDS = frozenset({"email", "password", "consented", "status", "emailVerified"})
 # Fields of our own answers that a client may send back unchanged.
@@ -28,7 +28,7 @@ class ParticipantEdit:
     @classmethod
     def parse(cls, data: object, *, creating: bool) -> ParticipantEdit:
         if not isinstance(data, dict):
-            raise InvalidEntity("StudyParticipant", {"": ["the body must be a JSON object"]})
+            raise Invalid("StudyParticipant", {"": ["the body must be a JSON object"]})
         errors: dict[str, list[str]] = {}
         for unknown in sorted(set(data) - _FIELDS - _READ_ONLY):
             errors[unknown] = [
@@ -54,7 +54,7 @@ class ParticipantEdit:
                 errors[name] = [f"{name} must be true or false"]
             flags[name] = value
         if errors:
-            raise InvalidEntity("StudyParticipant", errors)
+            raise Invalid("StudyParticipant", errors)
         return cls(
             email=email.strip() if isinstance(email, str) else None,
             password=password,

@@ -10,14 +10,14 @@ from service.accounts.email_address import masked, normalized
 from service.accounts.participant import Participant
 from service.auth.flows import new_participant_id
 from service.clock import utc_now_iso
-from service.errors import EntityAlreadyExists, EntityNotFound
+from service.errors import Conflict, NotFound
 from service.services import Services
 
 log = logging.getLogger(__name__)
 
 
-def _taken() -> EntityAlreadyExists:
-    return EntityAlreadyExists("A participant with this email address already exists in the study.")
+def _taken() -> Conflict:
+    return Conflict("A participant with this email address already exists in the study.")
 
 
 async def create_participant(svc: Services, study_id: str, edit: ParticipantEdit) -> Participant:
@@ -49,7 +49,7 @@ async def get_participant(svc: Services, study_id: str, participant_id: str) -> 
     study = await svc.study(study_id)
     participant = await svc.accounts.by_id(study.identifier, participant_id)
     if participant is None:
-        raise EntityNotFound("StudyParticipant")
+        raise NotFound("StudyParticipant")
     return participant
 
 

@@ -18,7 +18,7 @@ import math
 import time
 from collections import OrderedDict
 
-from service.errors import RateLimitExceeded
+from service.errors import RateLimited
 from service.observability.metrics import Metrics
 from service.settings import Settings
 from service.store.budgets import BudgetStore, budgets_of
@@ -46,9 +46,9 @@ class AttemptLimits:
         self._metrics = metrics
         self._refused_until: OrderedDict[str, float] = OrderedDict()
 
-    def _refuse(self, policy: str, wait_seconds: float) -> RateLimitExceeded:
+    def _refuse(self, policy: str, wait_seconds: float) -> RateLimited:
         self._metrics.refused.labels(policy).inc()
-        return RateLimitExceeded(_MESSAGES[policy], math.ceil(wait_seconds))
+        return RateLimited(_MESSAGES[policy], math.ceil(wait_seconds))
 
     def check_client(self, client: str) -> None:
         """Refuse a client whose failed sign-ins used up its budget (429)."""

@@ -24,7 +24,7 @@ from service.auth.requests import (
 )
 from service.auth.tokens import REAUTH, SESSION, SIGN_IN, SIGN_IN_CODE, as_code, new_token
 from service.clock import utc_now_iso
-from service.errors import AccountDisabled, AccountNotFound, NotAuthenticated, RateLimitExceeded
+from service.errors import AccountDisabled, AccountNotFound, NotAuthenticated, RateLimited
 from service.services import Services
 from service.store.accounts import AuthMode, AuthResult
 from service.store.budgets import budgets_of
@@ -71,9 +71,7 @@ async def request_email_sign_in(svc: Services, request: EmailSignInRequest, clie
             study.identifier,
             acceptance.refused_by,
         )
-        raise RateLimitExceeded(
-            _REFUSALS[acceptance.refused_by], math.ceil(acceptance.wait_ms / 1000)
-        )
+        raise RateLimited(_REFUSALS[acceptance.refused_by], math.ceil(acceptance.wait_ms / 1000))
     svc.metrics.links_requested.inc()
     if log.isEnabledFor(logging.DEBUG):  # masking costs, and this is the busiest endpoint
         log.debug(

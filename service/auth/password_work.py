@@ -17,7 +17,7 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import TypeVar
 
 from service.auth.passwords import hash_password, verify_password
-from service.errors import ServiceUnavailable
+from service.errors import Busy
 
 T = TypeVar("T")
 
@@ -26,11 +26,10 @@ T = TypeVar("T")
 WAITING_PER_SLOT = 4
 
 
-class PasswordWorkBusy(ServiceUnavailable):
+class PasswordWorkBusy(Busy):
     def __init__(self) -> None:
         super().__init__(
-            "Too many passwords are being checked right now; please try again in a moment.",
-            {"Retry-After": "1"},
+            "Too many passwords are being checked right now; please try again in a moment.", 1
         )
 
 

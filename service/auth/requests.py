@@ -12,7 +12,7 @@ from typing import Any
 from service.accounts.email_address import address_problem, normalized
 from service.auth import passwords
 from service.auth.passwords import password_problem
-from service.errors import InvalidEntity
+from service.errors import Invalid
 
 MAX_SECRET_LENGTH = 512
 
@@ -22,7 +22,7 @@ class _Reader:
         self.entity = entity
         self.errors: dict[str, list[str]] = {}
         if not isinstance(data, dict):
-            raise InvalidEntity(entity, {"": [f"{entity} must be a JSON object"]})
+            raise Invalid(entity, {"": [f"{entity} must be a JSON object"]})
         self.data: dict[str, Any] = data
 
     def fail(self, field: str, message: str) -> None:
@@ -80,7 +80,7 @@ class _Reader:
 
     def finish(self) -> None:
         if self.errors:
-            raise InvalidEntity(self.entity, self.errors)
+            raise Invalid(self.entity, self.errors)
 
 
 @dataclass(frozen=True)

@@ -17,7 +17,7 @@ from service.accounts.email_address import address_problem, masked, normalized
 from service.accounts.participant import Participant
 from service.auth.flows import new_participant_id
 from service.clock import utc_now_iso
-from service.errors import InvalidEntity
+from service.errors import Invalid
 from service.services import Services
 
 log = logging.getLogger(__name__)
@@ -34,7 +34,7 @@ class OnboardingRequest:
     def parse(cls, data: object) -> OnboardingRequest:
         entity = "Onboarding"
         if not isinstance(data, dict):
-            raise InvalidEntity(entity, {"": ["the body must be a JSON object"]})
+            raise Invalid(entity, {"": ["the body must be a JSON object"]})
         errors: dict[str, list[str]] = {}
         force = data.get("force", False)
         if not isinstance(force, bool):
@@ -60,7 +60,7 @@ class OnboardingRequest:
                 else:
                     addresses.append(str(value).strip())
         if errors:
-            raise InvalidEntity(entity, errors)
+            raise Invalid(entity, errors)
         return cls(tuple(addresses), bool(force))
 
 

@@ -11,7 +11,7 @@ import json
 import logging
 import secrets
 
-from service.errors import InvalidEntity
+from service.errors import Invalid
 from service.store import keys
 from service.store.budgets import STUDY_PACE
 from service.store.connection import RedisClient
@@ -82,7 +82,7 @@ class StudyStore:
                 continue  # deleted since the index was read
             try:
                 studies.append(parse_study(json.loads(text(raw))))
-            except (InvalidEntity, ValueError) as exc:
+            except (Invalid, ValueError) as exc:
                 log.error("stored study %s does not validate, left out: %s", identifier, exc)
         return studies
 

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from service.accounts.email_address import address_problem
-from service.errors import InvalidEntity
+from service.errors import Invalid
 from service.studies.app_links import (
     AndroidAppLink,
     AppleAppLink,
@@ -168,7 +168,7 @@ _FIELDS = (
 def parse_study(data: object, *, identifier: str | None = None) -> Study:
     """Validate a study JSON object. ``identifier`` comes from the URL on update."""
     if not isinstance(data, dict):
-        raise InvalidEntity("Study", {"": ["the request body must be a JSON object"]})
+        raise Invalid("Study", {"": ["the request body must be a JSON object"]})
     fields = _Fields(data)
     for unknown in sorted(set(data) - set(_FIELDS) - READ_ONLY_FIELDS):
         close = difflib.get_close_matches(unknown, _FIELDS, n=1)
@@ -249,5 +249,5 @@ def parse_study(data: object, *, identifier: str | None = None) -> Study:
         modified_on=str(data.get("modifiedOn") or ""),
     )
     if fields.errors:
-        raise InvalidEntity("Study", fields.errors)
+        raise Invalid("Study", fields.errors)
     return study

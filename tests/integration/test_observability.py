@@ -12,9 +12,9 @@ import socket
 import httpx
 import pytest
 
+from service.api.errors import EndpointNotFound, answer
 from service.api.metrics_listener import listen
 from service.app import create_app
-from service.errors import EndpointNotFound
 from service.observability.logging import JsonFormatter
 from service.settings import ListenAddress, Settings
 from service.store.connection import RedisClient
@@ -78,10 +78,10 @@ async def test_the_api_port_tells_no_one_which_addresses_have_accounts(api: Api)
             probe = await api.client.request(method, "/metrics")
             assert probe.status_code == 404
             assert "magiclink_" not in probe.text
-        answer = (await api.client.get("/metrics")).json()
-        assert answer == EndpointNotFound("No endpoint at /metrics.").body()
-        assert answer.keys() == unknown_path.keys()
-        assert answer["type"] == unknown_path["type"]
+        refused = (await api.client.get("/metrics")).json()
+        assert refused == answer(EndpointNotFound("No endpoint at /metrics.")).body
+        assert refused.keys() == unknown_path.keys()
+        assert refused["type"] == unknown_path["type"]
     await api.mailbox.wait_for("known@example.org")
     # The counters are there, where only the operator's scraper reaches.
     emails = _samples((await api.scrape_metrics()).text, "magiclink_emails_total")

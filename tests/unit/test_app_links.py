@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from service.errors import InvalidEntity
+from service.errors import Invalid
 from service.studies.app_links import (
     AndroidAppLink,
     AppleAppLink,
@@ -32,7 +32,7 @@ def _study(**fields: Any) -> dict[str, Any]:
 
 
 def _errors(**fields: Any) -> dict[str, list[str]]:
-    with pytest.raises(InvalidEntity) as caught:
+    with pytest.raises(Invalid) as caught:
         parse_study(_study(**fields))
     return caught.value.errors
 

@@ -12,7 +12,7 @@ from service.email.message import (
     default_sign_in_template,
     sign_in_values,
 )
-from service.errors import InvalidEntity
+from service.errors import Invalid
 from service.studies.model import Study, parse_study
 from service.studies.templates import (
     HTML_ONLY_VARIABLES,
@@ -208,7 +208,7 @@ def test_every_study_that_validation_accepts_builds_its_email(field: str, variab
     data[field] = "Study\nBcc: someone@example.org"
     try:
         study = parse_study(data)
-    except InvalidEntity as rejected:  # rejected at save time: fine
+    except Invalid as rejected:  # rejected at save time: fine
         rejected_fields = set(rejected.errors)
     else:
         assert study.email_sign_in_template is not None
@@ -294,7 +294,7 @@ def test_the_recipient_is_one_address_or_the_email_is_not_built() -> None:
 
 @pytest.mark.parametrize("field", ["name", "shortName", "sponsorName"])
 def test_study_names_with_encoded_words_are_refused(field: str) -> None:
-    with pytest.raises(InvalidEntity) as refused:
+    with pytest.raises(Invalid) as refused:
         _study(**{"name": "Study A", field: "=?utf-8?q?=0D=0ABcc:_a@e.test?="})
     assert refused.value.errors == {
         field: [

@@ -5,15 +5,16 @@ from __future__ import annotations
 import pytest
 
 from service.accounts.edits import ParticipantEdit
-from service.errors import InvalidEntity
+from service.api.errors import answer
+from service.errors import Invalid
 
 PASSWORD = "correct horse battery staple"
 
 
 def _errors(data: object, *, creating: bool) -> dict[str, list[str]]:
-    with pytest.raises(InvalidEntity) as caught:
+    with pytest.raises(Invalid) as caught:
         ParticipantEdit.parse(data, creating=creating)
-    assert caught.value.status_code == 400
+    assert answer(caught.value).status_code == 400
     assert caught.value.message.startswith("StudyParticipant is invalid: ")
     return caught.value.errors
 

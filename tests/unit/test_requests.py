@@ -7,6 +7,7 @@ from typing import Any
 
 import pytest
 
+from service.api.errors import answer
 from service.auth.passwords import MAX_LENGTH
 from service.auth.requests import (
     MAX_SECRET_LENGTH,
@@ -15,18 +16,18 @@ from service.auth.requests import (
     PasswordCredentials,
     Reauthentication,
 )
-from service.errors import InvalidEntity
+from service.errors import Invalid
 
 EMAIL = "Alice@Example.org"
 PASSWORD = "correct horse battery staple"
 
 
-def _invalid(parse: Callable[[object], object], data: object) -> InvalidEntity:
-    with pytest.raises(InvalidEntity) as caught:
+def _invalid(parse: Callable[[object], object], data: object) -> Invalid:
+    with pytest.raises(Invalid) as caught:
         parse(data)
-    assert caught.value.status_code == 400
-    assert caught.value.body()["type"] == "InvalidEntityException"
-    assert caught.value.body()["errors"] == caught.value.errors
+    assert answer(caught.value).status_code == 400
+    assert answer(caught.value).body["type"] == "InvalidEntityException"
+    assert answer(caught.value).body["errors"] == caught.value.errors
     return caught.value
 
 

@@ -6,7 +6,8 @@ from typing import Any
 
 import pytest
 
-from service.errors import InvalidEntity
+from service.api.errors import answer
+from service.errors import Invalid
 from service.studies.model import (
     MAX_REQUEST_INTERVAL_SECONDS,
     MAX_TOKEN_TTL_SECONDS,
@@ -23,10 +24,10 @@ def _study(**fields: Any) -> dict[str, Any]:
 
 
 def _errors(data: object, *, identifier: str | None = None) -> dict[str, list[str]]:
-    with pytest.raises(InvalidEntity) as caught:
+    with pytest.raises(Invalid) as caught:
         parse_study(data, identifier=identifier)
-    assert caught.value.status_code == 400
-    assert caught.value.type_name == "InvalidEntityException"
+    assert answer(caught.value).status_code == 400
+    assert answer(caught.value).body["type"] == "InvalidEntityException"
     assert caught.value.message.startswith("Study is invalid: ")
     return caught.value.errors
 
@@ -319,11 +320,11 @@ def test_several_errors_are_reported_at_once() -> None:
 
 
 def test_the_error_message_carries_every_problem() -> None:
-    with pytest.raises(InvalidEntity) as caught:
+    with pytest.raises(Invalid) as caught:
         parse_study({"identifier": "x", "name": ""})
     assert "identifier must be 2 to 60 characters" in caught.value.message
     assert "name cannot be blank" in caught.value.message
-    assert caught.value.body()["errors"] == caught.value.errors
+    assert answer(caught.value).body["errors"] == caught.value.errors
 
 
 @pytest.mark.parametrize("data", [None, [], "study", 3])

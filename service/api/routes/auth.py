@@ -6,6 +6,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
+from service.api.errors import BadRequest
 from service.api.routes.client_ip import budget_subject, client_ip
 from service.api.routes.context import json_body, services, status_message
 from service.auth import flows
@@ -16,7 +17,6 @@ from service.auth.requests import (
     Reauthentication,
 )
 from service.auth.session_info import session_info_body
-from service.errors import BadRequest
 
 SESSION_HEADER = "Bridge-Session"
 

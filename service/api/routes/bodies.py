@@ -7,7 +7,8 @@ from typing import Any
 
 from starlette.requests import ClientDisconnect, Request
 
-from service.errors import ApiError, BadRequest, InvalidEntity, PayloadTooLarge
+from service.api.errors import BadRequest, HttpError, PayloadTooLarge
+from service.errors import Invalid
 
 
 def _reject_constant(name: str) -> Any:
@@ -18,7 +19,7 @@ def _reject_constant(name: str) -> Any:
 _DECODER = json.JSONDecoder(parse_constant=_reject_constant)
 
 
-def _too_large(max_bytes: int) -> ApiError:
+def _too_large(max_bytes: int) -> HttpError:
     return PayloadTooLarge(f"Request body is larger than {max_bytes} bytes.")
 
 
@@ -55,7 +56,7 @@ async def read_json(request: Request, max_bytes: int) -> Any:
     if b"\\u" in raw:
         where = _unpaired_surrogate(data, "")
         if where is not None:
-            raise InvalidEntity(
+            raise Invalid(
                 "Request body",
                 {where: [f"{where} contains an unpaired UTF-16 surrogate (\\ud800-\\udfff)"]},
             )

@@ -10,7 +10,7 @@ from service.api.routes.auth import SESSION_HEADER
 from service.api.routes.context import json_body, services
 from service.auth import flows
 from service.auth.session_info import session_info
-from service.errors import InvalidEntity
+from service.errors import Invalid
 
 MAX_CONSENT_NAME_LENGTH = 255
 
@@ -29,9 +29,9 @@ async def sign_consent(request: Request) -> Response:
     data = await json_body(request)
     name = data.get("name") if isinstance(data, dict) else None
     if not isinstance(name, str) or not name.strip():
-        raise InvalidEntity("ConsentSignature", {"name": ["name is required"]})
+        raise Invalid("ConsentSignature", {"name": ["name is required"]})
     if len(name) > MAX_CONSENT_NAME_LENGTH:
-        raise InvalidEntity(
+        raise Invalid(
             "ConsentSignature",
             {"name": [f"name must be at most {MAX_CONSENT_NAME_LENGTH} characters"]},
         )

@@ -13,7 +13,7 @@ from starlette.responses import Response
 from service.api.routes.admin_auth import require_admin
 from service.api.routes.context import services
 from service.api.routes.methods import Handler, route
-from service.errors import InvalidEntity
+from service.errors import Invalid
 from service.provisioning.appconfig import (
     MissingAppLink,
     app_restrictions_xml,
@@ -42,7 +42,7 @@ def _export(filename: str, build: Builder, media_type: str) -> Handler:
         try:
             content = build(svc.settings, study)
         except MissingAppLink as exc:
-            raise InvalidEntity("Study", {exc.field: [exc.message]}) from None
+            raise Invalid("Study", {exc.field: [exc.message]}) from None
         return Response(
             content,
             media_type=media_type,

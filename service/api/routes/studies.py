@@ -12,7 +12,7 @@ from service.api.routes.context import json_body, services, status_message
 from service.api.routes.methods import route
 from service.clock import utc_now_iso
 from service.deeplinks.association import aasa_size_problem
-from service.errors import EntityAlreadyExists, InvalidEntity
+from service.errors import Conflict, Invalid
 from service.services import Services
 from service.studies.model import Study, parse_study
 
@@ -25,7 +25,7 @@ async def _check_association_size(svc: Services, study: Study) -> None:
         return  # without iOS apps the study cannot make the file larger
     problem = aasa_size_problem(await svc.studies.all(), study)
     if problem:
-        raise InvalidEntity("Study", {"appleAppLinks": [problem]})
+        raise Invalid("Study", {"appleAppLinks": [problem]})
 
 
 async def create_study(request: Request) -> Response:
@@ -35,7 +35,7 @@ async def create_study(request: Request) -> Response:
     now = utc_now_iso()
     study = study.stamped(created_on=now, modified_on=now)
     if not await services(request).studies.create(study):
-        raise EntityAlreadyExists(
+        raise Conflict(
             f"A study with identifier {study.identifier!r} already exists; choose another "
             "identifier or update it with PUT."
         )

@@ -1,0 +1,122 @@
+"""The Starlette application around the services: routes, error answers, the request middleware."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from contextlib import AbstractAsyncContextManager
+
+from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import ResponseError
+from redis.exceptions import TimeoutError as RedisTimeoutError
+from starlette.applications import Starlette
+from starlette.exceptions import HTTPException
+from starlette.middleware import Middleware
+from starlette.requests import ClientDisconnect, Request
+from starlette.responses import JSONResponse, Response
+
+from service.api.errors import (
+    BadRequest,
+    EndpointNotFound,
+    HttpError,
+    MethodNotAllowed,
+    ServiceUnavailable,
+    answer,
+)
+from service.api.observed_requests import ObservedRequests
+from service.api.routes import (
+    auth,
+    docs,
+    landing,
+    onboarding,
+    ops,
+    participant_self,
+    participants,
+    provisioning,
+    provisioning_exports,
+    studies,
+    wellknown,
+)
+from service.errors import DomainError
+from service.services import Services
+
+log = logging.getLogger(__name__)
+
+# Redis replies that mean "not now" rather than "your command is wrong".
+_UNAVAILABLE_REPLIES = ("OOM", "LOADING", "READONLY", "MASTERDOWN", "CLUSTERDOWN", "TRYAGAIN")
+
+Lifespan = Callable[[Starlette], AbstractAsyncContextManager[None]]
+
+
+def _json(error: DomainError | HttpError) -> Response:
+    given = answer(error)
+    return JSONResponse(given.body, status_code=given.status_code, headers=given.headers)
+
+
+async def _error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, DomainError | HttpError)
+    return _json(exc)
+
+
+async def _http_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, HTTPException)
+    error: HttpError
+    if exc.status_code == 404:
+        error = EndpointNotFound(f"No endpoint at {request.url.path}.")
+    elif exc.status_code == 405:
+        error = MethodNotAllowed(f"{request.method} is not supported at {request.url.path}.")
+    else:
+        error = BadRequest(exc.detail)
+    given = answer(error)
+    body = {**given.body, "statusCode": exc.status_code}
+    return JSONResponse(body, status_code=exc.status_code, headers=exc.headers)
+
+
+async def _client_gone(request: Request, exc: Exception) -> Response:
+    """The client left (or the server cut it off, e.g. a body that never finished arriving)
+    before its body was read: nobody will read this answer, but it is the client's doing, so
+    it is recorded as a 400, not as a server error with a traceback."""
+    return _json(BadRequest("The request body did not arrive in full."))
+
+
+async def _redis_unavailable(request: Request, exc: Exception) -> Response:
+    if isinstance(exc, ResponseError) and not str(exc).startswith(_UNAVAILABLE_REPLIES):
+        raise exc  # a command we got wrong is a bug: let it be a 500 with a traceback
+    log.warning("%s %s: Redis unavailable (%s)", request.method, request.url.path, exc)
+    return _json(
+        ServiceUnavailable(
+            "The service is temporarily unavailable; please retry shortly.", {"Retry-After": "5"}
+        )
+    )
+
+
+def build_app(svc: Services, lifespan: Lifespan) -> Starlette:
+    return Starlette(
+        routes=[
+            # Starlette tries routes in order: the busiest first.
+            *auth.routes,
+            *ops.routes,
+            *participant_self.routes,
+            *studies.routes,
+            *provisioning_exports.routes,
+            *participants.routes,
+            *onboarding.routes,
+            *landing.routes,
+            *provisioning.routes,
+            *docs.routes,
+            *wellknown.routes,
+        ],
+        exception_handlers={
+            DomainError: _error,
+            HttpError: _error,
+            HTTPException: _http_error,
+            ClientDisconnect: _client_gone,
+            RedisConnectionError: _redis_unavailable,
+            RedisTimeoutError: _redis_unavailable,
+            ResponseError: _redis_unavailable,
+        },
+        middleware=[
+            Middleware(ObservedRequests, metrics=svc.metrics, access_log=svc.settings.access_log)
+        ],
+        lifespan=lifespan,
+    )
