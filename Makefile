@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install run test lint typecheck unit integration clean loadtest bench
+.PHONY: install run test lint typecheck unit integration clean loadtest bench fuzz
 
 install: $(STAMP)
 
@@ -44,6 +44,10 @@ loadtest: install
 # The service against a bare Starlette+Redis floor under wrk; writes bench/results.md.
 bench: install
 	$(BIN)/python -m tests.load.bench
+
+# schemathesis (all checks, every phase incl. stateful) against a live service; reports in bench/fuzz/.
+fuzz: install
+	$(BIN)/python -m tests.fuzz.run
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache outbox

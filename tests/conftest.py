@@ -12,10 +12,11 @@ from pathlib import Path
 import fakeredis
 import httpx
 import pytest
+from pydantic import SecretStr
 from redis.asyncio import Redis
 
 from service.app import create_app
-from service.settings import Secret, Settings
+from service.settings import Settings
 from service.settings import SmtpServer as SmtpSettings
 from service.store.connection import RedisClient, connect
 from tests.support.api import ADMIN_KEY, SECRET_KEY, Api
@@ -84,8 +85,8 @@ def settings(smtp_server: SmtpServer, tmp_path: Path) -> Settings:
         mail_dir=tmp_path / "outbox",
         mail_from="Study Team <study@example.org>",
         base_url="https://signin.example.org",
-        admin_key=Secret(ADMIN_KEY),
-        secret_keys=(Secret(SECRET_KEY),),
+        admin_key=SecretStr(ADMIN_KEY),
+        secret_keys=(SecretStr(SECRET_KEY),),
         retry_base_seconds=0.2,
         retry_max_seconds=1.0,
         lease_seconds=2.0,

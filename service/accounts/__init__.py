@@ -1,1 +1,2 @@
-"""Participant accounts: the email address rules and the participant record. No I/O."""
+"""Participant accounts: the record, the email address rules, and researchers' edits to them
+(stored through ``service.store``)."""

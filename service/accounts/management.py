@@ -8,8 +8,6 @@ from dataclasses import replace
 from service.accounts.edits import ParticipantEdit
 from service.accounts.email_address import masked, normalized
 from service.accounts.participant import Participant
-from service.auth.flows import new_participant_id
-from service.clock import utc_now_iso
 from service.errors import Conflict, NotFound
 from service.services import Services
 
@@ -24,14 +22,12 @@ async def create_participant(svc: Services, study_id: str, edit: ParticipantEdit
     study = await svc.study(study_id)
     assert edit.email is not None
     password_hash = await svc.password_work.hash(edit.password) if edit.password else None
-    participant = Participant(
-        id=new_participant_id(),
-        study_id=study.identifier,
-        email=edit.email,
+    participant = Participant.new(
+        study.identifier,
+        edit.email,
         status=edit.status or "enabled",
         consented=bool(edit.consented),
         email_verified=bool(edit.email_verified),
-        created_on=utc_now_iso(),
         password_hash=password_hash,
     )
     if not await svc.accounts.create(participant, normalized(participant.email)):

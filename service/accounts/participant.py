@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import secrets
 from dataclasses import dataclass
 from typing import Any
+
+from service.clock import utc_now_iso
 
 STATUSES = ("enabled", "disabled")
 
@@ -23,6 +26,34 @@ class Participant:
     password_unproven: bool = False
     # Sessions made in an older generation are over (disabling moves it on).
     session_generation: int = 0
+
+    @classmethod
+    def new(
+        cls,
+        study_id: str,
+        email: str,
+        *,
+        status: str = "enabled",
+        consented: bool = False,
+        email_verified: bool = False,
+        password_hash: str | None = None,
+        password_unproven: bool = False,
+    ) -> Participant:
+        """A participant not stored yet: a new random id, created now.
+
+        Every new participant is made here; the account store decodes stored ones.
+        """
+        return cls(
+            id=secrets.token_urlsafe(18),
+            study_id=study_id,
+            email=email,
+            status=status,
+            consented=consented,
+            email_verified=email_verified,
+            created_on=utc_now_iso(),
+            password_hash=password_hash,
+            password_unproven=password_unproven,
+        )
 
     @property
     def enabled(self) -> bool:

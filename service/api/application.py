@@ -24,19 +24,8 @@ from service.api.errors import (
     answer,
 )
 from service.api.observed_requests import ObservedRequests
-from service.api.routes import (
-    auth,
-    docs,
-    landing,
-    onboarding,
-    ops,
-    participant_self,
-    participants,
-    provisioning,
-    provisioning_exports,
-    studies,
-    wellknown,
-)
+from service.api.operations import routes
+from service.api.table import OPERATIONS
 from service.errors import DomainError
 from service.services import Services
 
@@ -94,17 +83,7 @@ def build_app(svc: Services, lifespan: Lifespan) -> Starlette:
     return Starlette(
         routes=[
             # Starlette tries routes in order: the busiest first.
-            *auth.routes,
-            *ops.routes,
-            *participant_self.routes,
-            *studies.routes,
-            *provisioning_exports.routes,
-            *participants.routes,
-            *onboarding.routes,
-            *landing.routes,
-            *provisioning.routes,
-            *docs.routes,
-            *wellknown.routes,
+            *routes(OPERATIONS),
         ],
         exception_handlers={
             DomainError: _error,

@@ -1,1 +1,2 @@
-"""Domain logic of authentication: tokens, hashing, passwords, session shapes. No I/O."""
+"""Authentication: the sign-in flows, tokens and their keyed hashes, passwords (hashed off the
+event loop), attempt limits and the session body. Redis only through ``service.store``."""

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import logging
 import math
-import secrets
 from dataclasses import dataclass, replace
 from typing import NoReturn
 
@@ -23,7 +22,6 @@ from service.auth.requests import (
     Reauthentication,
 )
 from service.auth.tokens import REAUTH, SESSION, SIGN_IN, SIGN_IN_CODE, as_code, new_token
-from service.clock import utc_now_iso
 from service.errors import AccountDisabled, AccountNotFound, NotAuthenticated, RateLimited
 from service.services import Services
 from service.store.accounts import AuthMode, AuthResult
@@ -215,16 +213,8 @@ async def sign_up(svc: Services, request: PasswordCredentials, client_ip: str) -
         client_ip, study.identifier, request.normalized_email
     )
     password_hash = await svc.password_work.hash(request.password)
-    participant = Participant(
-        id=new_participant_id(),
-        study_id=study.identifier,
-        email=request.email,
-        status="enabled",
-        consented=False,
-        email_verified=False,
-        created_on=utc_now_iso(),
-        password_hash=password_hash,
-        password_unproven=True,
+    participant = Participant.new(
+        study.identifier, request.email, password_hash=password_hash, password_unproven=True
     )
     created = await svc.accounts.create(participant, request.normalized_email)
     log.info(
@@ -233,10 +223,6 @@ async def sign_up(svc: Services, request: PasswordCredentials, client_ip: str) -
         study.identifier,
         "account created" if created else "account exists, nothing changed",
     )
-
-
-def new_participant_id() -> str:
-    return secrets.token_urlsafe(18)
 
 
 async def session_participant(

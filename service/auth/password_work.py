@@ -35,6 +35,9 @@ class PasswordWorkBusy(Busy):
 
 class PasswordWork:
     def __init__(self, concurrency: int, on_busy: Callable[[], None] = lambda: None) -> None:
+        # The one exception to the service's idiom for blocking work, asyncio.to_thread: that
+        # shares the loop's default pool (up to 32 threads, for any work), too many hashes at
+        # 19 MiB each and no say over how many wait. Here at most ``concurrency`` hash at once.
         self._pool = ThreadPoolExecutor(max_workers=concurrency, thread_name_prefix="argon2")
         self._admitted = 0
         self._max_admitted = concurrency * (1 + WAITING_PER_SLOT)

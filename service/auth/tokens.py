@@ -1,6 +1,6 @@
 """Random secrets and their keyed hashes.
 
-Every secret we hand out (sign-in token, session token, reauth token) is random from
+Every secret we hand out (sign-in token and code, session token, reauth token) is random from
 ``secrets``, sent once, and stored only as an HMAC-SHA256 keyed with ``MAGICLINK_SECRET_KEY``.
 With several keys the first one hashes new secrets and all of them are tried on lookup, so a
 key can be rotated without signing everybody out: add the new key in front, drop the old one a
@@ -13,7 +13,7 @@ import hmac
 import secrets
 from collections.abc import Sequence
 
-from service.settings import Secret
+from pydantic import SecretStr
 
 # Purposes mixed into the keyed hashes, so one kind of secret never matches another.
 SIGN_IN = "sign-in"
@@ -55,10 +55,10 @@ def as_code(presented: str) -> str | None:
 class SecretHasher:
     """Keyed hashes of secrets: one to store, all candidates to look up."""
 
-    def __init__(self, keys: Sequence[Secret]) -> None:
+    def __init__(self, keys: Sequence[SecretStr]) -> None:
         if not keys:
             raise ValueError("at least one secret key is needed")
-        self._keys = [key.value.encode() for key in keys]
+        self._keys = [key.get_secret_value().encode() for key in keys]
         # HMAC states that have taken in the key and the purpose, copied for each secret: a
         # copy skips the key setup, and sign-ins hash three secrets each.
         self._primed: dict[tuple[int, str], hmac.HMAC] = {}

@@ -1,1 +1,2 @@
-"""Deep links: the sign-in link itself and the page that answers it."""
+"""Deep links: the sign-in link, the page that answers it on each device, and the app
+association files (and their checker) that let a study's apps open it."""

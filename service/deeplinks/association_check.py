@@ -17,10 +17,10 @@ from service.studies.app_links import (
     ANDROID_NAMESPACE,
     Errors,
     app_id_problem,
-    component_problems,
     fingerprint_problem,
     package_name_problem,
     pattern_problem,
+    published_component_problems,
 )
 
 AASA_NAME = "apple-app-site-association"
@@ -140,10 +140,7 @@ def _detail(found: _Found, detail: object, path: str) -> list[str]:
         if "components" not in detail:
             found.add(f"{path} has appIDs but no components: no URL opens the app on iOS 13+")
         else:
-            _, errors = component_problems(
-                detail["components"], f"{path}.components", published=True
-            )
-            found.add_all(errors)
+            found.add_all(published_component_problems(detail["components"], f"{path}.components"))
     if legacy:
         app_id = detail.get("appID")
         problem = app_id_problem(app_id, f"{path}.appID")
@@ -246,12 +243,12 @@ def _statement(found: _Found, statement: object, path: str) -> tuple[str | None,
                 if not isinstance(extension, dict):
                     found.add(f"{where} must be an object")
                 elif "dynamic_app_link_components" in extension:
-                    _, errors = component_problems(
-                        extension["dynamic_app_link_components"],
-                        f"{where}.dynamic_app_link_components",
-                        published=True,
+                    found.add_all(
+                        published_component_problems(
+                            extension["dynamic_app_link_components"],
+                            f"{where}.dynamic_app_link_components",
+                        )
                     )
-                    found.add_all(errors)
     return package, HANDLE_ALL_URLS in relations
 
 

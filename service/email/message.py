@@ -1,4 +1,4 @@
-"""Building the sign-in email from a study's template."""
+"""Building an email (sign-in or onboarding) from a study's template or the default one."""
 
 from __future__ import annotations
 

@@ -34,7 +34,7 @@ class SmtpPool:
             hostname=server.host,
             port=server.port,
             username=server.username,
-            password=server.password.value if server.password else None,
+            password=server.password.get_secret_value() if server.password else None,
             use_tls=server.tls == "implicit",
             start_tls=server.tls == "starttls",
             timeout=self._timeout,

@@ -1,7 +1,8 @@
-"""The delivery worker: takes accepted sign-in requests from the outbox and emails the link.
+"""The delivery worker: takes accepted jobs from the outbox and sends their emails.
 
-For each job it looks the account up; only an enabled participant gets a token (a fresh one
-per attempt, stored hashed, so no token is ever kept in Redis in plain text) and an email.
+A sign-in job looks the account up; only an enabled participant gets a token and code (fresh
+ones per attempt, stored hashed, so no token is ever kept in Redis in plain text) and an email.
+An onboarding job's email carries no secret: it links to the study's provisioning page.
 Failures are settled by kind: temporary ones wait for a retry with exponential backoff and
 jitter, permanent ones go to the dead-letter stream with the reason.
 
@@ -233,7 +234,8 @@ class DeliveryWorker:
             random.random(),  # noqa: S311 - jitter, not a secret
         )
         log.warning(
-            "sign-in email %s not sent (%s); try %d in %.1f s",
+            "%s email %s not sent (%s); try %d in %.1f s",
+            job.kind,
             job.message_id,
             failure.reason,
             attempt + 1,

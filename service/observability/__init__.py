@@ -1,1 +1,1 @@
-"""Logging (and, later, metrics)."""
+"""Logging (JSON lines, request ids) and Prometheus metrics."""

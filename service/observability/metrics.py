@@ -51,7 +51,8 @@ class Metrics:
         )
         self.failed_sign_ins = Counter(
             "magiclink_failed_sign_ins",
-            "Refused sign-ins by method (wrong, expired, used).",
+            "Refused sign-ins by method (link, code, password, reauth): no such account, or a "
+            "wrong, expired or used secret.",
             ["method"],
             registry=r,
         )

@@ -196,3 +196,21 @@ def app_restrictions_xml(
             },
         )
     return _serialize(root)
+
+
+@dataclass(frozen=True)
+class Export:
+    """One file an MDM console takes: the CLI's ``--format`` name, the file, how to build it."""
+
+    name: str
+    filename: str
+    media_type: str
+    build: Callable[[Settings, Study], bytes]
+    needs_apple_app: bool = False  # the file names the iOS app by its bundle id
+
+
+EXPORTS = (
+    Export("appconfig", "appconfig.xml", "application/xml", appconfig_xml, needs_apple_app=True),
+    Export("plist", "managed-config.plist", "application/x-plist", managed_config_plist),
+    Export("restrictions", "app_restrictions.xml", "application/xml", app_restrictions_xml),
+)

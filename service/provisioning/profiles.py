@@ -2,7 +2,7 @@
 
 One builder per profile, each taking its own typed options and raising `ProvisioningError`
 (one line, naming what is missing or wrong) rather than producing a link the app would
-misread. `build_link` picks the builder by profile name, for the CLI.
+misread. The CLI (``magiclink provision link PROFILE``) has one command per profile.
 
 Formats, as documented by the vendors (read there, not copied):
 
@@ -35,8 +35,6 @@ from service.provisioning.study_link import study_provisioning_url
 class ProvisioningError(ValueError):
     """An option is missing or wrong; the message (one line) says which."""
 
-
-PROFILES = ("study", "element", "element-pro", "element-classic", "sametime")
 
 ELEMENT_BASE = "https://mobile.element.io"
 SAMETIME_SCHEME = "hclsametime"
@@ -91,6 +89,12 @@ def study_link(options: StudyOptions) -> str:
 # --- Element -------------------------------------------------------------------------------
 
 ElementApp = Literal["element", "element-pro", "element-classic"]
+# The apps a link can open, by the profile's name, and what each is called.
+ELEMENT_APPS: dict[ElementApp, str] = {
+    "element": "Element X",
+    "element-pro": "Element X Pro",
+    "element-classic": "classic Element",
+}
 
 
 def element_link(options: ElementOptions, app: ElementApp = "element") -> str:
@@ -182,83 +186,3 @@ def _sametime_params(params: Sequence[tuple[str, str]]) -> list[tuple[str, str]]
         if not SAMETIME_PARAMS[key] and not value.strip():
             raise ProvisioningError(f"sametime: {key} is empty")
     return list(params)
-
-
-# --- by profile name -----------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class LinkOptions:
-    """Every profile's options, as the CLI collects them; each profile takes what it needs."""
-
-    base_url: str = ""
-    study: str | None = None
-    login_hint: str | None = None
-    account_provider: str | None = None
-    host: str | None = None
-    port: int | None = None
-    user: str | None = None
-    community_name: str | None = None
-    params: Sequence[tuple[str, str]] = field(default_factory=tuple)
-
-
-_USES = {
-    "study": {"study", "login_hint"},
-    "element": {"account_provider", "login_hint"},
-    "element-pro": {"account_provider", "login_hint"},
-    "element-classic": {"account_provider", "login_hint"},
-    "sametime": {"host", "port", "user", "community_name", "params"},
-}
-
-
-def _flag(name: str) -> str:
-    return "--" + name.replace("_", "-").removesuffix("s")  # params -> --param
-
-
-def build_link(profile: str, options: LinkOptions) -> str:
-    """The link of ``profile``; options it does not take are refused, not silently dropped."""
-    if profile not in PROFILES:
-        raise ProvisioningError(
-            f"unknown profile {profile!r}; choose one of: {', '.join(PROFILES)}"
-        )
-    given = {
-        name
-        for name in (
-            "study",
-            "login_hint",
-            "account_provider",
-            "host",
-            "port",
-            "user",
-            "community_name",
-        )
-        if getattr(options, name) is not None
-    } | ({"params"} if options.params else set())
-    unused = sorted(given - _USES[profile])
-    if unused:
-        raise ProvisioningError(
-            f"{profile} does not take {', '.join(_flag(name) for name in unused)}"
-        )
-    if profile == "study":
-        if options.study is None:
-            raise ProvisioningError("study needs the study identifier (--study)")
-        return study_link(StudyOptions(options.base_url, options.study, options.login_hint))
-    if profile.startswith("element"):
-        if options.account_provider is None:
-            raise ProvisioningError(
-                f"{profile} needs the Matrix server (--account-provider), like example.org"
-            )
-        element = ElementOptions(options.account_provider, options.login_hint)
-        app: ElementApp = (
-            "element-pro"
-            if profile == "element-pro"
-            else ("element-classic" if profile == "element-classic" else "element")
-        )
-        return element_link(element, app)
-    if options.host is None:
-        raise ProvisioningError("sametime needs the Sametime proxy host (--host)")
-    return sametime_link(
-        SametimeOptions(
-            options.host, options.port, options.user, options.community_name, tuple(options.params)
-        )
-    )

@@ -1,8 +1,9 @@
 """Participant accounts, their sign-in and reauth tokens, in Redis.
 
-Each account is a hash under the participant's hash tag, beside its token sets and request
-window, so every check-and-act runs as one Lua script in one slot. An id index and a per-study
-set let researchers address participants by id and let a study deletion find them.
+Each account is a hash under the participant's hash tag, beside its sets of link, code and
+reauth token hashes and its count of wrong codes, so every check-and-act runs as one Lua script
+in one slot. An id index and a per-study set let researchers address participants by id and
+let a study deletion find them.
 """
 
 from __future__ import annotations
@@ -20,9 +21,8 @@ from service.store.scripts import Scripts
 
 @dataclass(frozen=True)
 class IssuedToken:
-    """Where a new sign-in token goes: the account's id and address as written."""
+    """Where a new sign-in token goes: the account's address as written, and when it expires."""
 
-    participant_id: str
     email: str
     expires_ms: int
 
@@ -88,7 +88,8 @@ class AccountStore:
         emails_per_day: int,
     ) -> IssuedToken | NotIssued:
         """Record a token and its code for an enabled account that has not reached
-        ``emails_per_day`` sign-in emails (0: no cap) in the last day."""
+        ``emails_per_day`` sign-in emails (0: no cap) in its current day, the 24 hours from
+        the first of them."""
         tag = keys.account_tag(study_id, normalized_email)
         reply = await self._scripts.issue_sign_in_token(
             keys=[
@@ -104,7 +105,7 @@ class AccountStore:
             return "capped"
         if outcome != "issued":
             return "none"
-        return IssuedToken(text(reply[1]), text(reply[2]), int(reply[3]))
+        return IssuedToken(text(reply[1]), int(reply[2]))
 
     async def withdraw_sign_in_token(
         self, study_id: str, normalized_email: str, token_hash: str, code_hash: str
@@ -217,7 +218,8 @@ class AccountStore:
     async def set_password(
         self, participant: Participant, normalized_email: str, password_hash: str
     ) -> bool:
-        """A password set by a proven owner (a link sign-in) or by a researcher."""
+        """A password set by its proven owner, in a link or code sign-in (a researcher's edit
+        writes it with :meth:`save`)."""
         tag = keys.account_tag(participant.study_id, normalized_email)
         return await self.update(tag, participant.id, {"pw": password_hash, "pwu": "0"})
 

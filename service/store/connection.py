@@ -27,8 +27,6 @@ log = logging.getLogger(__name__)
 # Every store accepts either client: multi-key commands keep to one slot, so both behave alike.
 RedisClient = Redis | RedisCluster
 
-SCHEMES = ("redis://", "rediss://", "redis+cluster://", "redis+sentinel://")
-
 
 @dataclass(frozen=True)
 class _Nodes:

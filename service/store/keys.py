@@ -117,4 +117,4 @@ def admin_key(key_hash: str) -> str:
 
 
 def session(token_hash: str) -> str:
-    return f"{PREFIX}session:{token_hash}"  # -> "study tag participant-id"
+    return f"{PREFIX}session:{token_hash}"  # -> "study account-tag participant-id generation"

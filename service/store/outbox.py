@@ -1,4 +1,4 @@
-"""The outbox: accepted sign-in emails, durable in Redis until they are delivered.
+"""The outbox: accepted emails (sign-in and onboarding), durable in Redis until delivered.
 
 Jobs enter a stream read by a consumer group. A worker reads a job, delivers it, and settles
 it: deleted when delivered, moved to a delayed set when it should be tried again later, or

@@ -13,21 +13,27 @@ from service.store.decoding import text
 
 @dataclass(frozen=True)
 class SessionRef:
-    """Where a session points: the study, the account's hash tag and the participant id, and
-    the account's session generation when it was made (a later one means it was ended)."""
+    """Where a session points: the account's hash tag and the participant id, and the
+    account's session generation when it was made (a later one means it was ended)."""
 
-    study_id: str
     account_tag: str
     participant_id: str
     generation: int = 0
 
     def encode(self) -> str:
-        return f"{self.study_id} {self.account_tag} {self.participant_id} {self.generation}"
+        # The study id stays in front, though the tag holds it: processes of the previous
+        # version, running beside this one during a rolling deploy, read it there.
+        study_id = self.account_tag[1:].split(":", 1)[0]
+        return f"{study_id} {self.account_tag} {self.participant_id} {self.generation}"
 
     @classmethod
     def decode(cls, value: str) -> SessionRef:
-        study_id, tag, participant_id, *generation = value.split(" ")
-        return cls(study_id, tag, participant_id, int(generation[0]) if generation else 0)
+        fields = value.split(" ")
+        if not fields[0].startswith("{"):
+            # The study id in front (see encode); the oldest sessions lack the generation.
+            fields = fields[1:]
+        tag, participant_id, *generation = fields
+        return cls(tag, participant_id, int(generation[0]) if generation else 0)
 
 
 class SessionStore:
@@ -38,7 +44,7 @@ class SessionStore:
         self, token_hash: str, participant: Participant, normalized_email: str, ttl_seconds: int
     ) -> None:
         tag = keys.account_tag(participant.study_id, normalized_email)
-        ref = SessionRef(participant.study_id, tag, participant.id, participant.session_generation)
+        ref = SessionRef(tag, participant.id, participant.session_generation)
         await self._redis.set(keys.session(token_hash), ref.encode(), ex=ttl_seconds)
 
     async def find(self, candidate_hashes: Sequence[str]) -> SessionRef | None:

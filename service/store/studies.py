@@ -3,6 +3,9 @@
 Every write also sets ``keys.STUDIES_VERSION`` to a new random value, after the write itself:
 whoever builds something from all studies (the app association files) and remembers the
 version it read first knows the build is current while the version stays the same.
+
+A study is read back by ``stored_study`` (``service/studies/model.py``), which decodes what was
+written and checks no API rule: a rule added later never makes a stored study unreadable.
 """
 
 from __future__ import annotations
@@ -11,12 +14,11 @@ import json
 import logging
 import secrets
 
-from service.errors import Invalid
 from service.store import keys
 from service.store.budgets import STUDY_PACE
 from service.store.connection import RedisClient
 from service.store.decoding import text, text_set
-from service.studies.model import IDENTIFIER, Study, parse_study
+from service.studies.model import IDENTIFIER, Study, stored_study
 
 log = logging.getLogger(__name__)
 
@@ -50,7 +52,7 @@ class StudyStore:
         raw = await self._redis.get(keys.study(identifier))
         if raw is None:
             return None
-        return parse_study(json.loads(raw))
+        return stored_study(json.loads(raw))
 
     async def delete(self, identifier: str) -> bool:
         deleted = await self._redis.delete(keys.study(identifier))
@@ -66,8 +68,8 @@ class StudyStore:
     async def all(self) -> list[Study]:
         """Every study, by identifier, in one round trip after the index (Cluster-safe).
 
-        A stored study that no longer validates is left out with an error in the log, so that
-        one bad record cannot take the association files of every other study down.
+        A stored document that is not a study (damaged, say) is left out with an error in the
+        log, so that one bad record cannot take the association files of every other study down.
         """
         identifiers = await self.identifiers()
         if not identifiers:
@@ -81,9 +83,9 @@ class StudyStore:
             if raw is None:
                 continue  # deleted since the index was read
             try:
-                studies.append(parse_study(json.loads(text(raw))))
-            except (Invalid, ValueError) as exc:
-                log.error("stored study %s does not validate, left out: %s", identifier, exc)
+                studies.append(stored_study(json.loads(text(raw))))
+            except ValueError as exc:
+                log.error("stored study %s cannot be read, left out: %s", identifier, exc)
         return studies
 
     async def version(self) -> str:

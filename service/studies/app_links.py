@@ -1,4 +1,4 @@
-"""The apps that open a study's sign-in links, and where to get them; validated at save time.
+"""The apps that open a study's sign-in links, and where to get them; checked at save time.
 
 - ``appleAppLinks``: ``[{appID, paths}]``, or ``[{appID, components}]`` (Apple's newer rules), the
   iOS apps that may open the links as universal links.
@@ -7,11 +7,11 @@
 - ``installLinks``: ``{ios, android}``, App Store and Google Play pages (https only).
 - ``appUrlScheme``: the app's custom scheme, for a fallback link that carries no secret.
 
-Like the rest of the study, every problem is collected, keyed by the JSON path a researcher can
-find (``appleAppLinks[0].paths[1]``), each message saying what to write instead. The single-value
-checks (``app_id_problem``, ``fingerprint_problem``, ``package_name_problem``,
-``component_problems``) also judge other hosts' published files
-(``service/deeplinks/association_check.py``).
+The study API's models (``service/api/schemas/app_links.py``) give the structure; the rules a
+single value must follow are here, each message naming the value's JSON path
+(``appleAppLinks[0].paths[1]``) and saying what to write instead. The same rules
+(``app_id_problem``, ``fingerprint_problem``, ``package_name_problem``, ``pattern_problem``)
+also judge other hosts' published files (``service/deeplinks/association_check.py``).
 """
 
 from __future__ import annotations
@@ -54,7 +54,7 @@ EXAMPLE_FINGERPRINT = (
     "14:6D:E9:83:C5:73:06:50:D8:EE:B9:95:2F:34:FC:64:"
     "16:A0:83:42:E6:1D:BE:A8:8A:04:96:B2:3F:CF:44:E5"
 )
-_SHORT_FINGERPRINT = "14:6D:E9:83:...:3F:CF:44:E5"
+SHORT_FINGERPRINT = "14:6D:E9:83:...:3F:CF:44:E5"
 MAX_FINGERPRINTS = 20
 
 # App Store / Google Play pages. Hosts are not pinned (regional and short links exist), but the
@@ -97,9 +97,6 @@ NOT_PREFIX = "NOT "  # legacy paths: "NOT /path" excludes
 COMPONENT_KEYS = ("/", "?", "#", "exclude", "comment")
 # Keys Apple (or Android) also reads in published files; the study API keeps to COMPONENT_KEYS.
 _PUBLISHED_COMPONENT_KEYS = frozenset({"caseSensitive", "percentEncoded", "comments"})
-APPLE_LINK_KEYS = ("appID", "paths", "components")
-ANDROID_LINK_KEYS = ("namespace", "package_name", "sha256_cert_fingerprints")
-READ_ONLY_LINK_KEYS = frozenset({"type"})  # Bridge SDKs send back "type": "AppleAppLink"
 
 
 @dataclass(frozen=True)
@@ -212,7 +209,7 @@ def fingerprint_problem(value: object, path: str) -> str | None:
     """What is wrong with a SHA-256 certificate fingerprint (any case accepted), or None."""
     how = (
         f"{path} must be the SHA-256 fingerprint of the app's signing certificate: 32 bytes as "
-        f"colon-separated hex, like {_SHORT_FINGERPRINT} (Play Console > App integrity, or "
+        f"colon-separated hex, like {SHORT_FINGERPRINT} (Play Console > App integrity, or "
         "keytool -list -v)"
     )
     if not isinstance(value, str):
@@ -247,7 +244,8 @@ def package_name_problem(value: object, path: str) -> str | None:
     return None
 
 
-def _text_problem(value: str, path: str, max_length: int) -> str | None:
+def text_problem(value: str, path: str, max_length: int) -> str | None:
+    """Too long, or more than one line (or a control character), or None."""
     if len(value) > max_length:
         return f"{path} must be at most {max_length} characters"
     if any(unicodedata.category(char) in ("Cc", "Cs", "Zl", "Zp") for char in value):
@@ -261,7 +259,7 @@ def pattern_problem(value: object, path: str, *, legacy: bool) -> str | None:
         return f"{path} must be a string, a path pattern like /s/sleep-study/*"
     if not value:
         return f"{path} cannot be empty: write a path pattern like /s/sleep-study/*"
-    problem = _text_problem(value, path, MAX_PATTERN_LENGTH)
+    problem = text_problem(value, path, MAX_PATTERN_LENGTH)
     if problem:
         return problem
     pattern = value
@@ -280,7 +278,116 @@ def pattern_problem(value: object, path: str, *, legacy: bool) -> str | None:
     return None
 
 
-# --- collections, with every problem by path ------------------------------------------------
+QUERY_PROBLEM = (
+    '{path} must be an object of query parameter name to pattern, like {{"token": "?*"}}'
+)
+QUERY_PATTERN_PROBLEM = '{path} must be a string pattern, like "?*" (any value)'
+
+
+def nothing_to_match_problem(path: str) -> str:
+    """A component rule that names no part of the URL."""
+    return f'{path} must match something: give "/" (the path), "?" (query) or "#" (fragment)'
+
+
+def empty_parameter_problem(path: str) -> str:
+    return f"{path} has an empty parameter name; name the parameter"
+
+
+def query_pattern_problem(name: str, pattern: str, path: str) -> str | None:
+    """What is wrong with one query parameter of a component (its name and value pattern)."""
+    return text_problem(name + pattern, path, MAX_PATTERN_LENGTH)
+
+
+# --- published files: components as another host serves them --------------------------------
+
+
+class _Problems:
+    def __init__(self) -> None:
+        self.errors: Errors = {}
+
+    def fail(self, path: str, message: str | None) -> None:
+        if message:
+            self.errors.setdefault(path, []).append(message)
+
+
+def published_component_problems(raw: object, path: str) -> Errors:
+    """What is wrong with the ``components`` (or Android 15's ``dynamic_app_link_components``)
+    of a file another host serves, by path. Keys the platforms also read there
+    (``caseSensitive``, ``percentEncoded``) and a query written as one string pass."""
+    problems = _Problems()
+    what = 'rules like {"/": "/s/sleep-study/*"}'
+    if not isinstance(raw, list):
+        problems.fail(path, f"{path} must be a list of {what}")
+        return problems.errors
+    if not raw:
+        problems.fail(path, f"{path} cannot be empty: give at least one of {what}")
+    for index, item in enumerate(raw):
+        item_path = f"{path}[{index}]"
+        if not isinstance(item, dict):
+            problems.fail(item_path, f'{item_path} must be an object like {{"/": "/s/x/*"}}')
+            continue
+        for key in set(item) - set(COMPONENT_KEYS) - _PUBLISHED_COMPONENT_KEYS:
+            problems.fail(f"{item_path}.{key}", f"{item_path}.{key} is not a component field")
+        if not {"/", "?", "#"} & set(item):
+            problems.fail(item_path, nothing_to_match_problem(item_path))
+        if "/" in item:
+            where = f"{item_path}./"
+            problems.fail(where, pattern_problem(item["/"], where, legacy=False))
+        if "?" in item:
+            _query(item["?"], f"{item_path}.?", problems)
+        if "#" in item:
+            where = f"{item_path}.#"
+            fragment = item["#"]
+            if not isinstance(fragment, str):
+                problems.fail(where, f"{where} must be a string pattern")
+            else:
+                problems.fail(where, text_problem(fragment, where, MAX_PATTERN_LENGTH))
+        if not isinstance(item.get("exclude", False), bool):
+            problems.fail(f"{item_path}.exclude", f"{item_path}.exclude must be true or false")
+        comment = item.get("comment")
+        if comment is not None:
+            where = f"{item_path}.comment"
+            if not isinstance(comment, str):
+                problems.fail(where, f"{where} must be a string")
+            else:
+                problems.fail(where, text_problem(comment, where, MAX_COMMENT_LENGTH))
+    return problems.errors
+
+
+def _query(raw: object, path: str, problems: _Problems) -> None:
+    if isinstance(raw, str):
+        problems.fail(path, text_problem(raw, path, MAX_PATTERN_LENGTH))
+        return
+    if not isinstance(raw, dict):
+        problems.fail(path, QUERY_PROBLEM.format(path=path))
+        return
+    for name, pattern in raw.items():
+        where = f"{path}.{name}"
+        if not name:
+            problems.fail(path, empty_parameter_problem(path))
+        elif not isinstance(pattern, str):
+            problems.fail(where, QUERY_PATTERN_PROBLEM.format(path=where))
+        else:
+            problems.fail(where, query_pattern_problem(name, pattern, where))
+
+
+# --- single values of a study ----------------------------------------------------------------
+
+
+def install_url_problem(value: object, path: str, store: str) -> str | None:
+    """What is wrong with a link to the app's ``store`` page (App Store, Google Play), or None."""
+    if not isinstance(value, str):
+        return f"{path} must be the app's {store} link, a string"
+    if len(value) > MAX_INSTALL_URL_LENGTH:
+        return f"{path} must be at most {MAX_INSTALL_URL_LENGTH} characters"
+    if not value.lower().startswith("https://"):
+        return f"{path} must be the app's {store} link starting with https://"
+    if not INSTALL_URL.fullmatch(value):
+        return (
+            f"{path} must be an https link with a host, of printable ASCII (percent-encode "
+            f"spaces and other characters), like the app's {store} link"
+        )
+    return None
 
 
 def _suggest(unknown: str, known: Iterable[str]) -> str:
@@ -294,353 +401,41 @@ def _suggest(unknown: str, known: Iterable[str]) -> str:
     return f"; did you mean {close[0]}?" if close else ""
 
 
-class _Problems:
-    def __init__(self) -> None:
-        self.errors: Errors = {}
-
-    def fail(self, path: str, message: str | None) -> None:
-        if message:
-            self.errors.setdefault(path, []).append(message)
-
-    @property
-    def count(self) -> int:
-        return sum(len(messages) for messages in self.errors.values())
-
-    def unknown_keys(
-        self, data: dict[str, Any], path: str, known: Iterable[str], what: str
-    ) -> None:
-        names = tuple(known)
-        for key in data:
-            if key not in names and key not in READ_ONLY_LINK_KEYS:
-                hint = _suggest(str(key), names) or f"; the fields are {', '.join(names)}"
-                self.fail(f"{path}.{key}", f"{path}.{key} is not {what} field{hint}")
-
-    def strings(self, raw: object, path: str, what: str) -> list[tuple[str, object]]:
-        """The items of a non-empty list, each with its path; the problem when not a list."""
-        if not isinstance(raw, list):
-            self.fail(path, f"{path} must be a list of {what}")
-            return []
-        if not raw:
-            self.fail(path, f"{path} cannot be empty: give at least one of {what}")
-        return [(f"{path}[{index}]", item) for index, item in enumerate(raw)]
+def unknown_key_problem(key: str, path: str, known: Iterable[str], what: str) -> str:
+    """What to write instead of ``key``, which ``what`` (an app link, a component) lacks."""
+    names = tuple(known)
+    hint = _suggest(key, names) or f"; the fields are {', '.join(names)}"
+    return f"{path} is not {what} field{hint}"
 
 
-def component_problems(
-    raw: object, path: str, *, published: bool = False
-) -> tuple[tuple[AppleComponent, ...], Errors]:
-    """Apple's ``components`` rules (also Android 15's ``dynamic_app_link_components``).
-
-    ``published`` judges a file someone else serves: keys the platforms also read
-    (``caseSensitive``, ``percentEncoded``) and a query written as one string pass there.
-    """
-    problems = _Problems()
-    components = []
-    for item_path, item in problems.strings(raw, path, 'rules like {"/": "/s/sleep-study/*"}'):
-        if not isinstance(item, dict):
-            problems.fail(item_path, f'{item_path} must be an object like {{"/": "/s/x/*"}}')
-            continue
-        before = problems.count
-        if not published:
-            problems.unknown_keys(item, item_path, COMPONENT_KEYS, "a component")
-        else:
-            for key in set(item) - set(COMPONENT_KEYS) - _PUBLISHED_COMPONENT_KEYS:
-                problems.fail(f"{item_path}.{key}", f"{item_path}.{key} is not a component field")
-        if not {"/", "?", "#"} & set(item):
-            problems.fail(
-                item_path,
-                f'{item_path} must match something: give "/" (the path), "?" (query) or "#" '
-                "(fragment)",
-            )
-        path_pattern = item.get("/")
-        if "/" in item:
-            problems.fail(
-                f"{item_path}./", pattern_problem(path_pattern, f"{item_path}./", legacy=False)
-            )
-        query = (
-            _query(item.get("?"), f"{item_path}.?", problems, published) if "?" in item else None
-        )
-        fragment = item.get("#")
-        if "#" in item:
-            if not isinstance(fragment, str):
-                problems.fail(f"{item_path}.#", f"{item_path}.# must be a string pattern")
-            else:
-                problems.fail(
-                    f"{item_path}.#", _text_problem(fragment, f"{item_path}.#", MAX_PATTERN_LENGTH)
-                )
-        exclude = item.get("exclude", False)
-        if not isinstance(exclude, bool):
-            problems.fail(f"{item_path}.exclude", f"{item_path}.exclude must be true or false")
-        comment = item.get("comment")
-        if comment is not None:
-            if not isinstance(comment, str):
-                problems.fail(f"{item_path}.comment", f"{item_path}.comment must be a string")
-            else:
-                problems.fail(
-                    f"{item_path}.comment",
-                    _text_problem(comment, f"{item_path}.comment", MAX_COMMENT_LENGTH),
-                )
-        if problems.count == before:
-            components.append(
-                AppleComponent(
-                    path=path_pattern if isinstance(path_pattern, str) else None,
-                    query=query,
-                    fragment=fragment if isinstance(fragment, str) else None,
-                    exclude=exclude is True,
-                    comment=comment if isinstance(comment, str) else None,
-                )
-            )
-    return tuple(components), problems.errors
+def install_platform_problem(key: str, path: str) -> str:
+    """What to write instead of ``key``, a platform ``installLinks`` does not know."""
+    bridge = _BRIDGE_PLATFORM_NAMES.get(key.lower().strip())
+    hint = f"; did you mean {bridge}?" if bridge else _suggest(key, INSTALL_PLATFORMS)
+    return f"{path} is not an install link; use ios and android{hint}"
 
 
-def _query(
-    raw: object, path: str, problems: _Problems, published: bool
-) -> tuple[tuple[str, str], ...] | None:
-    if published and isinstance(raw, str):
-        problems.fail(path, _text_problem(raw, path, MAX_PATTERN_LENGTH))
-        return None
-    if not isinstance(raw, dict):
-        problems.fail(
-            path,
-            f'{path} must be an object of query parameter name to pattern, like {{"token": "?*"}}',
-        )
-        return None
-    pairs = []
-    for name, pattern in raw.items():
-        where = f"{path}.{name}"
-        if not name:
-            problems.fail(path, f"{path} has an empty parameter name; name the parameter")
-        elif not isinstance(pattern, str):
-            problems.fail(where, f'{where} must be a string pattern, like "?*" (any value)')
-        else:
-            problems.fail(where, _text_problem(name + pattern, where, MAX_PATTERN_LENGTH))
-            pairs.append((name, pattern))
-    return tuple(pairs)
-
-
-def parse_apple_app_links(raw: object, path: str) -> tuple[tuple[AppleAppLink, ...], Errors]:
-    if raw is None:
-        return (), {}
-    problems = _Problems()
-    if not isinstance(raw, list):
-        problems.fail(
-            path,
-            f'{path} must be a list like [{{"appID": "{EXAMPLE_APP_ID}", '
-            '"paths": ["/s/sleep-study", "/s/sleep-study/*"]}]',
-        )
-        return (), problems.errors
-    links: list[AppleAppLink] = []
-    seen: dict[str, str] = {}
-    for index, item in enumerate(raw):
-        item_path = f"{path}[{index}]"
-        if not isinstance(item, dict):
-            problems.fail(item_path, f"{item_path} must be an object with appID and paths")
-            continue
-        before = problems.count
-        problems.unknown_keys(item, item_path, APPLE_LINK_KEYS, "an apple app link")
-        app_id = item.get("appID")
-        if app_id is None:
-            problems.fail(
-                f"{item_path}.appID", f"{item_path}.appID is required, like {EXAMPLE_APP_ID!r}"
-            )
-        else:
-            problems.fail(f"{item_path}.appID", app_id_problem(app_id, f"{item_path}.appID"))
-            if isinstance(app_id, str) and app_id in seen:
-                problems.fail(
-                    f"{item_path}.appID",
-                    f"{item_path}.appID {app_id} is already listed at {seen[app_id]}; give each "
-                    "app once, with all its paths",
-                )
-            elif isinstance(app_id, str):
-                seen[app_id] = item_path
-        paths: tuple[str, ...] = ()
-        components: tuple[AppleComponent, ...] = ()
-        has_paths = item.get("paths") is not None
-        has_components = item.get("components") is not None
-        if has_paths and has_components:
-            problems.fail(
-                item_path,
-                f"{item_path} must have paths or components, not both: use components (iOS 13+; "
-                "the legacy paths are derived from them)",
-            )
-        elif has_components:
-            components, errors = component_problems(item["components"], f"{item_path}.components")
-            _merge(problems, errors)
-        elif has_paths:
-            checked = []
-            for entry_path, entry in problems.strings(
-                item["paths"], f"{item_path}.paths", "path patterns like /s/sleep-study/*"
-            ):
-                problem = pattern_problem(entry, entry_path, legacy=True)
-                problems.fail(entry_path, problem)
-                if problem is None and isinstance(entry, str):
-                    checked.append(entry)
-            paths = tuple(checked)
-        else:
-            problems.fail(
-                f"{item_path}.paths",
-                f"{item_path}.paths is required: the paths the app opens, like "
-                '["/s/sleep-study", "/s/sleep-study/*"] (or give components instead)',
-            )
-        if problems.count == before and isinstance(app_id, str):
-            links.append(AppleAppLink(app_id=app_id, paths=paths, components=components))
-    return tuple(links), problems.errors
-
-
-def parse_android_app_links(raw: object, path: str) -> tuple[tuple[AndroidAppLink, ...], Errors]:
-    if raw is None:
-        return (), {}
-    problems = _Problems()
-    if not isinstance(raw, list):
-        problems.fail(
-            path,
-            f'{path} must be a list like [{{"namespace": "android_app", "package_name": '
-            f'"{EXAMPLE_PACKAGE}", "sha256_cert_fingerprints": ["{_SHORT_FINGERPRINT}"]}}]',
-        )
-        return (), problems.errors
-    links: list[AndroidAppLink] = []
-    seen: dict[tuple[str, str], str] = {}  # (package, fingerprint) -> where it was first given
-    for index, item in enumerate(raw):
-        item_path = f"{path}[{index}]"
-        if not isinstance(item, dict):
-            problems.fail(
-                item_path,
-                f"{item_path} must be an object with namespace, package_name and "
-                "sha256_cert_fingerprints",
-            )
-            continue
-        before = problems.count
-        problems.unknown_keys(item, item_path, ANDROID_LINK_KEYS, "an android app link")
-        namespace = item.get("namespace")
-        if namespace != ANDROID_NAMESPACE:
-            given = "is required" if namespace is None else "must be"
-            problems.fail(
-                f"{item_path}.namespace",
-                f'{item_path}.namespace {given} "{ANDROID_NAMESPACE}"',
-            )
-        package = item.get("package_name")
-        package_problem = (
-            f"{item_path}.package_name is required, like {EXAMPLE_PACKAGE!r}"
-            if package is None
-            else package_name_problem(package, f"{item_path}.package_name")
-        )
-        problems.fail(f"{item_path}.package_name", package_problem)
-        fingerprints: list[str] = []
-        raw_prints = item.get("sha256_cert_fingerprints")
-        if raw_prints is None:
-            problems.fail(
-                f"{item_path}.sha256_cert_fingerprints",
-                f"{item_path}.sha256_cert_fingerprints is required: the SHA-256 fingerprints "
-                f'of the certificates the app is signed with, like ["{_SHORT_FINGERPRINT}"]',
-            )
-        else:
-            entries = problems.strings(
-                raw_prints, f"{item_path}.sha256_cert_fingerprints", "SHA-256 fingerprints"
-            )
-            if len(entries) > MAX_FINGERPRINTS:
-                problems.fail(
-                    f"{item_path}.sha256_cert_fingerprints",
-                    f"{item_path}.sha256_cert_fingerprints must list at most {MAX_FINGERPRINTS}",
-                )
-            for entry_path, entry in entries:
-                problem = fingerprint_problem(entry, entry_path)
-                problems.fail(entry_path, problem)
-                if problem is not None or not isinstance(entry, str):
-                    continue
-                fingerprint = entry.upper()
-                fingerprints.append(fingerprint)
-                if package_problem is not None or not isinstance(package, str):
-                    continue  # duplicates are judged once the package name is right
-                key = (package, fingerprint)
-                if key in seen:
-                    problems.fail(
-                        entry_path,
-                        f"{entry_path} is already listed for {key[0]} at {seen[key]}; give each "
-                        "app (package and fingerprint) once",
-                    )
-                else:
-                    seen[key] = entry_path
-        if problems.count == before and isinstance(package, str):
-            links.append(AndroidAppLink(package, tuple(fingerprints)))
-    return tuple(links), problems.errors
-
-
-def parse_install_links(raw: object, path: str) -> tuple[InstallLinks, Errors]:
-    if raw is None:
-        return InstallLinks(), {}
-    problems = _Problems()
-    if not isinstance(raw, dict):
-        problems.fail(
-            path,
-            f'{path} must be an object like {{"ios": "https://apps.apple.com/app/id123456789", '
-            '"android": "https://play.google.com/store/apps/details?id=org.example.sleep"}',
-        )
-        return InstallLinks(), problems.errors
-    for key in raw:
-        if key not in INSTALL_PLATFORMS:
-            bridge = _BRIDGE_PLATFORM_NAMES.get(str(key).lower().strip())
-            hint = f"; did you mean {bridge}?" if bridge else _suggest(str(key), INSTALL_PLATFORMS)
-            problems.fail(
-                f"{path}.{key}",
-                f"{path}.{key} is not an install link; use ios and android{hint}",
-            )
-    urls: dict[str, str | None] = {}
-    for platform, store in (("ios", "App Store"), ("android", "Google Play")):
-        where = f"{path}.{platform}"
-        value = raw.get(platform)
-        urls[platform] = None
-        if value is None:
-            continue
-        if not isinstance(value, str):
-            problems.fail(where, f"{where} must be the app's {store} link, a string")
-        elif len(value) > MAX_INSTALL_URL_LENGTH:
-            problems.fail(where, f"{where} must be at most {MAX_INSTALL_URL_LENGTH} characters")
-        elif not value.lower().startswith("https://"):
-            problems.fail(where, f"{where} must be the app's {store} link starting with https://")
-        elif not INSTALL_URL.fullmatch(value):
-            problems.fail(
-                where,
-                f"{where} must be an https link with a host, of printable ASCII (percent-encode "
-                f"spaces and other characters), like the app's {store} link",
-            )
-        else:
-            urls[platform] = value
-    return InstallLinks(ios=urls["ios"], android=urls["android"]), problems.errors
-
-
-def parse_url_scheme(raw: object, path: str) -> tuple[str | None, Errors]:
-    if raw is None:
-        return None, {}
-    problems = _Problems()
-    if not isinstance(raw, str):
-        problems.fail(path, f"{path} must be a string, the app's URL scheme like sleepstudy")
-        return None, problems.errors
-    if len(raw) > MAX_URL_SCHEME_LENGTH:
-        problems.fail(path, f"{path} must be at most {MAX_URL_SCHEME_LENGTH} characters")
-    elif raw.endswith((":", ":/", "://")):
-        problems.fail(path, f"{path} is the scheme alone, without ://: write {raw.split(':')[0]!r}")
-    elif not URL_SCHEME.fullmatch(raw):
+def url_scheme_problem(value: object, path: str) -> str | None:
+    """What is wrong with the app's custom URL scheme, or None."""
+    if not isinstance(value, str):
+        return f"{path} must be a string, the app's URL scheme like sleepstudy"
+    if len(value) > MAX_URL_SCHEME_LENGTH:
+        return f"{path} must be at most {MAX_URL_SCHEME_LENGTH} characters"
+    if value.endswith((":", ":/", "://")):
+        return f"{path} is the scheme alone, without ://: write {value.split(':')[0]!r}"
+    if not URL_SCHEME.fullmatch(value):
         hint = (
-            f": write it in lower case, {raw.lower()!r}"
-            if URL_SCHEME.fullmatch(raw.lower())
+            f": write it in lower case, {value.lower()!r}"
+            if URL_SCHEME.fullmatch(value.lower())
             else ""
         )
-        problems.fail(
-            path,
+        return (
             f"{path} must be a URL scheme: a letter, then letters, digits, +, . or -, like "
-            f"sleepstudy{hint}",
+            f"sleepstudy{hint}"
         )
-    elif raw in RESERVED_SCHEMES:
-        problems.fail(
-            path,
-            f"{path} cannot be {raw}: that scheme is not the app's own; give the custom scheme "
-            "the app registers (CFBundleURLSchemes / an intent filter), like sleepstudy",
+    if value in RESERVED_SCHEMES:
+        return (
+            f"{path} cannot be {value}: that scheme is not the app's own; give the custom scheme "
+            "the app registers (CFBundleURLSchemes / an intent filter), like sleepstudy"
         )
-    else:
-        return raw, {}
-    return None, problems.errors
-
-
-def _merge(problems: _Problems, errors: Errors) -> None:
-    for path, messages in errors.items():
-        for message in messages:
-            problems.fail(path, message)
+    return None

@@ -6,7 +6,6 @@ import logging
 
 from service.accounts.email_address import normalized
 from service.accounts.participant import Participant
-from service.auth.flows import new_participant_id
 from service.clock import utc_now_iso
 from service.services import Services
 from service.studies.model import Study
@@ -33,14 +32,6 @@ async def seed_demo(svc: Services) -> None:
     )
     if await svc.studies.create(study):
         log.info("demo study %r created", DEMO_STUDY)
-    participant = Participant(
-        id=new_participant_id(),
-        study_id=DEMO_STUDY,
-        email=DEMO_EMAIL,
-        status="enabled",
-        consented=True,
-        email_verified=False,
-        created_on=now,
-    )
+    participant = Participant.new(DEMO_STUDY, DEMO_EMAIL, consented=True)
     if await svc.accounts.create(participant, normalized(DEMO_EMAIL)):
         log.info("demo participant created")

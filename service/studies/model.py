@@ -1,44 +1,38 @@
-"""The study a researcher configures, and its validation.
+"""The study a researcher configures: its fields, the rules their values follow, its stored form.
 
-Validation collects every problem at once, keyed by the field path a researcher can find in
-their JSON (``emailSignInTemplate.subject``), each message saying what to write instead.
+The study API's models (``service/api/schemas/studies.py``) give a study body its structure; the
+rules a single value must follow are here, each message naming the field's JSON path
+(``emailSignInTemplate.subject``) and saying what to write instead.
 """
 
 from __future__ import annotations
 
-import difflib
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
-from typing import Any
+from typing import Any, TypeVar
 
-from service.accounts.email_address import address_problem
-from service.errors import Invalid
+from service.accounts.email_address import MAX_LENGTH, address_problem
 from service.studies.app_links import (
+    ANDROID_NAMESPACE,
     AndroidAppLink,
     AppleAppLink,
+    AppleComponent,
     InstallLinks,
-    parse_android_app_links,
-    parse_apple_app_links,
-    parse_install_links,
-    parse_url_scheme,
 )
 from service.studies.templates import (
     ENCODED_WORD_PROBLEM,
-    ONBOARDING,
     EmailTemplate,
     has_encoded_word,
     has_line_break,
-    template_problems,
 )
 
 IDENTIFIER = re.compile(r"[a-z0-9-]{2,60}")
+MAX_IDENTIFIER_LENGTH = 60
 MAX_TOKEN_TTL_SECONDS = 7 * 24 * 3600
 MAX_REQUEST_INTERVAL_SECONDS = 3600
 MAX_NAME_LENGTH = 255
 MAX_SHORT_NAME_LENGTH = 40
-
-# Fields the server sets; clients may send them back (Bridge SDKs do) and we ignore them.
-READ_ONLY_FIELDS = frozenset({"type", "createdOn", "modifiedOn", "version"})
 
 
 @dataclass(frozen=True)
@@ -90,164 +84,172 @@ class Study:
         return replace(self, created_on=created_on, modified_on=modified_on)
 
 
-class _Fields:
-    """Reads typed fields out of a JSON object, collecting one message list per path."""
-
-    def __init__(self, data: dict[str, Any]) -> None:
-        self.data = data
-        self.errors: dict[str, list[str]] = {}
-
-    def fail(self, path: str, message: str) -> None:
-        self.errors.setdefault(path, []).append(message)
-
-    def fail_all(self, errors: dict[str, list[str]]) -> None:
-        for path, messages in errors.items():
-            for message in messages:
-                self.fail(path, message)
-
-    def text(self, name: str, *, required: bool, max_length: int) -> str:
-        value = self.data.get(name)
-        if value is None:
-            if required:
-                self.fail(name, f"{name} is required")
-            return ""
-        if not isinstance(value, str):
-            self.fail(name, f"{name} must be a string")
-            return ""
-        if required and not value.strip():
-            self.fail(name, f"{name} cannot be blank")
-        if len(value) > max_length:
-            self.fail(name, f"{name} must be at most {max_length} characters")
-        if has_line_break(value):
-            self.fail(name, f"{name} must be a single line")
-        if has_encoded_word(value):
-            self.fail(name, ENCODED_WORD_PROBLEM.format(field=name))
-        return value.strip()
-
-    def flag(self, name: str, default: bool) -> bool:
-        value = self.data.get(name, default)
-        if value is None:
-            return default
-        if not isinstance(value, bool):
-            self.fail(name, f"{name} must be true or false")
-            return default
-        return value
-
-    def whole_number(self, name: str, default: int, low: int, high: int, unit: str) -> int:
-        value = self.data.get(name, default)
-        if value is None:
-            return default
-        if isinstance(value, bool) or not isinstance(value, int):
-            self.fail(name, f"{name} must be a whole number of {unit}")
-            return default
-        if not low <= value <= high:
-            self.fail(name, f"{name} must be between {low} and {high} {unit}")
-            return default
-        return value
+# --- single values ---------------------------------------------------------------------------
 
 
-_FIELDS = (
-    "identifier",
-    "name",
-    "shortName",
-    "sponsorName",
-    "supportEmail",
-    "emailSignInEnabled",
-    "emailSignInTemplate",
-    "onboardingTemplate",
-    "emailSignInTokenTtlSeconds",
-    "emailSignInRequestIntervalSeconds",
-    "reauthenticationEnabled",
-    "appleAppLinks",
-    "androidAppLinks",
-    "installLinks",
-    "appUrlScheme",
-)
+def text_problems(value: str, path: str, *, required: bool, max_length: int) -> list[str]:
+    """What is wrong with a one-line text field (a name, the identifier, an address)."""
+    problems = []
+    if required and not value.strip():
+        problems.append(f"{path} cannot be blank")
+    if len(value) > max_length:
+        problems.append(f"{path} must be at most {max_length} characters")
+    if has_line_break(value):
+        problems.append(f"{path} must be a single line")
+    if has_encoded_word(value):
+        problems.append(ENCODED_WORD_PROBLEM.format(field=path))
+    return problems
 
 
-def parse_study(data: object, *, identifier: str | None = None) -> Study:
-    """Validate a study JSON object. ``identifier`` comes from the URL on update."""
-    if not isinstance(data, dict):
-        raise Invalid("Study", {"": ["the request body must be a JSON object"]})
-    fields = _Fields(data)
-    for unknown in sorted(set(data) - set(_FIELDS) - READ_ONLY_FIELDS):
-        close = difflib.get_close_matches(unknown, _FIELDS, n=1)
-        hint = f"; did you mean {close[0]}?" if close else ""
-        fields.fail(unknown, f"{unknown} is not a study field{hint}")
-
-    if identifier is None:
-        ident = fields.text("identifier", required=True, max_length=60)
-        if ident and not IDENTIFIER.fullmatch(ident):
-            fields.fail(
-                "identifier",
-                "identifier must be 2 to 60 characters of lower-case letters, digits and hyphens",
-            )
-    else:
-        ident = identifier
-        given = data.get("identifier")
-        if given is not None and given != identifier:
-            fields.fail(
-                "identifier",
-                f"identifier cannot be changed (the URL names {identifier!r}); leave it out or "
-                "send the same value",
-            )
-
-    name = fields.text("name", required=True, max_length=MAX_NAME_LENGTH)
-    short_name = fields.text("shortName", required=False, max_length=MAX_SHORT_NAME_LENGTH)
-    sponsor_name = fields.text("sponsorName", required=False, max_length=MAX_NAME_LENGTH)
-    support_email = fields.text("supportEmail", required=False, max_length=254)
-    if support_email and "supportEmail" not in fields.errors:
-        problem = address_problem(support_email, "supportEmail")
-        if problem:
-            fields.fail("supportEmail", problem)
-
-    template = None
-    raw_template = data.get("emailSignInTemplate")
-    if raw_template is not None:
-        template, template_errors = template_problems(raw_template, "emailSignInTemplate")
-        fields.fail_all(template_errors)
-    onboarding_template = None
-    raw_onboarding = data.get("onboardingTemplate")
-    if raw_onboarding is not None:
-        onboarding_template, template_errors = template_problems(
-            raw_onboarding, "onboardingTemplate", ONBOARDING
+def identifier_problems(value: str, path: str) -> list[str]:
+    """What is wrong with a new study's identifier (surrounding white space is trimmed)."""
+    problems = text_problems(value, path, required=True, max_length=MAX_IDENTIFIER_LENGTH)
+    if value.strip() and not IDENTIFIER.fullmatch(value.strip()):
+        problems.append(
+            f"{path} must be 2 to 60 characters of lower-case letters, digits and hyphens"
         )
-        fields.fail_all(template_errors)
+    return problems
 
-    apple_app_links, errors = parse_apple_app_links(data.get("appleAppLinks"), "appleAppLinks")
-    fields.fail_all(errors)
-    android_app_links, errors = parse_android_app_links(
-        data.get("androidAppLinks"), "androidAppLinks"
-    )
-    fields.fail_all(errors)
-    install_links, errors = parse_install_links(data.get("installLinks"), "installLinks")
-    fields.fail_all(errors)
-    app_url_scheme, errors = parse_url_scheme(data.get("appUrlScheme"), "appUrlScheme")
-    fields.fail_all(errors)
 
-    study = Study(
-        identifier=ident,
-        name=name,
-        short_name=short_name,
-        sponsor_name=sponsor_name,
-        support_email=support_email,
-        email_sign_in_enabled=fields.flag("emailSignInEnabled", False),
-        email_sign_in_template=template,
-        onboarding_template=onboarding_template,
-        email_sign_in_token_ttl_seconds=fields.whole_number(
-            "emailSignInTokenTtlSeconds", 3600, 1, MAX_TOKEN_TTL_SECONDS, "seconds"
-        ),
-        email_sign_in_request_interval_seconds=fields.whole_number(
-            "emailSignInRequestIntervalSeconds", 60, 0, MAX_REQUEST_INTERVAL_SECONDS, "seconds"
-        ),
-        reauthentication_enabled=fields.flag("reauthenticationEnabled", True),
-        apple_app_links=apple_app_links,
-        android_app_links=android_app_links,
-        install_links=install_links,
-        app_url_scheme=app_url_scheme,
-        created_on=str(data.get("createdOn") or ""),
-        modified_on=str(data.get("modifiedOn") or ""),
+def support_email_problems(value: str, path: str) -> list[str]:
+    """What is wrong with the study's support address; empty means none."""
+    problems = text_problems(value, path, required=False, max_length=MAX_LENGTH)
+    if value.strip() and not problems:
+        problem = address_problem(value.strip(), path)
+        if problem:
+            problems.append(problem)
+    return problems
+
+
+def changed_identifier_problem(given: str | None, identifier: str, path: str) -> str | None:
+    """An update may send the study's identifier back, but not another one."""
+    if given is None or given == identifier:
+        return None
+    return (
+        f"{path} cannot be changed (the URL names {identifier!r}); leave it out or send the "
+        "same value"
     )
-    if fields.errors:
-        raise Invalid("Study", fields.errors)
-    return study
+
+
+def seconds_problem(value: int, path: str, low: int, high: int) -> str | None:
+    if not low <= value <= high:
+        return f"{path} must be between {low} and {high} seconds"
+    return None
+
+
+# --- the stored form ---------------------------------------------------------------------------
+# The store decodes what ``to_json`` wrote, and nothing stricter: a rule the API adds later must
+# never make a stored study unreadable. Fields a later version adds are read with their
+# defaults; fields it dropped are ignored.
+
+T = TypeVar("T")
+
+
+def _optional(data: Mapping[str, Any], name: str, kind: type[T]) -> T | None:
+    value = data.get(name)
+    if value is None:
+        return None
+    if not isinstance(value, kind) or (kind is int and isinstance(value, bool)):
+        raise ValueError(f"{name} is not a {kind.__name__}: {value!r}")
+    return value
+
+
+def _field(data: Mapping[str, Any], name: str, kind: type[T], default: T) -> T:
+    value = _optional(data, name, kind)
+    return default if value is None else value
+
+
+def _object(value: object, what: str) -> Mapping[str, Any]:
+    if not isinstance(value, Mapping):
+        raise ValueError(f"{what} is not a JSON object: {value!r}")
+    return value
+
+
+def _objects(data: Mapping[str, Any], name: str) -> list[Mapping[str, Any]]:
+    return [_object(item, name) for item in _field(data, name, list, [])]
+
+
+def _strings(data: Mapping[str, Any], name: str) -> tuple[str, ...]:
+    values = _field(data, name, list, [])
+    if not all(isinstance(value, str) for value in values):
+        raise ValueError(f"{name} holds a value that is not a string: {values!r}")
+    return tuple(values)
+
+
+def _template(data: Mapping[str, Any], name: str) -> EmailTemplate | None:
+    if data.get(name) is None:
+        return None
+    stored = _object(data[name], name)
+    return EmailTemplate(
+        subject=_field(stored, "subject", str, ""),
+        body=_field(stored, "body", str, ""),
+        mime_type=_field(stored, "mimeType", str, "text/plain"),
+    )
+
+
+def _component(data: Mapping[str, Any]) -> AppleComponent:
+    query = data.get("?")
+    return AppleComponent(
+        path=_optional(data, "/", str),
+        query=None if query is None else tuple(_object(query, "?").items()),
+        fragment=_optional(data, "#", str),
+        exclude=_field(data, "exclude", bool, False),
+        comment=_optional(data, "comment", str),
+    )
+
+
+def _apple_link(data: Mapping[str, Any]) -> AppleAppLink:
+    return AppleAppLink(
+        app_id=_field(data, "appID", str, ""),
+        paths=_strings(data, "paths"),
+        components=tuple(_component(item) for item in _objects(data, "components")),
+    )
+
+
+def _android_link(data: Mapping[str, Any]) -> AndroidAppLink:
+    return AndroidAppLink(
+        package_name=_field(data, "package_name", str, ""),
+        sha256_cert_fingerprints=_strings(data, "sha256_cert_fingerprints"),
+        namespace=_field(data, "namespace", str, ANDROID_NAMESPACE),
+    )
+
+
+def stored_study(data: object) -> Study:
+    """The study ``Study.to_json()`` stored; ValueError when the document is not one."""
+    stored = _object(data, "the stored study")
+    identifier = _field(stored, "identifier", str, "")
+    if not identifier:
+        raise ValueError("the stored study has no identifier")
+    install = _object(stored.get("installLinks") or {}, "installLinks")
+    defaults = Study(identifier=identifier, name="")
+    return Study(
+        identifier=identifier,
+        name=_field(stored, "name", str, ""),
+        short_name=_field(stored, "shortName", str, ""),
+        sponsor_name=_field(stored, "sponsorName", str, ""),
+        support_email=_field(stored, "supportEmail", str, ""),
+        email_sign_in_enabled=_field(stored, "emailSignInEnabled", bool, False),
+        email_sign_in_template=_template(stored, "emailSignInTemplate"),
+        onboarding_template=_template(stored, "onboardingTemplate"),
+        email_sign_in_token_ttl_seconds=_field(
+            stored, "emailSignInTokenTtlSeconds", int, defaults.email_sign_in_token_ttl_seconds
+        ),
+        email_sign_in_request_interval_seconds=_field(
+            stored,
+            "emailSignInRequestIntervalSeconds",
+            int,
+            defaults.email_sign_in_request_interval_seconds,
+        ),
+        reauthentication_enabled=_field(stored, "reauthenticationEnabled", bool, True),
+        apple_app_links=tuple(_apple_link(item) for item in _objects(stored, "appleAppLinks")),
+        android_app_links=tuple(
+            _android_link(item) for item in _objects(stored, "androidAppLinks")
+        ),
+        install_links=InstallLinks(
+            ios=_optional(install, "ios", str),
+            android=_optional(install, "android", str),
+        ),
+        app_url_scheme=_optional(stored, "appUrlScheme", str),
+        created_on=_field(stored, "createdOn", str, ""),
+        modified_on=_field(stored, "modifiedOn", str, ""),
+    )

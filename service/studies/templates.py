@@ -145,71 +145,46 @@ ONBOARDING = TemplateKind(
 )
 
 
-def template_problems(
-    value: object, prefix: str, kind: TemplateKind = SIGN_IN
-) -> tuple[EmailTemplate | None, dict[str, list[str]]]:
-    """Parse and validate a template object; errors are keyed by field path under ``prefix``."""
-    errors: dict[str, list[str]] = {}
-
-    def add(path: str, message: str) -> None:
-        errors.setdefault(path, []).append(message)
-
-    if not isinstance(value, dict):
-        add(prefix, f"{prefix} must be an object with subject, body and mimeType")
-        return None, errors
-    subject, body = value.get("subject"), value.get("body")
-    mime_type = value.get("mimeType", "text/plain")
-    for extra in sorted(set(value) - {"subject", "body", "mimeType", "type"}):
-        add(
-            f"{prefix}.{extra}",
-            f"{prefix}.{extra} is not a template field; use subject, body and mimeType",
+def subject_problems(value: object, path: str, kind: TemplateKind = SIGN_IN) -> list[str]:
+    """What is wrong with a template's subject (any JSON value), or nothing."""
+    if not isinstance(value, str) or not value.strip():
+        return [f"{path} is required and cannot be blank"]
+    if len(value) > MAX_SUBJECT_LENGTH:
+        return [f"{path} must be at most {MAX_SUBJECT_LENGTH} characters"]
+    if has_line_break(value):
+        return [f"{path} must be a single line"]
+    if has_encoded_word(value):
+        return [ENCODED_WORD_PROBLEM.format(field=path)]
+    problems = syntax_problems(value, path) + unknown_variable_problems(value, path, kind.known)
+    # Subjects show in notifications, previews and mail logs: never put the token there.
+    leaking = sorted(TOKEN_VARIABLES & set(variables_in(value)))
+    if leaking:
+        problems.append(
+            f"{path} must not contain ${{{leaking[0]}}}: "
+            "subjects appear in notifications and mail logs; put it in the body"
         )
-    if mime_type not in MIME_TYPES:
-        add(f"{prefix}.mimeType", f"{prefix}.mimeType must be text/plain or text/html")
-    if not isinstance(subject, str) or not subject.strip():
-        add(f"{prefix}.subject", f"{prefix}.subject is required and cannot be blank")
-    elif len(subject) > MAX_SUBJECT_LENGTH:
-        add(
-            f"{prefix}.subject", f"{prefix}.subject must be at most {MAX_SUBJECT_LENGTH} characters"
+    return problems
+
+
+def body_problems(
+    value: object, path: str, kind: TemplateKind = SIGN_IN, mime_type: object = MIME_TYPES[0]
+) -> list[str]:
+    """What is wrong with a template's body (any JSON value) in a ``mime_type`` email."""
+    if not isinstance(value, str) or not value.strip():
+        return [f"{path} is required and cannot be blank"]
+    if len(value) > MAX_BODY_LENGTH:
+        return [f"{path} must be at most {MAX_BODY_LENGTH} characters"]
+    problems = syntax_problems(value, path) + unknown_variable_problems(value, path, kind.known)
+    used = set(variables_in(value))
+    html_only = sorted(HTML_ONLY_VARIABLES & used)
+    if html_only and mime_type != "text/html":
+        problems.append(
+            f"{path} uses ${{{html_only[0]}}}, which only works in text/html "
+            "templates; set mimeType to text/html or remove it"
         )
-    elif has_line_break(subject):
-        add(f"{prefix}.subject", f"{prefix}.subject must be a single line")
-    elif has_encoded_word(subject):
-        add(f"{prefix}.subject", ENCODED_WORD_PROBLEM.format(field=f"{prefix}.subject"))
-    else:
-        for problem in syntax_problems(subject, f"{prefix}.subject") + unknown_variable_problems(
-            subject, f"{prefix}.subject", kind.known
-        ):
-            add(f"{prefix}.subject", problem)
-        # Subjects show in notifications, previews and mail logs: never put the token there.
-        leaking = sorted(TOKEN_VARIABLES & set(variables_in(subject)))
-        if leaking:
-            add(
-                f"{prefix}.subject",
-                f"{prefix}.subject must not contain ${{{leaking[0]}}}: "
-                "subjects appear in notifications and mail logs; put it in the body",
-            )
-    if not isinstance(body, str) or not body.strip():
-        add(f"{prefix}.body", f"{prefix}.body is required and cannot be blank")
-    elif len(body) > MAX_BODY_LENGTH:
-        add(f"{prefix}.body", f"{prefix}.body must be at most {MAX_BODY_LENGTH} characters")
-    else:
-        for problem in syntax_problems(body, f"{prefix}.body") + unknown_variable_problems(
-            body, f"{prefix}.body", kind.known
-        ):
-            add(f"{prefix}.body", problem)
-        html_only = sorted(HTML_ONLY_VARIABLES & set(variables_in(body)))
-        if html_only and mime_type != "text/html":
-            add(
-                f"{prefix}.body",
-                f"{prefix}.body uses ${{{html_only[0]}}}, which only works in text/html "
-                "templates; set mimeType to text/html or remove it",
-            )
-        if kind.body_must_carry and not kind.body_must_carry & set(variables_in(body)):
-            add(f"{prefix}.body", f"{prefix}.body {kind.missing_hint}")
-    if errors:
-        return None, errors
-    return EmailTemplate(str(subject), str(body), str(mime_type)), {}
+    if kind.body_must_carry and not kind.body_must_carry & used:
+        problems.append(f"{path} {kind.missing_hint}")
+    return problems
 
 
 def substitute(

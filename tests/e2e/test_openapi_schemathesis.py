@@ -32,7 +32,7 @@ from schemathesis.specs.openapi.checks import (
     status_code_conformance,
 )
 
-from service.api.openapi import ADMIN_SCHEME, SESSION_SCHEME, openapi_document
+from service.api.document import ADMIN_SCHEME, SESSION_SCHEME, openapi_document
 from tests.support.api import ADMIN_KEY, SECRET_KEY
 from tests.support.mail import Mailbox, SmtpServer
 from tests.support.redis_server import RedisServer

@@ -3,7 +3,6 @@ address oracle."""
 
 from __future__ import annotations
 
-import dataclasses
 import secrets
 import time
 from collections.abc import AsyncIterator, Awaitable
@@ -29,7 +28,7 @@ def _from(address: str) -> dict[str, str]:
 class TestPerClientBudget:
     @pytest.fixture
     def settings(self, settings: Settings) -> Settings:
-        return dataclasses.replace(settings, rate_limit_per_ip=RateLimit(3, 60))
+        return settings.replace(rate_limit_per_ip=RateLimit(3, 60))
 
     async def test_one_client_gets_a_budget_across_addresses(self, api: Api) -> None:
         await api.create_study("study-a")
@@ -51,8 +50,7 @@ class TestPerClientBudget:
 class TestBehindATrustedProxy:
     @pytest.fixture
     def settings(self, settings: Settings) -> Settings:
-        return dataclasses.replace(
-            settings,
+        return settings.replace(
             rate_limit_per_ip=RateLimit(2, 60),
             trusted_proxies=(ip_network("127.0.0.0/8"),),  # the test client's address
         )
@@ -87,8 +85,7 @@ class TestOutsidersCannotLockAStudyOut:
     @pytest.fixture
     def settings(self, settings: Settings) -> Settings:
         # The shipped limits, scaled down: 10 per client (100/600), 50 per study (1000/60).
-        return dataclasses.replace(
-            settings,
+        return settings.replace(
             rate_limit_per_ip=RateLimit(10, 600),
             study_email_pace=RateLimit(50, 60),
             trusted_proxies=(ip_network("127.0.0.0/8"),),
@@ -121,9 +118,7 @@ class TestOutsidersCannotLockAStudyOut:
 class TestStudyPace:
     @pytest.fixture
     def settings(self, settings: Settings) -> Settings:
-        return dataclasses.replace(
-            settings, rate_limit_per_ip=None, study_email_pace=RateLimit(2, 1)
-        )
+        return settings.replace(rate_limit_per_ip=None, study_email_pace=RateLimit(2, 1))
 
     async def test_a_study_s_emails_beyond_its_pace_wait_and_are_all_delivered(
         self, api: Api
@@ -164,7 +159,7 @@ class TestStudyPace:
 class TestDailyCap:
     @pytest.fixture
     def settings(self, settings: Settings) -> Settings:
-        return dataclasses.replace(settings, sign_in_emails_per_day=3)
+        return settings.replace(sign_in_emails_per_day=3)
 
     async def test_an_address_gets_at_most_its_emails_of_the_day_and_answers_tell_nothing(
         self, api: Api

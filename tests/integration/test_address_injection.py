@@ -39,15 +39,7 @@ async def test_an_address_stored_before_the_rule_is_a_dead_letter_not_two_recipi
     api: Api, caplog: pytest.LogCaptureFixture
 ) -> None:
     await api.create_study("study-a")
-    legacy = Participant(
-        id="legacy-participant",
-        study_id="study-a",
-        email=ENCODED,
-        status="enabled",
-        consented=True,
-        email_verified=True,
-        created_on="2026-01-01T00:00:00.000Z",
-    )
+    legacy = Participant.new("study-a", ENCODED, consented=True, email_verified=True)
     assert await api.services.accounts.create(legacy, ENCODED.lower())
     caplog.set_level(logging.INFO)
     # Today's door refuses the address, so the job is queued the way it was before the rule.

@@ -6,7 +6,6 @@ import hashlib
 import logging
 import re
 from collections.abc import AsyncIterator
-from dataclasses import replace
 from typing import Any
 
 import httpx
@@ -21,7 +20,7 @@ from service.store.decoding import text
 from tests.support.api import ADMIN_KEY, Api
 from tests.support.contract import assert_bridge_error
 
-AUTH_LOG = "service.api.routes.admin_auth"
+AUTH_LOG = "service.api.admin_auth"
 
 
 def bearer(key: str) -> dict[str, str]:
@@ -237,7 +236,7 @@ async def test_refusals_are_logged_without_the_presented_value(
 @pytest.fixture
 async def no_bootstrap(settings: Settings, redis: Redis) -> AsyncIterator[httpx.AsyncClient]:
     """The app without MAGICLINK_ADMIN_KEY, on the same store."""
-    app = create_app(replace(settings, admin_key=None), redis=redis, run_worker=False)
+    app = create_app(settings.replace(admin_key=None), redis=redis, run_worker=False)
     async with app.router.lifespan_context(app):
         transport = httpx.ASGITransport(app=app)
         async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import dataclasses
 from collections import Counter
 from collections.abc import Iterator
 
@@ -36,9 +35,7 @@ def flaky_smtp() -> Iterator[SmtpServer]:
 
 @pytest.fixture
 def settings(settings: Settings, flaky_smtp: SmtpServer) -> Settings:
-    return dataclasses.replace(
-        settings, smtp=SmtpSettings("127.0.0.1", flaky_smtp.port, "none"), max_attempts=4
-    )
+    return settings.replace(smtp=SmtpSettings("127.0.0.1", flaky_smtp.port, "none"), max_attempts=4)
 
 
 @pytest.fixture
@@ -159,7 +156,7 @@ async def test_a_job_taken_by_a_worker_that_died_is_delivered_after_the_lease(
     settings: Settings, redis: RedisClient, flaky_smtp: SmtpServer
 ) -> None:
     flaky_smtp.start()
-    settings = dataclasses.replace(settings, lease_seconds=0.5)
+    settings = settings.replace(lease_seconds=0.5)
     app = create_app(settings, redis=redis, run_worker=False)
     svc: Services = app.state.services
     transport = httpx.ASGITransport(app=app)

@@ -10,7 +10,6 @@ tests/browser/ renders the same pages in chromium).
 
 from __future__ import annotations
 
-import dataclasses
 import re
 from urllib.parse import quote, urlsplit
 
@@ -321,7 +320,7 @@ class TestWithASecondHost:
 
     @pytest.fixture
     def settings(self, settings: Settings) -> Settings:
-        return dataclasses.replace(settings, link_alt_base_url=ALT_BASE_URL)
+        return settings.replace(link_alt_base_url=ALT_BASE_URL)
 
     async def test_the_iphone_button_is_the_same_link_on_the_second_host(self, api: Api) -> None:
         link, _ = await _study_with_link(api, **APP_LINKS)

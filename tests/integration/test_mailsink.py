@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import dataclasses
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -13,8 +12,8 @@ import pytest
 
 from service.app import create_app
 from service.auth.tokens import CODE_ALPHABET, CODE_LENGTH
+from service.cli._mailsink_server import RunningSink, parse_sign_in, running_sink
 from service.email.message import build_message, default_sign_in_template, sign_in_values
-from service.mailsink import RunningSink, parse_sign_in, running_sink
 from service.settings import Settings
 from service.settings import SmtpServer as SmtpSettings
 from service.store.connection import RedisClient
@@ -133,7 +132,7 @@ def test_parses_crlf_text_and_only_whole_code_lines() -> None:
 async def test_the_service_delivers_to_the_sink_and_its_token_signs_in(
     sink: RunningSink, sink_http: httpx.AsyncClient, settings: Settings, redis: RedisClient
 ) -> None:
-    settings = dataclasses.replace(settings, smtp=SmtpSettings("127.0.0.1", sink.smtp_port, "none"))
+    settings = settings.replace(smtp=SmtpSettings("127.0.0.1", sink.smtp_port, "none"))
     app = create_app(settings, redis=redis)
     admin = {"Authorization": f"Bearer {ADMIN_KEY}"}
     async with app.router.lifespan_context(app):

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 import time
 
 import httpx
@@ -23,8 +22,8 @@ async def test_health_and_ready_while_redis_answers(api: Api) -> None:
 
 
 async def test_without_redis_ready_is_503_and_the_api_fails_fast(settings: Settings) -> None:
-    nowhere = dataclasses.replace(
-        settings, redis_url=f"redis://127.0.0.1:{free_port()}/0", redis_timeout_seconds=0.5
+    nowhere = settings.replace(
+        redis_url=f"redis://127.0.0.1:{free_port()}/0", redis_timeout_seconds=0.5
     )
     app = create_app(nowhere, run_worker=False)
     async with app.router.lifespan_context(app):

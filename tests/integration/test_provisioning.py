@@ -3,7 +3,6 @@ summary (real Redis and the embedded store)."""
 
 from __future__ import annotations
 
-import dataclasses
 from urllib.parse import quote
 
 import httpx
@@ -72,7 +71,7 @@ def _assert_hint_not_shown(html: str) -> None:
 class TestWithASecondHost:
     @pytest.fixture
     def settings(self, settings: Settings) -> Settings:
-        return dataclasses.replace(settings, link_alt_base_url=ALT_BASE_URL)
+        return settings.replace(link_alt_base_url=ALT_BASE_URL)
 
     async def test_iphone_gets_the_app_store_and_the_second_host(self, api: Api) -> None:
         await api.create_study("study-a", supportEmail="help@example.org", **APPS)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import dataclasses
 from typing import Any
 
 import pytest
@@ -195,6 +194,9 @@ async def test_consent_turns_412_into_200(api: Api) -> None:
 
     anonymous = await api.client.post("/v3/consents/signature", json={"name": "Bob"})
     assert anonymous.status_code == 401
+    # The session is checked before the body: a caller without one learns nothing from it.
+    anonymous_nameless = await api.client.post("/v3/consents/signature", json={})
+    assert anonymous_nameless.status_code == 401
     nameless = await api.client.post("/v3/consents/signature", json={}, headers=headers)
     assert nameless.status_code == 400
     assert nameless.json()["errors"] == {"name": ["name is required"]}
@@ -229,7 +231,7 @@ async def test_sign_up_for_an_existing_address_changes_nothing(api: Api) -> None
 class TestShortSessions:
     @pytest.fixture
     def settings(self, settings: Settings) -> Settings:
-        return dataclasses.replace(settings, session_ttl_seconds=1)
+        return settings.replace(session_ttl_seconds=1)
 
     async def test_a_session_ends_after_its_ttl(self, api: Api) -> None:
         await api.create_study("study-a")

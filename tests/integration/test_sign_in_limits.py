@@ -4,7 +4,6 @@ address, and the bound on password hashes running at once."""
 from __future__ import annotations
 
 import asyncio
-import dataclasses
 from ipaddress import ip_network
 from typing import Any
 
@@ -25,8 +24,7 @@ def _from(client: str) -> dict[str, str]:
 
 @pytest.fixture
 def settings(settings: Settings) -> Settings:
-    return dataclasses.replace(
-        settings,
+    return settings.replace(
         trusted_proxies=(ip_network("127.0.0.0/8"),),
         rate_limit_failed_sign_ins_per_ip=RateLimit(5, 60),
         rate_limit_passwords_per_ip=RateLimit(6, 60),
@@ -120,8 +118,7 @@ async def test_sign_ups_use_the_client_s_password_budget(api: Api) -> None:
 class TestPasswordWorkIsBounded:
     @pytest.fixture
     def settings(self, settings: Settings) -> Settings:
-        return dataclasses.replace(
-            settings,
+        return settings.replace(
             rate_limit_failed_sign_ins_per_ip=None,
             rate_limit_passwords_per_ip=None,
             rate_limit_passwords_per_address=None,

@@ -32,12 +32,12 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import httpx
+from pydantic import SecretStr
 from redis.asyncio import Redis
 
 from service.accounts.email_address import normalized
 from service.accounts.participant import Participant
 from service.auth.tokens import SESSION, SIGN_IN, SIGN_IN_CODE, SecretHasher, new_code, new_token
-from service.settings import Secret
 from service.store import keys
 from service.store.accounts import AccountStore
 from service.store.scripts import Scripts
@@ -177,7 +177,7 @@ class Tokens:
     def __init__(self, redis_url: str, secret_key: str, scratch: Path) -> None:
         self.redis: Redis = Redis.from_url(redis_url, decode_responses=True)
         self.accounts = AccountStore(self.redis, Scripts(self.redis))
-        self.hasher = SecretHasher([Secret(secret_key)])
+        self.hasher = SecretHasher([SecretStr(secret_key)])
         self.scratch = scratch
 
     async def for_service(self, count: int) -> Path:
@@ -186,15 +186,7 @@ class Tokens:
         pairs = [(f"signin-{run}-{n}@example.org", new_token()) for n in range(count)]
 
         async def prepare(email: str, token: str) -> None:
-            participant = Participant(
-                id=secrets.token_urlsafe(18),
-                study_id=STUDY,
-                email=email,
-                status="enabled",
-                consented=True,
-                email_verified=True,
-                created_on=datetime.now(UTC).isoformat(timespec="milliseconds"),
-            )
+            participant = Participant.new(STUDY, email, consented=True, email_verified=True)
             await self.accounts.create(participant, normalized(email))
             await self.accounts.issue_sign_in_token(
                 STUDY,

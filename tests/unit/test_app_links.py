@@ -19,7 +19,8 @@ from service.studies.app_links import (
     package_name_problem,
     pattern_problem,
 )
-from service.studies.model import Study, parse_study
+from service.studies.model import Study, stored_study
+from tests.support.study_bodies import read_study
 
 APP_ID = "ABCDE12345.org.example.sleep"
 PACKAGE = "org.example.sleep"
@@ -33,7 +34,7 @@ def _study(**fields: Any) -> dict[str, Any]:
 
 def _errors(**fields: Any) -> dict[str, list[str]]:
     with pytest.raises(Invalid) as caught:
-        parse_study(_study(**fields))
+        read_study(_study(**fields))
     return caught.value.errors
 
 
@@ -50,7 +51,7 @@ def _android(**fields: Any) -> dict[str, Any]:
 
 
 def test_a_study_without_app_links_has_empty_defaults() -> None:
-    study = parse_study(_study())
+    study = read_study(_study())
     assert study.apple_app_links == ()
     assert study.android_app_links == ()
     assert study.install_links == InstallLinks(None, None)
@@ -58,14 +59,14 @@ def test_a_study_without_app_links_has_empty_defaults() -> None:
 
 
 def test_nulls_mean_the_defaults() -> None:
-    study = parse_study(
+    study = read_study(
         _study(appleAppLinks=None, androidAppLinks=None, installLinks=None, appUrlScheme=None)
     )
-    assert study == parse_study(_study())
+    assert study == read_study(_study())
 
 
 def test_every_app_link_field_is_read() -> None:
-    study = parse_study(
+    study = read_study(
         _study(
             appleAppLinks=[
                 {"appID": APP_ID, "paths": ["/s/sleep-study", "NOT /s/sleep-study/x"]},
@@ -148,7 +149,8 @@ def test_app_links_round_trip_through_the_study_json() -> None:
     }
     assert data["installLinks"] == {"ios": "https://apps.apple.com/app/id1", "android": None}
     assert data["appUrlScheme"] == "sleepstudy"
-    assert parse_study(data) == study  # what is stored reads back (Bridge "type" included)
+    assert stored_study(data) == study  # what is stored reads back
+    assert read_study(data) == study  # and is a body the API takes (Bridge "type" included)
 
 
 # --- appleAppLinks -------------------------------------------------------------------------
@@ -203,7 +205,7 @@ def test_app_id_must_be_team_id_dot_bundle_id(app_id: object, reason: str) -> No
 )
 def test_valid_app_ids(app_id: str) -> None:
     assert app_id_problem(app_id, "appID") is None
-    study = parse_study(_study(appleAppLinks=[{"appID": app_id, "paths": ["*"]}]))
+    study = read_study(_study(appleAppLinks=[{"appID": app_id, "paths": ["*"]}]))
     assert study.apple_app_links[0].app_id == app_id
 
 
@@ -282,7 +284,7 @@ def test_paths_rules(paths: object, path: str, message: str) -> None:
 @pytest.mark.parametrize("path", ["/s/sleep-study", "/s/sleep-study/*", "*", "?x", "NOT /s/x/*"])
 def test_valid_paths(path: str) -> None:
     assert pattern_problem(path, "p", legacy=True) is None
-    assert parse_study(_study(appleAppLinks=[{"appID": APP_ID, "paths": [path]}]))
+    assert read_study(_study(appleAppLinks=[{"appID": APP_ID, "paths": [path]}]))
 
 
 @pytest.mark.parametrize(
@@ -500,7 +502,7 @@ def test_the_same_app_twice_is_a_duplicate() -> None:
 
 
 def test_a_package_may_have_several_certificates_and_share_one_with_another_package() -> None:
-    study = parse_study(
+    study = read_study(
         _study(
             androidAppLinks=[
                 _android(),
@@ -539,7 +541,7 @@ def test_unknown_android_link_fields_are_named_with_a_suggestion() -> None:
     ],
 )
 def test_valid_install_links(url: str) -> None:
-    study = parse_study(_study(installLinks={"ios": url, "android": url}))
+    study = read_study(_study(installLinks={"ios": url, "android": url}))
     assert study.install_links == InstallLinks(url, url)
 
 
@@ -598,7 +600,7 @@ def test_install_links_must_be_an_object() -> None:
 
 @pytest.mark.parametrize("scheme", ["sleepstudy", "org.example.sleep", "x", "a1+b-c.d"])
 def test_valid_url_schemes(scheme: str) -> None:
-    assert parse_study(_study(appUrlScheme=scheme)).app_url_scheme == scheme
+    assert read_study(_study(appUrlScheme=scheme)).app_url_scheme == scheme
 
 
 @pytest.mark.parametrize(
@@ -659,7 +661,7 @@ def test_every_app_link_problem_is_reported_at_once() -> None:
 def test_the_readme_study_example_is_accepted() -> None:
     readme = (Path(__file__).resolve().parents[2] / "README.md").read_text()
     example = readme.split("A study:\n\n```json\n", 1)[1].split("\n```", 1)[0]
-    study = parse_study(json.loads(example))
+    study = read_study(json.loads(example))
     assert study.apple_app_links
     assert study.android_app_links
     assert study.install_links.ios

@@ -18,15 +18,14 @@ from service.provisioning.appconfig import (
     managed_config_plist,
 )
 from service.settings import Settings
-from service.studies.model import Study, parse_study
+from service.studies.app_links import AppleAppLink
+from service.studies.model import Study
 
 SETTINGS = Settings(base_url="https://signin.example.org")
-STUDY = parse_study(
-    {
-        "identifier": "sleep-study",
-        "name": "Sleep",
-        "appleAppLinks": [{"appID": "ABCDE12345.org.example.sleep", "paths": ["/s/sleep-study"]}],
-    }
+STUDY = Study(
+    identifier="sleep-study",
+    name="Sleep",
+    apple_app_links=(AppleAppLink("ABCDE12345.org.example.sleep", paths=("/s/sleep-study",)),),
 )
 # An int key too, so every type of the key list goes through every format.
 WITH_INT = (*KEYS, ConfigKey("retries", "int", "Retries", "How often to retry.", 3))

@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from service.cli_links import _origin
+from service.cli.links import _origin
 from service.deeplinks.association import AssociationFiles
 from service.deeplinks.association_check import (
     Fetched,

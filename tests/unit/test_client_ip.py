@@ -6,7 +6,7 @@ from ipaddress import ip_network
 
 import pytest
 
-from service.api.routes.client_ip import budget_subject, client_ip
+from service.api.client_ip import budget_subject, client_ip
 
 PROXIES = (ip_network("10.0.0.0/8"), ip_network("2001:db8::/32"))
 

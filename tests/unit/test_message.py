@@ -13,13 +13,9 @@ from service.email.message import (
     sign_in_values,
 )
 from service.errors import Invalid
-from service.studies.model import Study, parse_study
-from service.studies.templates import (
-    HTML_ONLY_VARIABLES,
-    SIGN_IN_VARIABLES,
-    EmailTemplate,
-    template_problems,
-)
+from service.studies.model import Study
+from service.studies.templates import HTML_ONLY_VARIABLES, SIGN_IN_VARIABLES, EmailTemplate
+from tests.support.study_bodies import read_study, template_problems
 
 BASE_URL = "https://signin.example.org"
 TO = "Alice@Example.org"
@@ -33,7 +29,7 @@ LINK = f"{BASE_URL}/s/study-a?email=Alice%40Example.org&token={TOKEN}"
 def _study(**fields: object) -> Study:
     data: dict[str, object] = {"identifier": "study-a", "name": "Study A"}
     data.update(fields)
-    return parse_study(data)
+    return read_study(data)
 
 
 def _build(template: EmailTemplate, study: Study | None = None) -> EmailMessage:
@@ -207,7 +203,7 @@ def test_every_study_that_validation_accepts_builds_its_email(field: str, variab
     data = {"identifier": "study-a", "name": "Study A", "emailSignInTemplate": template}
     data[field] = "Study\nBcc: someone@example.org"
     try:
-        study = parse_study(data)
+        study = read_study(data)
     except Invalid as rejected:  # rejected at save time: fine
         rejected_fields = set(rejected.errors)
     else:

@@ -6,21 +6,29 @@ import pytest
 
 from service.accounts.edits import ParticipantEdit
 from service.api.errors import answer
+from service.api.schemas.participants import NewParticipant, ParticipantInput
+from service.api.validation import validated
 from service.errors import Invalid
 
 PASSWORD = "correct horse battery staple"
 
 
+def _parse(data: object, *, creating: bool) -> ParticipantEdit:
+    """The body of a create (POST) or a change (PUT), as the operation table reads it."""
+    model = NewParticipant if creating else ParticipantInput
+    return validated(model, data, "StudyParticipant").value()
+
+
 def _errors(data: object, *, creating: bool) -> dict[str, list[str]]:
     with pytest.raises(Invalid) as caught:
-        ParticipantEdit.parse(data, creating=creating)
+        _parse(data, creating=creating)
     assert answer(caught.value).status_code == 400
     assert caught.value.message.startswith("StudyParticipant is invalid: ")
     return caught.value.errors
 
 
 def test_create_with_every_field() -> None:
-    edit = ParticipantEdit.parse(
+    edit = _parse(
         {
             "email": "  Alice@Example.org ",
             "password": PASSWORD,
@@ -50,7 +58,12 @@ def test_create_rejects_a_bad_email() -> None:
 
 
 def test_update_without_email_leaves_everything_unset() -> None:
-    assert ParticipantEdit.parse({}, creating=False) == ParticipantEdit(
+    assert _parse({}, creating=False) == ParticipantEdit(None, None, None, None, None)
+
+
+def test_update_with_nulls_leaves_everything_unset() -> None:
+    nulls = {"email": None, "password": None, "consented": None, "status": None}
+    assert _parse({**nulls, "emailVerified": None}, creating=False) == ParticipantEdit(
         None, None, None, None, None
     )
 
@@ -60,7 +73,7 @@ def test_update_with_a_blank_email_is_rejected() -> None:
 
 
 def test_update_of_one_field() -> None:
-    edit = ParticipantEdit.parse({"status": "enabled"}, creating=False)
+    edit = _parse({"status": "enabled"}, creating=False)
     assert edit == ParticipantEdit(None, None, None, "enabled", None)
 
 
@@ -91,13 +104,13 @@ def test_unknown_fields_are_rejected() -> None:
     assert errors == {
         "firstName": [
             "firstName is not a participant field; "
-            "use consented, email, emailVerified, password, status"
+            "the fields are email, password, consented, status, emailVerified"
         ]
     }
 
 
 def test_read_only_fields_of_our_answers_are_accepted() -> None:
-    edit = ParticipantEdit.parse(
+    edit = _parse(
         {
             "id": "p1",
             "type": "StudyParticipant",
@@ -121,4 +134,4 @@ def test_every_problem_is_reported_at_once() -> None:
 
 @pytest.mark.parametrize("data", [None, [], "participant"])
 def test_body_must_be_an_object(data: object) -> None:
-    assert _errors(data, creating=True) == {"": ["the body must be a JSON object"]}
+    assert _errors(data, creating=True) == {"": ["StudyParticipant must be a JSON object"]}

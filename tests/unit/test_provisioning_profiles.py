@@ -7,11 +7,9 @@ import pytest
 
 from service.provisioning.profiles import (
     ElementOptions,
-    LinkOptions,
     ProvisioningError,
     SametimeOptions,
     StudyOptions,
-    build_link,
     element_classic_link,
     element_link,
     element_pro_link,
@@ -192,59 +190,3 @@ def test_study_link_is_the_universal_link() -> None:
 def test_study_refusals(options: StudyOptions, message: str) -> None:
     with pytest.raises(ProvisioningError, match=message):
         study_link(options)
-
-
-@pytest.mark.parametrize(
-    ("profile", "options", "message"),
-    [
-        ("nope", LinkOptions(), "unknown profile 'nope'; choose one of: study, element"),
-        ("study", LinkOptions(base_url="https://x.org"), "--study"),
-        ("element", LinkOptions(), "--account-provider"),
-        ("element-classic", LinkOptions(), "--account-provider"),
-        ("sametime", LinkOptions(), "--host"),
-        (
-            "study",
-            LinkOptions(base_url="https://x.org", study="s", host="h"),
-            "does not take --host",
-        ),
-        (
-            "element",
-            LinkOptions(account_provider="example.com", params=(("savePassword", "true"),)),
-            "does not take --param",
-        ),
-        ("sametime", LinkOptions(host="h", login_hint="a"), "does not take --login-hint"),
-    ],
-)
-def test_build_link_names_what_is_missing_or_wrong(
-    profile: str, options: LinkOptions, message: str
-) -> None:
-    with pytest.raises(ProvisioningError, match=message):
-        build_link(profile, options)
-
-
-@pytest.mark.parametrize(
-    ("profile", "options", "expected"),
-    [
-        ("study", LinkOptions(base_url="https://x.org", study="s"), "https://x.org/p/s"),
-        (
-            "element",
-            LinkOptions(account_provider="example.com"),
-            "https://mobile.element.io/element/?account_provider=example.com",
-        ),
-        (
-            "element-pro",
-            LinkOptions(account_provider="example.com"),
-            "https://mobile.element.io/element-pro/?account_provider=example.com",
-        ),
-        ("element-classic", LinkOptions(account_provider="example.com"), ELEMENT_CLASSIC_EXAMPLE),
-        (
-            "sametime",
-            LinkOptions(host="st.example.com", port=443, user="jo"),
-            "hclsametime://jo@st.example.com:443/?action=AddCommunity",
-        ),
-    ],
-)
-def test_build_link_dispatches_by_profile(
-    profile: str, options: LinkOptions, expected: str
-) -> None:
-    assert build_link(profile, options) == expected

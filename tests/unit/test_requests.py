@@ -8,6 +8,8 @@ from typing import Any
 import pytest
 
 from service.api.errors import answer
+from service.api.schemas import auth as bodies
+from service.api.validation import validated
 from service.auth.passwords import MAX_LENGTH
 from service.auth.requests import (
     MAX_SECRET_LENGTH,
@@ -19,6 +21,20 @@ from service.auth.requests import (
 from service.errors import Invalid
 
 EMAIL = "Alice@Example.org"
+
+
+def _email_sign_in_request(data: object) -> EmailSignInRequest:
+    return validated(bodies.EmailSignInRequest, data).value()
+
+
+def _email_sign_in(data: object) -> EmailSignIn:
+    return validated(bodies.EmailSignIn, data).value()
+
+
+def _reauthentication(data: object) -> Reauthentication:
+    return validated(bodies.Reauthentication, data, "SignIn").value()
+
+
 PASSWORD = "correct horse battery staple"
 
 
@@ -36,23 +52,23 @@ def _invalid(parse: Callable[[object], object], data: object) -> Invalid:
 
 @pytest.mark.parametrize("field", ["study", "appId"])
 def test_study_is_accepted_as_study_or_app_id(field: str) -> None:
-    request = EmailSignInRequest.parse({field: "study-a", "email": EMAIL})
+    request = _email_sign_in_request({field: "study-a", "email": EMAIL})
     assert request == EmailSignInRequest("study-a", EMAIL)
 
 
 def test_app_id_wins_over_study() -> None:
-    request = EmailSignInRequest.parse({"appId": "new", "study": "old", "email": EMAIL})
+    request = _email_sign_in_request({"appId": "new", "study": "old", "email": EMAIL})
     assert request.study_id == "new"
 
 
 def test_study_and_email_are_trimmed() -> None:
-    request = EmailSignInRequest.parse({"study": "  study-a ", "email": f"  {EMAIL}\t"})
+    request = _email_sign_in_request({"study": "  study-a ", "email": f"  {EMAIL}\t"})
     assert request.study_id == "study-a"
     assert request.email == EMAIL
 
 
 def test_unknown_fields_from_generated_clients_are_ignored() -> None:
-    request = EmailSignInRequest.parse({"appId": "s", "email": EMAIL, "type": "x", "phone": None})
+    request = _email_sign_in_request({"appId": "s", "email": EMAIL, "type": "x", "phone": None})
     assert request == EmailSignInRequest("s", EMAIL)
 
 
@@ -60,13 +76,13 @@ def test_unknown_fields_from_generated_clients_are_ignored() -> None:
     "data", [{"email": EMAIL}, {"study": None, "email": EMAIL}, {"appId": " ", "email": EMAIL}]
 )
 def test_study_is_required(data: dict[str, Any]) -> None:
-    error = _invalid(EmailSignInRequest.parse, data)
+    error = _invalid(_email_sign_in_request, data)
     assert error.errors == {"study": ["study (or appId) is required"]}
 
 
 @pytest.mark.parametrize("value", [1, ["study-a"], {"id": "study-a"}, True])
 def test_study_must_be_a_string(value: object) -> None:
-    error = _invalid(EmailSignInRequest.parse, {"appId": value, "email": EMAIL})
+    error = _invalid(_email_sign_in_request, {"appId": value, "email": EMAIL})
     assert error.errors == {"study": ["study (or appId) must be a string"]}
 
 
@@ -86,17 +102,17 @@ def test_study_must_be_a_string(value: object) -> None:
     ],
 )
 def test_invalid_email(value: object, message: str) -> None:
-    error = _invalid(EmailSignInRequest.parse, {"study": "s", "email": value})
+    error = _invalid(_email_sign_in_request, {"study": "s", "email": value})
     assert error.errors == {"email": [message]}
 
 
 def test_missing_email_key() -> None:
-    error = _invalid(EmailSignInRequest.parse, {"study": "s"})
+    error = _invalid(_email_sign_in_request, {"study": "s"})
     assert error.errors == {"email": ["email is required"]}
 
 
 def test_errors_are_collected_per_field() -> None:
-    error = _invalid(EmailSignInRequest.parse, {"study": 5, "email": "nope"})
+    error = _invalid(_email_sign_in_request, {"study": 5, "email": "nope"})
     assert set(error.errors) == {"study", "email"}
     assert error.message.startswith("EmailSignInRequest is invalid: ")
     assert "study (or appId) must be a string" in error.message
@@ -105,12 +121,12 @@ def test_errors_are_collected_per_field() -> None:
 
 @pytest.mark.parametrize("data", [None, [], "study", 1])
 def test_body_must_be_an_object(data: object) -> None:
-    error = _invalid(EmailSignInRequest.parse, data)
+    error = _invalid(_email_sign_in_request, data)
     assert error.errors == {"": ["EmailSignInRequest must be a JSON object"]}
 
 
 def test_normalized_email_trims_and_lower_cases() -> None:
-    request = EmailSignInRequest.parse({"study": "s", "email": "  Alice@EXAMPLE.Org "})
+    request = _email_sign_in_request({"study": "s", "email": "  Alice@EXAMPLE.Org "})
     assert request.email == "Alice@EXAMPLE.Org"
     assert request.normalized_email == "alice@example.org"
 
@@ -119,13 +135,13 @@ def test_normalized_email_trims_and_lower_cases() -> None:
 
 
 def test_email_sign_in() -> None:
-    request = EmailSignIn.parse({"appId": "s", "email": EMAIL, "token": "tok"})
+    request = _email_sign_in({"appId": "s", "email": EMAIL, "token": "tok"})
     assert request == EmailSignIn("s", EMAIL, "tok", None)
     assert request.normalized_email == "alice@example.org"
 
 
 def test_email_sign_in_token_is_not_trimmed() -> None:
-    assert EmailSignIn.parse({"appId": "s", "email": EMAIL, "token": " t "}).token == " t "
+    assert _email_sign_in({"appId": "s", "email": EMAIL, "token": " t "}).token == " t "
 
 
 @pytest.mark.parametrize(
@@ -138,30 +154,30 @@ def test_email_sign_in_token_is_not_trimmed() -> None:
     ],
 )
 def test_email_sign_in_token_problems(token: object, message: str) -> None:
-    error = _invalid(EmailSignIn.parse, {"appId": "s", "email": EMAIL, "token": token})
+    error = _invalid(_email_sign_in, {"appId": "s", "email": EMAIL, "token": token})
     assert error.errors == {"token": [message]}
     assert error.message.startswith("EmailSignIn is invalid: ")
 
 
 def test_email_sign_in_token_of_maximum_length() -> None:
     token = "t" * MAX_SECRET_LENGTH
-    assert EmailSignIn.parse({"appId": "s", "email": EMAIL, "token": token}).token == token
+    assert _email_sign_in({"appId": "s", "email": EMAIL, "token": token}).token == token
 
 
 def test_email_sign_in_with_a_password() -> None:
-    request = EmailSignIn.parse({"appId": "s", "email": EMAIL, "token": "t", "password": PASSWORD})
+    request = _email_sign_in({"appId": "s", "email": EMAIL, "token": "t", "password": PASSWORD})
     assert request.password == PASSWORD
 
 
 def test_email_sign_in_password_follows_the_policy() -> None:
     error = _invalid(
-        EmailSignIn.parse, {"appId": "s", "email": EMAIL, "token": "t", "password": "short"}
+        _email_sign_in, {"appId": "s", "email": EMAIL, "token": "t", "password": "short"}
     )
     assert error.errors == {"password": ["password must be at least 8 characters"]}
 
 
 def test_email_sign_in_reports_every_missing_field() -> None:
-    error = _invalid(EmailSignIn.parse, {})
+    error = _invalid(_email_sign_in, {})
     assert error.errors == {
         "study": ["study (or appId) is required"],
         "email": ["email is required"],
@@ -173,11 +189,11 @@ def test_email_sign_in_reports_every_missing_field() -> None:
 
 
 def _sign_up(data: object) -> PasswordCredentials:
-    return PasswordCredentials.parse(data, "SignUp", check_policy=True)
+    return validated(bodies.SignUp, data).value()
 
 
 def _sign_in(data: object) -> PasswordCredentials:
-    return PasswordCredentials.parse(data, "SignIn", check_policy=False)
+    return validated(bodies.SignIn, data).value()
 
 
 def test_sign_up() -> None:
@@ -230,11 +246,11 @@ def test_every_password_accepted_at_sign_up_is_accepted_at_sign_in() -> None:
 
 
 def test_reauthentication() -> None:
-    request = Reauthentication.parse({"appId": "s", "email": EMAIL, "reauthToken": "r"})
+    request = _reauthentication({"appId": "s", "email": EMAIL, "reauthToken": "r"})
     assert request == Reauthentication("s", EMAIL, "r")
 
 
 def test_reauthentication_needs_the_reauth_token() -> None:
-    error = _invalid(Reauthentication.parse, {"appId": "s", "email": EMAIL})
+    error = _invalid(_reauthentication, {"appId": "s", "email": EMAIL})
     assert error.errors == {"reauthToken": ["reauthToken is required"]}
     assert error.message.startswith("SignIn is invalid: ")

@@ -6,8 +6,16 @@ import re
 from pathlib import Path
 
 import pytest
+from pydantic import SecretStr, ValidationError
 
-from service.settings import RateLimit, Secret, Settings, SettingsError, SmtpServer
+from service.settings import (
+    CODE_ONLY,
+    RateLimit,
+    Settings,
+    SettingsError,
+    SmtpServer,
+    variable,
+)
 
 SECRET_KEY = "k" * 32
 OLD_SECRET_KEY = "o" * 32
@@ -33,8 +41,11 @@ def test_a_secret_key_is_generated_when_none_is_set() -> None:
     settings = Settings.from_env({})
     assert settings.secret_key_generated is True
     assert len(settings.secret_keys) == 1
-    assert re.fullmatch(r"[0-9a-f]{64}", settings.secret_keys[0].value)
-    assert Settings.from_env({}).secret_keys[0].value != settings.secret_keys[0].value
+    assert re.fullmatch(r"[0-9a-f]{64}", settings.secret_keys[0].get_secret_value())
+    assert (
+        Settings.from_env({}).secret_keys[0].get_secret_value()
+        != settings.secret_keys[0].get_secret_value()
+    )
 
 
 def test_empty_values_count_as_unset() -> None:
@@ -73,8 +84,8 @@ def test_values_are_read() -> None:
     assert settings.mail_dir == Path("/var/mail/out")
     assert settings.mail_from == "Study <study@example.org>"
     assert settings.base_url == "https://signin.example.org"
-    assert settings.admin_key == Secret(ADMIN_KEY)
-    assert settings.secret_keys == (Secret(SECRET_KEY),)
+    assert settings.admin_key == SecretStr(ADMIN_KEY)
+    assert settings.secret_keys == (SecretStr(SECRET_KEY),)
     assert settings.secret_key_generated is False
     assert settings.log_level == "DEBUG"
     assert settings.session_ttl_seconds == 3600
@@ -194,7 +205,7 @@ def test_bad_http_limits(name: str, raw: str, message: str) -> None:
 
 def test_secret_key_list_keeps_its_order_for_rotation() -> None:
     settings = Settings.from_env({"MAGICLINK_SECRET_KEY": f" {SECRET_KEY} ,{OLD_SECRET_KEY}, "})
-    assert settings.secret_keys == (Secret(SECRET_KEY), Secret(OLD_SECRET_KEY))
+    assert settings.secret_keys == (SecretStr(SECRET_KEY), SecretStr(OLD_SECRET_KEY))
     assert settings.secret_key_generated is False
 
 
@@ -205,13 +216,15 @@ def test_each_secret_key_needs_16_characters(raw: str) -> None:
 
 
 def test_secret_key_of_16_characters_is_enough() -> None:
-    assert Settings.from_env({"MAGICLINK_SECRET_KEY": "k" * 16}).secret_keys == (Secret("k" * 16),)
+    assert Settings.from_env({"MAGICLINK_SECRET_KEY": "k" * 16}).secret_keys == (
+        SecretStr("k" * 16),
+    )
 
 
 def test_admin_key_needs_16_characters() -> None:
     with pytest.raises(SettingsError, match="MAGICLINK_ADMIN_KEY must be at least 16 characters"):
         Settings.from_env({"MAGICLINK_ADMIN_KEY": "a" * 15})
-    assert Settings.from_env({"MAGICLINK_ADMIN_KEY": "a" * 16}).admin_key == Secret("a" * 16)
+    assert Settings.from_env({"MAGICLINK_ADMIN_KEY": "a" * 16}).admin_key == SecretStr("a" * 16)
 
 
 # --- SMTP URL ------------------------------------------------------------------------------
@@ -228,14 +241,14 @@ def test_smtp_url_with_credentials_and_starttls() -> None:
     assert smtp.port == 2587
     assert smtp.tls == "starttls"
     assert smtp.username == "user"
-    assert smtp.password == Secret("pass")
+    assert smtp.password == SecretStr("pass")
 
 
 def test_smtp_credentials_are_percent_decoded() -> None:
     smtp = SmtpServer.from_url("smtp://me%40example.org:p%3Ass%2Fw%40rd@mail.example.org")
     assert smtp.username == "me@example.org"
     assert smtp.password is not None
-    assert smtp.password.value == "p:ss/w@rd"
+    assert smtp.password.get_secret_value() == "p:ss/w@rd"
 
 
 def test_smtp_without_credentials() -> None:
@@ -292,11 +305,11 @@ def test_bad_smtp_url_in_the_environment() -> None:
 
 
 def test_secret_hides_its_value() -> None:
-    secret = Secret("hunter2-hunter2-hunter2")
-    assert repr(secret) == "Secret('********')"
-    assert str(secret) == "Secret('********')"
-    assert f"{secret}" == "Secret('********')"
-    assert secret.value == "hunter2-hunter2-hunter2"
+    secret = SecretStr("hunter2-hunter2-hunter2")
+    assert repr(secret) == "SecretStr('**********')"
+    assert str(secret) == "**********"
+    assert f"{secret}" == "**********"
+    assert secret.get_secret_value() == "hunter2-hunter2-hunter2"
 
 
 def test_repr_of_settings_never_contains_secret_values() -> None:
@@ -309,19 +322,19 @@ def test_repr_of_settings_never_contains_secret_values() -> None:
         }
     )
     assert settings.smtp is not None
-    assert settings.smtp.password == Secret(smtp_password)
+    assert settings.smtp.password == SecretStr(smtp_password)
     for text in (repr(settings), str(settings), repr(settings.smtp)):
         assert SECRET_KEY not in text
         assert OLD_SECRET_KEY not in text
         assert ADMIN_KEY not in text
         assert smtp_password not in text
-        assert "Secret('********')" in text
+        assert "SecretStr('**********')" in text
     assert "mailer" in repr(settings.smtp)  # the user name is not a secret
 
 
 def test_repr_of_settings_never_contains_a_generated_secret_key() -> None:
     settings = Settings.from_env({})
-    assert settings.secret_keys[0].value not in repr(settings)
+    assert settings.secret_keys[0].get_secret_value() not in repr(settings)
 
 
 def test_repr_of_settings_never_contains_the_redis_password() -> None:
@@ -443,3 +456,111 @@ def test_abuse_limits_are_read_and_can_be_turned_off() -> None:
 def test_bad_abuse_limits(name: str, raw: str, message: str) -> None:
     with pytest.raises(SettingsError, match=re.escape(message)):
         Settings.from_env({name: raw})
+
+
+# --- which variables, and how they are read ------------------------------------------------
+
+
+def _variables() -> set[str]:
+    return {
+        variable(name)
+        for name, field in Settings.model_fields.items()
+        if CODE_ONLY not in field.metadata
+    }
+
+
+def test_the_readme_table_documents_every_variable_and_no_other() -> None:
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text()
+    table = readme.split("## Configuration", 1)[1].split("\n## ", 1)[0]
+    assert _variables() == set(re.findall(r"`(MAGICLINK_[A-Z_]+)`", table))
+
+
+def test_variables_named_otherwise_than_their_field() -> None:
+    assert variable("smtp") == "MAGICLINK_SMTP_URL"
+    assert variable("secret_keys") == "MAGICLINK_SECRET_KEY"
+    assert variable("study_email_pace") == "MAGICLINK_RATE_LIMIT_PER_STUDY"
+    assert variable("max_attempts") == "MAGICLINK_DELIVERY_ATTEMPTS"
+    assert variable("session_ttl_seconds") == "MAGICLINK_SESSION_TTL_SECONDS"
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "MAGICLINK_POLL_SECONDS",
+        "MAGICLINK_MAX_BODY_BYTES",
+        "MAGICLINK_REAUTH_TTL_SECONDS",
+        "MAGICLINK_STUDY_CACHE_SECONDS",
+        "MAGICLINK_REDIS_TIMEOUT_SECONDS",
+        "MAGICLINK_SECRET_KEY_GENERATED",
+    ],
+)
+def test_settings_of_the_code_have_no_variable(name: str) -> None:
+    assert name not in _variables()
+    field = name.removeprefix("MAGICLINK_").lower()
+    read = Settings.from_env({name: "0"})
+    if field == "secret_key_generated":
+        assert read.secret_key_generated is True  # no key given: one was made, whatever it says
+    else:
+        assert getattr(read, field) == Settings.model_fields[field].default
+
+
+def test_only_upper_case_names_are_read() -> None:
+    settings = Settings.from_env(
+        {"magiclink_log_level": "DEBUG", "Magiclink_Session_Ttl_Seconds": "3600"}
+    )
+    assert settings.log_level == "INFO"
+    assert settings.session_ttl_seconds == 12 * 3600
+
+
+def test_every_bad_variable_is_named_at_once() -> None:
+    with pytest.raises(SettingsError) as raised:
+        Settings.from_env(
+            {
+                "MAGICLINK_SMTP_POOL_SIZE": "abc",
+                "MAGICLINK_LOG_LEVEL": "loud",
+                "MAGICLINK_RATE_LIMIT_PER_STUDY": "fast",
+            }
+        )
+    message = str(raised.value)
+    assert "MAGICLINK_SMTP_POOL_SIZE must be a whole number, not 'abc'" in message
+    assert "MAGICLINK_LOG_LEVEL must be one of" in message
+    assert "MAGICLINK_RATE_LIMIT_PER_STUDY must look like COUNT/SECONDS" in message
+    assert "\n" not in message  # one line for the one line the CLI prints
+
+
+def test_building_settings_in_code_reads_no_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("MAGICLINK_BASE_URL", "https://from-the-process.example.org")
+    monkeypatch.setenv("MAGICLINK_SESSION_TTL_SECONDS", "60")
+    settings = Settings()
+    assert settings.base_url == "http://127.0.0.1:8000"
+    assert settings.session_ttl_seconds == 12 * 3600
+
+
+def test_typed_values_in_code_are_not_held_to_the_operators_bounds() -> None:
+    # Tests use short TTLs, not long sleeps; the environment's bounds are for operators.
+    assert Settings(session_ttl_seconds=1).session_ttl_seconds == 1
+    with pytest.raises(SettingsError, match="between 60 and"):
+        Settings.from_env({"MAGICLINK_SESSION_TTL_SECONDS": "1"})
+
+
+def test_settings_are_frozen() -> None:
+    settings = Settings()
+    with pytest.raises(ValidationError, match="frozen"):
+        settings.base_url = "https://elsewhere.example.org"
+
+
+def test_replace_changes_only_what_it_names() -> None:
+    settings = Settings.from_env({"MAGICLINK_ADMIN_KEY": ADMIN_KEY})
+    changed = settings.replace(base_url="http://127.0.0.1:9000", lease_seconds=0.5)
+    assert (changed.base_url, changed.lease_seconds) == ("http://127.0.0.1:9000", 0.5)
+    assert changed.secret_keys == settings.secret_keys  # the key made for this process
+    assert changed.secret_key_generated is True
+    assert changed.admin_key == SecretStr(ADMIN_KEY)
+    assert settings.base_url == "http://127.0.0.1:8000"
+
+
+def test_replace_refuses_a_misspelt_name_or_a_wrong_type() -> None:
+    with pytest.raises(ValidationError, match="bse_url"):
+        Settings().replace(bse_url="http://127.0.0.1:9000")
+    with pytest.raises(ValidationError, match="lease_seconds"):
+        Settings().replace(lease_seconds="soon")

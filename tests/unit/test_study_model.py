@@ -1,4 +1,5 @@
-"""Study validation: defaults, bounds, unknown and read-only fields, errors keyed by path."""
+"""Study bodies: defaults, bounds, unknown and read-only fields, errors keyed by path; and the
+stored form, read back whatever rules the API has added since."""
 
 from __future__ import annotations
 
@@ -8,13 +9,15 @@ import pytest
 
 from service.api.errors import answer
 from service.errors import Invalid
+from service.studies.app_links import AppleAppLink
 from service.studies.model import (
     MAX_REQUEST_INTERVAL_SECONDS,
     MAX_TOKEN_TTL_SECONDS,
     Study,
-    parse_study,
+    stored_study,
 )
 from service.studies.templates import EmailTemplate
+from tests.support.study_bodies import read_study
 
 
 def _study(**fields: Any) -> dict[str, Any]:
@@ -25,7 +28,7 @@ def _study(**fields: Any) -> dict[str, Any]:
 
 def _errors(data: object, *, identifier: str | None = None) -> dict[str, list[str]]:
     with pytest.raises(Invalid) as caught:
-        parse_study(data, identifier=identifier)
+        read_study(data, identifier=identifier)
     assert answer(caught.value).status_code == 400
     assert answer(caught.value).body["type"] == "InvalidEntityException"
     assert caught.value.message.startswith("Study is invalid: ")
@@ -36,7 +39,7 @@ def _errors(data: object, *, identifier: str | None = None) -> dict[str, list[st
 
 
 def test_defaults_of_a_minimal_study() -> None:
-    study = parse_study({"identifier": "study-a", "name": "Study A"})
+    study = read_study({"identifier": "study-a", "name": "Study A"})
     assert study == Study(identifier="study-a", name="Study A")
     assert study.email_sign_in_enabled is False
     assert study.email_sign_in_template is None
@@ -49,7 +52,7 @@ def test_defaults_of_a_minimal_study() -> None:
 
 
 def test_all_fields_are_read() -> None:
-    study = parse_study(
+    study = read_study(
         _study(
             shortName="A",
             sponsorName="Lab",
@@ -72,12 +75,12 @@ def test_all_fields_are_read() -> None:
 
 
 def test_text_fields_are_trimmed() -> None:
-    study = parse_study(_study(name="  Study A  ", shortName=" A ", sponsorName=" Lab "))
+    study = read_study(_study(name="  Study A  ", shortName=" A ", sponsorName=" Lab "))
     assert (study.name, study.short_name, study.sponsor_name) == ("Study A", "A", "Lab")
 
 
 def test_null_values_mean_the_default() -> None:
-    study = parse_study(
+    study = read_study(
         _study(
             emailSignInEnabled=None,
             emailSignInTemplate=None,
@@ -91,7 +94,7 @@ def test_null_values_mean_the_default() -> None:
 
 
 def test_read_only_fields_are_accepted() -> None:
-    study = parse_study(
+    study = read_study(
         _study(
             type="Study",
             createdOn="2024-01-01T00:00:00.000Z",
@@ -119,8 +122,10 @@ def test_a_study_round_trips_through_its_json() -> None:
         modified_on="2024-01-02T00:00:00.000Z",
     )
     assert study.to_json()["type"] == "Study"
-    assert parse_study(study.to_json()) == study
-    assert parse_study(study.to_json(), identifier="study-a") == study
+    assert stored_study(study.to_json()) == study
+    # Sent back as a body, it is the same study; the service sets the timestamps itself.
+    assert read_study(study.to_json()) == study.stamped("", "")
+    assert read_study(study.to_json(), identifier="study-a") == study.stamped("", "")
 
 
 def test_stamped_sets_only_the_timestamps() -> None:
@@ -137,7 +142,7 @@ def test_stamped_sets_only_the_timestamps() -> None:
 
 @pytest.mark.parametrize("identifier", ["ab", "study-a", "s-1-2", "0" * 60, "abc123"])
 def test_valid_identifiers(identifier: str) -> None:
-    assert parse_study(_study(identifier=identifier)).identifier == identifier
+    assert read_study(_study(identifier=identifier)).identifier == identifier
 
 
 @pytest.mark.parametrize(
@@ -170,13 +175,13 @@ def test_identifier_must_be_a_string() -> None:
 
 
 def test_update_takes_the_identifier_from_the_url() -> None:
-    study = parse_study({"name": "Renamed"}, identifier="study-a")
+    study = read_study({"name": "Renamed"}, identifier="study-a")
     assert study.identifier == "study-a"
     assert study.name == "Renamed"
 
 
 def test_update_accepts_the_same_identifier_in_the_body() -> None:
-    assert parse_study(_study(), identifier="study-a").identifier == "study-a"
+    assert read_study(_study(), identifier="study-a").identifier == "study-a"
 
 
 def test_update_rejects_a_different_identifier() -> None:
@@ -196,7 +201,7 @@ def test_name_is_required(value: object, message: str) -> None:
 
 
 def test_name_length_limit() -> None:
-    assert parse_study(_study(name="n" * 255)).name == "n" * 255
+    assert read_study(_study(name="n" * 255)).name == "n" * 255
     assert _errors(_study(name="n" * 256)) == {"name": ["name must be at most 255 characters"]}
 
 
@@ -221,9 +226,7 @@ def test_support_email_must_be_an_address() -> None:
 
 @pytest.mark.parametrize("ttl", [1, 3600, MAX_TOKEN_TTL_SECONDS])
 def test_token_ttl_within_bounds(ttl: int) -> None:
-    assert (
-        parse_study(_study(emailSignInTokenTtlSeconds=ttl)).email_sign_in_token_ttl_seconds == ttl
-    )
+    assert read_study(_study(emailSignInTokenTtlSeconds=ttl)).email_sign_in_token_ttl_seconds == ttl
 
 
 @pytest.mark.parametrize("ttl", [0, -1, MAX_TOKEN_TTL_SECONDS + 1])
@@ -238,7 +241,7 @@ def test_token_ttl_out_of_bounds(ttl: int) -> None:
 
 @pytest.mark.parametrize("interval", [0, 60, MAX_REQUEST_INTERVAL_SECONDS])
 def test_request_interval_within_bounds(interval: int) -> None:
-    study = parse_study(_study(emailSignInRequestIntervalSeconds=interval))
+    study = read_study(_study(emailSignInRequestIntervalSeconds=interval))
     assert study.email_sign_in_request_interval_seconds == interval
 
 
@@ -280,8 +283,13 @@ def test_unknown_field_is_rejected_with_a_suggestion() -> None:
     }
 
 
-def test_unknown_field_without_a_close_match_has_no_suggestion() -> None:
-    assert _errors(_study(zzz=1)) == {"zzz": ["zzz is not a study field"]}
+def test_unknown_field_without_a_close_match_lists_the_fields() -> None:
+    errors = _errors(_study(zzz=1))
+    assert list(errors) == ["zzz"]
+    (message,) = errors["zzz"]
+    assert message.startswith("zzz is not a study field; the fields are identifier, name, ")
+    assert "did you mean" not in message
+    assert "createdOn" not in message  # read-only: sent back, never written
 
 
 def test_template_errors_are_keyed_by_field_path() -> None:
@@ -321,7 +329,7 @@ def test_several_errors_are_reported_at_once() -> None:
 
 def test_the_error_message_carries_every_problem() -> None:
     with pytest.raises(Invalid) as caught:
-        parse_study({"identifier": "x", "name": ""})
+        read_study({"identifier": "x", "name": ""})
     assert "identifier must be 2 to 60 characters" in caught.value.message
     assert "name cannot be blank" in caught.value.message
     assert answer(caught.value).body["errors"] == caught.value.errors
@@ -329,4 +337,36 @@ def test_the_error_message_carries_every_problem() -> None:
 
 @pytest.mark.parametrize("data", [None, [], "study", 3])
 def test_body_must_be_an_object(data: object) -> None:
-    assert _errors(data) == {"": ["the request body must be a JSON object"]}
+    assert _errors(data) == {"": ["Study must be a JSON object"]}
+
+
+# --- the stored form ---------------------------------------------------------------------
+
+
+def test_a_stored_study_is_read_without_the_api_rules() -> None:
+    """A study stored before a rule was added (or tightened) still reads back as it was."""
+    stored = Study(
+        identifier="study-a",
+        name="  Study\nA  ",  # the API trims names and refuses line breaks today
+        email_sign_in_token_ttl_seconds=10 * MAX_TOKEN_TTL_SECONDS,
+        email_sign_in_template=EmailTemplate("${unknown}", "no token here"),
+        apple_app_links=(AppleAppLink("not an app id", paths=("no-slash",)),),
+    )
+    assert stored_study(stored.to_json()) == stored
+
+
+def test_a_stored_study_ignores_fields_it_does_not_know_and_defaults_missing_ones() -> None:
+    data = Study(identifier="study-a", name="Study A").to_json()
+    del data["reauthenticationEnabled"], data["installLinks"], data["appleAppLinks"]
+    data["addedLater"] = {"x": 1}
+    assert stored_study(data) == Study(identifier="study-a", name="Study A")
+
+
+@pytest.mark.parametrize(
+    "data",
+    [[], "study", {"name": "no identifier"}, {"identifier": "a", "name": 5}],
+    ids=["list", "string", "no-identifier", "name-not-text"],
+)
+def test_a_damaged_stored_study_is_a_value_error(data: object) -> None:
+    with pytest.raises(ValueError, match=r"stored study|is not a"):
+        stored_study(data)

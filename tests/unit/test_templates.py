@@ -15,9 +15,9 @@ from service.studies.templates import (
     EmailTemplate,
     TemplateKind,
     substitute,
-    template_problems,
     variables_in,
 )
+from tests.support.study_bodies import template_problems
 
 PREFIX = "emailSignInTemplate"
 

@@ -7,9 +7,9 @@ import hmac
 import re
 
 import pytest
+from pydantic import SecretStr
 
 from service.auth.tokens import SecretHasher, new_token
-from service.settings import Secret
 
 URL_SAFE = re.compile(r"[A-Za-z0-9_-]+")
 NEW_KEY = "new-key-0123456789abcdef"
@@ -34,7 +34,7 @@ def test_hasher_needs_a_key() -> None:
 
 
 def test_for_storage_is_a_keyed_hmac_of_purpose_and_value() -> None:
-    hasher = SecretHasher([Secret(NEW_KEY)])
+    hasher = SecretHasher([SecretStr(NEW_KEY)])
     expected = hmac.new(NEW_KEY.encode(), b"signin\x00tok", hashlib.sha256).hexdigest()
     assert hasher.for_storage("signin", "tok") == expected
     assert hasher.for_storage("signin", "tok") != hashlib.sha256(b"tok").hexdigest()
@@ -42,65 +42,65 @@ def test_for_storage_is_a_keyed_hmac_of_purpose_and_value() -> None:
 
 def test_for_storage_is_deterministic() -> None:
     token = new_token()
-    assert SecretHasher([Secret(NEW_KEY)]).for_storage("signin", token) == SecretHasher(
-        [Secret(NEW_KEY)]
+    assert SecretHasher([SecretStr(NEW_KEY)]).for_storage("signin", token) == SecretHasher(
+        [SecretStr(NEW_KEY)]
     ).for_storage("signin", token)
 
 
 def test_for_storage_never_contains_the_secret() -> None:
     token = new_token()
-    digest = SecretHasher([Secret(NEW_KEY)]).for_storage("session", token)
+    digest = SecretHasher([SecretStr(NEW_KEY)]).for_storage("session", token)
     assert token not in digest
     assert re.fullmatch(r"[0-9a-f]{64}", digest)
 
 
 def test_hashes_differ_by_purpose() -> None:
-    hasher = SecretHasher([Secret(NEW_KEY)])
+    hasher = SecretHasher([SecretStr(NEW_KEY)])
     token = new_token()
     assert hasher.for_storage("signin", token) != hasher.for_storage("session", token)
 
 
 def test_hashes_differ_by_key() -> None:
     token = new_token()
-    assert SecretHasher([Secret(NEW_KEY)]).for_storage("signin", token) != SecretHasher(
-        [Secret(OLD_KEY)]
+    assert SecretHasher([SecretStr(NEW_KEY)]).for_storage("signin", token) != SecretHasher(
+        [SecretStr(OLD_KEY)]
     ).for_storage("signin", token)
 
 
 def test_hashes_differ_by_value() -> None:
-    hasher = SecretHasher([Secret(NEW_KEY)])
+    hasher = SecretHasher([SecretStr(NEW_KEY)])
     assert hasher.for_storage("signin", "a") != hasher.for_storage("signin", "b")
 
 
 def test_the_first_key_hashes_for_storage() -> None:
     token = new_token()
-    rotated = SecretHasher([Secret(NEW_KEY), Secret(OLD_KEY)])
-    assert rotated.for_storage("signin", token) == SecretHasher([Secret(NEW_KEY)]).for_storage(
+    rotated = SecretHasher([SecretStr(NEW_KEY), SecretStr(OLD_KEY)])
+    assert rotated.for_storage("signin", token) == SecretHasher([SecretStr(NEW_KEY)]).for_storage(
         "signin", token
     )
 
 
 def test_candidates_list_every_key_newest_first() -> None:
     token = new_token()
-    rotated = SecretHasher([Secret(NEW_KEY), Secret(OLD_KEY)])
+    rotated = SecretHasher([SecretStr(NEW_KEY), SecretStr(OLD_KEY)])
     assert rotated.candidates("signin", token) == [
-        SecretHasher([Secret(NEW_KEY)]).for_storage("signin", token),
-        SecretHasher([Secret(OLD_KEY)]).for_storage("signin", token),
+        SecretHasher([SecretStr(NEW_KEY)]).for_storage("signin", token),
+        SecretHasher([SecretStr(OLD_KEY)]).for_storage("signin", token),
     ]
 
 
 def test_a_hash_stored_under_the_old_key_is_found_after_rotation() -> None:
     token = new_token()
-    stored = SecretHasher([Secret(OLD_KEY)]).for_storage("session", token)
-    rotated = SecretHasher([Secret(NEW_KEY), Secret(OLD_KEY)])
+    stored = SecretHasher([SecretStr(OLD_KEY)]).for_storage("session", token)
+    rotated = SecretHasher([SecretStr(NEW_KEY), SecretStr(OLD_KEY)])
     assert rotated.for_storage("session", token) != stored
     assert stored in rotated.candidates("session", token)
     # Once the old key is dropped the old hash is no longer found.
-    assert stored not in SecretHasher([Secret(NEW_KEY)]).candidates("session", token)
+    assert stored not in SecretHasher([SecretStr(NEW_KEY)]).candidates("session", token)
 
 
 def test_candidates_respect_the_purpose() -> None:
     token = new_token()
-    stored = SecretHasher([Secret(OLD_KEY)]).for_storage("signin", token)
-    rotated = SecretHasher([Secret(NEW_KEY), Secret(OLD_KEY)])
+    stored = SecretHasher([SecretStr(OLD_KEY)]).for_storage("signin", token)
+    rotated = SecretHasher([SecretStr(NEW_KEY), SecretStr(OLD_KEY)])
     assert stored not in rotated.candidates("session", token)

@@ -4,21 +4,18 @@ from __future__ import annotations
 
 from starlette.requests import Request
 from starlette.responses import Response
-from starlette.routing import Route
 
+from service.api.client_ip import budget_subject, client_ip
+from service.api.context import services, status_message
+from service.api.document import SESSION_HEADER
 from service.api.errors import BadRequest
-from service.api.routes.client_ip import budget_subject, client_ip
-from service.api.routes.context import json_body, services, status_message
+from service.api.operations import Access, Answer, Failure, Operation
+from service.api.schemas import auth as bodies
+from service.api.schemas.auth import EXAMPLE_EMAIL, EXAMPLE_STUDY_ID
+from service.api.schemas.common import StatusMessage
+from service.api.schemas.sessions import UserSessionInfo
 from service.auth import flows
-from service.auth.requests import (
-    EmailSignIn,
-    EmailSignInRequest,
-    PasswordCredentials,
-    Reauthentication,
-)
 from service.auth.session_info import session_info_body
-
-SESSION_HEADER = "Bridge-Session"
 
 
 def session_response(signed_in: flows.SignedIn) -> Response:
@@ -38,33 +35,30 @@ def _client(request: Request) -> str:
     return budget_subject(address)
 
 
-async def request_email_sign_in(request: Request) -> Response:
-    payload = EmailSignInRequest.parse(await json_body(request))
-    await flows.request_email_sign_in(services(request), payload, _client(request))
+async def request_email_sign_in(request: Request, body: bodies.EmailSignInRequest) -> Response:
+    await flows.request_email_sign_in(services(request), body.value(), _client(request))
     return status_message("Email sent.", 202)
 
 
-async def sign_in_via_email(request: Request) -> Response:
-    payload = EmailSignIn.parse(await json_body(request))
-    signed_in = await flows.sign_in_with_email_token(services(request), payload, _client(request))
+async def sign_in_via_email(request: Request, body: bodies.EmailSignIn) -> Response:
+    signed_in = await flows.sign_in_with_email_token(
+        services(request), body.value(), _client(request)
+    )
     return session_response(signed_in)
 
 
-async def sign_up(request: Request) -> Response:
-    payload = PasswordCredentials.parse(await json_body(request), "SignUp", check_policy=True)
-    await flows.sign_up(services(request), payload, _client(request))
+async def sign_up(request: Request, body: bodies.SignUp) -> Response:
+    await flows.sign_up(services(request), body.value(), _client(request))
     return status_message("Signed up.", 201)
 
 
-async def sign_in(request: Request) -> Response:
-    payload = PasswordCredentials.parse(await json_body(request), "SignIn", check_policy=False)
-    signed_in = await flows.sign_in_with_password(services(request), payload, _client(request))
+async def sign_in(request: Request, body: bodies.SignIn) -> Response:
+    signed_in = await flows.sign_in_with_password(services(request), body.value(), _client(request))
     return session_response(signed_in)
 
 
-async def reauthenticate(request: Request) -> Response:
-    payload = Reauthentication.parse(await json_body(request))
-    signed_in = await flows.reauthenticate(services(request), payload, _client(request))
+async def reauthenticate(request: Request, body: bodies.Reauthentication) -> Response:
+    signed_in = await flows.reauthenticate(services(request), body.value(), _client(request))
     return session_response(signed_in)
 
 
@@ -76,11 +70,153 @@ async def sign_out(request: Request) -> Response:
     return status_message("Signed out.")
 
 
-routes = [
-    Route("/v3/auth/email", request_email_sign_in, methods=["POST"]),
-    Route("/v3/auth/email/signIn", sign_in_via_email, methods=["POST"]),
-    Route("/v3/auth/signUp", sign_up, methods=["POST"]),
-    Route("/v3/auth/signIn", sign_in, methods=["POST"]),
-    Route("/v3/auth/reauth", reauthenticate, methods=["POST"]),
-    Route("/v4/auth/signOut", sign_out, methods=["POST"]),
+_SIGNED_IN = {
+    200: Answer("Signed in: the session.", UserSessionInfo),
+    412: Answer(
+        "Signed in, but the participant has not consented: the same live session; sign the "
+        "consent with `POST /v3/consents/signature`.",
+        UserSessionInfo,
+    ),
+}
+_ACCOUNT_NOT_FOUND = Failure(
+    "`Account not found.`: a wrong, expired or used secret and an unknown account look the "
+    "same; also an unknown study (entityClass Study) and, for email sign-in, a study with "
+    "email sign-in off (`EndpointNotFoundException`).",
+    ("EntityNotFoundException", "EndpointNotFoundException"),
+    ("Account", "Study"),
+)
+_DISABLED = Failure("The account is disabled.", ("AccountDisabledException",))
+_FAILED_SIGN_INS = Failure(
+    "The client made too many failed sign-ins (MAGICLINK_RATE_LIMIT_FAILED_SIGN_INS_PER_IP); "
+    "retry after `Retry-After` seconds.",
+    ("RateLimitExceededException",),
+)
+_PASSWORD_LIMITS = Failure(
+    "Too many failed sign-ins from the client, or too many password attempts from the client "
+    "or for the address (MAGICLINK_RATE_LIMIT_FAILED_SIGN_INS_PER_IP, "
+    "MAGICLINK_RATE_LIMIT_PASSWORDS_PER_IP, MAGICLINK_RATE_LIMIT_PASSWORDS_PER_ADDRESS); an "
+    "emailed link still signs the owner in.",
+    ("RateLimitExceededException",),
+)
+_PASSWORD_BUSY = Failure(
+    "Redis is not answering, or more passwords are being checked than the service takes at "
+    "once; retry after `Retry-After` seconds.",
+    ("ServiceUnavailableException",),
+)
+_TAG = "Authentication"
+
+operations = [
+    Operation(
+        "POST",
+        "/v3/auth/email",
+        "requestEmailSignIn",
+        request_email_sign_in,
+        _TAG,
+        "Email a sign-in link (and token) to the participant.",
+        {202: Answer("Accepted: the email (if any) is queued.", StatusMessage)},
+        description="The answer is the same for known and unknown addresses; an email goes "
+        "only to an enabled participant.",
+        body=bodies.EmailSignInRequest,
+        body_description="Who asks, in which study.",
+        body_example={"study": EXAMPLE_STUDY_ID, "email": EXAMPLE_EMAIL},
+        failures={
+            404: Failure(
+                "Unknown study (`EntityNotFoundException`, entityClass Study), or the study has "
+                "email sign-in turned off (`EndpointNotFoundException`).",
+                ("EntityNotFoundException", "EndpointNotFoundException"),
+                ("Study",),
+            ),
+            429: Failure(
+                "The address asked within the study's emailSignInRequestIntervalSeconds "
+                "(whether or not it has an account), or the client's network used up its "
+                "sign-in request budget (MAGICLINK_RATE_LIMIT_PER_IP). An address past its "
+                "emails of the day is answered 202 like any other.",
+                ("RateLimitExceededException",),
+            ),
+        },
+    ),
+    Operation(
+        "POST",
+        "/v3/auth/email/signIn",
+        "signInViaEmail",
+        sign_in_via_email,
+        _TAG,
+        "Trade the token from a sign-in email for a session.",
+        _SIGNED_IN,
+        description="A correct token marks the address verified and uses up every "
+        "outstanding token of the address; `password`, when given, becomes the password.",
+        body=bodies.EmailSignIn,
+        body_description="The address and the emailed token.",
+        failures={
+            404: _ACCOUNT_NOT_FOUND,
+            423: _DISABLED,
+            429: _FAILED_SIGN_INS,
+            503: _PASSWORD_BUSY,
+        },
+    ),
+    Operation(
+        "POST",
+        "/v3/auth/signUp",
+        "signUp",
+        sign_up,
+        _TAG,
+        "Create an account with a password.",
+        {201: Answer("Signed up.", StatusMessage)},
+        description="201 also when the address has an account (nothing changes then). The "
+        "password signs nobody in until the address is proven: the first sign-in by link or "
+        "code drops it, unless that sign-in sends a new `password`.",
+        body=bodies.SignUp,
+        body_description="The new account.",
+        failures={
+            404: Failure(
+                "No study with this identifier.", ("EntityNotFoundException",), ("Study",)
+            ),
+            429: _PASSWORD_LIMITS,
+            503: _PASSWORD_BUSY,
+        },
+    ),
+    Operation(
+        "POST",
+        "/v3/auth/signIn",
+        "signIn",
+        sign_in,
+        _TAG,
+        "Sign in with a password.",
+        _SIGNED_IN,
+        body=bodies.SignIn,
+        body_description="The credentials.",
+        failures={
+            404: _ACCOUNT_NOT_FOUND,
+            423: _DISABLED,
+            429: _PASSWORD_LIMITS,
+            503: _PASSWORD_BUSY,
+        },
+    ),
+    Operation(
+        "POST",
+        "/v3/auth/reauth",
+        "reauthenticate",
+        reauthenticate,
+        _TAG,
+        "Trade a reauth token for a new session and a new reauth token.",
+        _SIGNED_IN,
+        description="Each reauth token works once. 404 when the study has reauthentication off.",
+        body=bodies.Reauthentication,
+        entity="SignIn",
+        body_description="The address and the reauth token.",
+        failures={404: _ACCOUNT_NOT_FOUND, 423: _DISABLED, 429: _FAILED_SIGN_INS},
+    ),
+    Operation(
+        "POST",
+        "/v4/auth/signOut",
+        "signOut",
+        sign_out,
+        _TAG,
+        "End the session.",
+        {200: Answer("Signed out.", StatusMessage)},
+        description="200 also for an unknown session; 400 without the Bridge-Session header. "
+        "The body is ignored.",
+        access=Access.SESSION_OPTIONAL,
+        failures={400: Failure("No Bridge-Session header.", ("BadRequestException",))},
+    ),
 ]

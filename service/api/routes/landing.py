@@ -6,12 +6,24 @@ from urllib.parse import urlsplit
 
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
-from starlette.routing import Route
 
-from service.api.routes.context import services
+from service.api.context import services
+from service.api.operations import Answer, Operation, Parameter
+from service.api.routes.parameters import STUDY_ID
 from service.deeplinks.landing import LinkRequest, landing_page
 from service.deeplinks.pages import PAGE_HEADERS
 from service.deeplinks.platform import detect
+
+_HTML = {"type": "string"}
+# The answers of a page for people: the study's, or a friendly "not valid" one.
+PAGE = {
+    200: Answer("The page for the study.", schema=_HTML, media_type="text/html"),
+    404: Answer(
+        "No such study: a page saying the link is not valid.",
+        schema=_HTML,
+        media_type="text/html",
+    ),
+}
 
 
 async def sign_in_landing(request: Request) -> Response:
@@ -46,8 +58,41 @@ def alt_base_url_for(request: Request) -> str | None:
     return alt
 
 
-routes = [
-    Route("/s/{study_id}", sign_in_landing, methods=["GET", "HEAD"]),
-    # The link format of Bridge's older emails.
-    Route("/mobile/{study_id}/startSession.html", sign_in_landing, methods=["GET", "HEAD"]),
+_SUMMARY = "The page a sign-in link opens in a browser; it never uses up the token."
+_DESCRIPTION = (
+    "Mail scanners fetch every link before the person taps it, so this page only reads and "
+    "never looks at the token. Tailored to the device (User-Agent): an 'Open the app' button "
+    "on another host or the custom scheme, store links, an Android intent link, a QR code of "
+    "the link on computers, and advice for in-app browsers."
+)
+_PARAMETERS = (
+    STUDY_ID,
+    Parameter("email", "query", "The participant's address (the app reads it from the link)."),
+    Parameter("token", "query", "The sign-in token; the page never reads it, the app does."),
+)
+
+operations = [
+    Operation(
+        "GET",
+        "/s/{study_id}",
+        "signInLanding",
+        sign_in_landing,
+        "Sign-in links",
+        _SUMMARY,
+        PAGE,
+        description=_DESCRIPTION,
+        parameters=_PARAMETERS,
+    ),
+    # The link format of Bridge's older emails opens the same page.
+    Operation(
+        "GET",
+        "/mobile/{study_id}/startSession.html",
+        "legacySignInLanding",
+        sign_in_landing,
+        "Sign-in links",
+        _SUMMARY,
+        PAGE,
+        description=f"{_DESCRIPTION} The link format of Bridge's older emails.",
+        parameters=_PARAMETERS,
+    ),
 ]

@@ -4,22 +4,44 @@ from __future__ import annotations
 
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
-from starlette.routing import Route
 
-from service.api.routes.admin_auth import require_admin
-from service.api.routes.context import json_body, services
-from service.provisioning.onboarding import OnboardingRequest, onboard
+from service.api.context import services
+from service.api.operations import Access, Answer, Operation
+from service.api.routes.parameters import NO_STUDY, STUDY_ID
+from service.api.schemas.provisioning import (
+    ONBOARDING_EXAMPLE,
+    OnboardingRequest,
+    OnboardingResult,
+)
+from service.provisioning.onboarding import onboard
 
 
-async def start_onboarding(request: Request) -> Response:
-    await require_admin(request)
-    payload = OnboardingRequest.parse(await json_body(request))
+async def start_onboarding(request: Request, body: OnboardingRequest) -> Response:
     result = await onboard(
-        services(request), request.path_params["study_id"], payload.addresses, payload.force
+        services(request), request.path_params["study_id"], body.addresses, body.force
     )
-    return JSONResponse(result.to_json(), status_code=202)
+    return JSONResponse(OnboardingResult.of(result).model_dump(by_alias=True), status_code=202)
 
 
-routes = [
-    Route("/v3/studies/{study_id}/onboarding", start_onboarding, methods=["POST"]),
+operations = [
+    Operation(
+        "POST",
+        "/v3/studies/{study_id}/onboarding",
+        "startOnboarding",
+        start_onboarding,
+        "Participants",
+        "Email each listed participant how to set up the app (once each).",
+        {202: Answer("Queued; how many were queued, skipped and created.", OnboardingResult)},
+        description="Participants are created when missing. Each gets one email (the study's "
+        "onboardingTemplate): the app's install links and the provisioning link with their "
+        "address as login hint. Running the same list again sends nobody a second email unless "
+        "force is true.",
+        access=Access.ADMIN,
+        body=OnboardingRequest,
+        entity="Onboarding",
+        body_description="Who to onboard.",
+        body_example=ONBOARDING_EXAMPLE,
+        parameters=(STUDY_ID,),
+        failures={404: NO_STUDY},
+    ),
 ]

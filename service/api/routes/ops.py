@@ -16,12 +16,16 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from service.api.routes.context import services
+from service.api.context import services
+from service.api.operations import Answer, Operation
+from service.api.schemas.ops import Health, Readiness
+
+_HEALTHY = Health().model_dump(by_alias=True)
 
 
 async def health(request: Request) -> Response:
     """200 while the process is up; says nothing about its dependencies."""
-    return JSONResponse({"status": "ok"})
+    return JSONResponse(_HEALTHY)
 
 
 async def ready(request: Request) -> Response:
@@ -30,11 +34,9 @@ async def ready(request: Request) -> Response:
     try:
         await asyncio.wait_for(svc.redis.ping(), svc.settings.redis_timeout_seconds)
     except (RedisError, OSError, TimeoutError) as exc:
-        return JSONResponse(
-            {"status": "unavailable", "redis": f"not answering: {type(exc).__name__}"},
-            status_code=503,
-        )
-    return JSONResponse({"status": "ready", "redis": "ok"})
+        readiness = Readiness(status="unavailable", redis=f"not answering: {type(exc).__name__}")
+        return JSONResponse(readiness.model_dump(by_alias=True), status_code=503)
+    return JSONResponse(Readiness(status="ready", redis="ok").model_dump(by_alias=True))
 
 
 async def metrics(request: Request) -> Response:
@@ -57,9 +59,32 @@ async def metrics(request: Request) -> Response:
     return Response(svc.metrics.exposition(), media_type=CONTENT_TYPE_LATEST)
 
 
-routes = [
-    Route("/health", health, methods=["GET", "HEAD"]),
-    Route("/ready", ready, methods=["GET", "HEAD"]),
+_TAG = "Operations"
+
+operations = [
+    Operation(
+        "GET",
+        "/health",
+        "health",
+        health,
+        _TAG,
+        "Liveness: 200 while the process is up.",
+        {200: Answer("The process is up.", Health)},
+        uses_redis=False,
+    ),
+    Operation(
+        "GET",
+        "/ready",
+        "ready",
+        ready,
+        _TAG,
+        "Readiness: 200 only while Redis answers (point load balancers here).",
+        {
+            200: Answer("Redis answers.", Readiness),
+            503: Answer("Redis does not answer.", Readiness),
+        },
+        uses_redis=False,  # it answers its own 503, with a Readiness body
+    ),
 ]
 
 # The metrics listener's routes; /health is there for processes without an API port (workers).

@@ -4,44 +4,55 @@ from __future__ import annotations
 
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
-from starlette.routing import Route
 
-from service.api.routes.auth import SESSION_HEADER
-from service.api.routes.context import json_body, services
+from service.api.context import services
+from service.api.operations import Access, Answer, Operation
+from service.api.schemas.participants import ConsentSignature, StudyParticipant
+from service.api.schemas.sessions import UserSessionInfo
+from service.api.session_auth import SESSION_HEADER
 from service.auth import flows
-from service.auth.session_info import session_info
-from service.errors import Invalid
-
-MAX_CONSENT_NAME_LENGTH = 255
+from service.auth.session_info import session_info_body
 
 
 async def get_self(request: Request) -> Response:
     _, participant = await flows.session_participant(
         services(request), request.headers.get(SESSION_HEADER)
     )
-    return JSONResponse(participant.to_json())
+    return JSONResponse(StudyParticipant.of(participant).model_dump(by_alias=True))
 
 
-async def sign_consent(request: Request) -> Response:
+async def sign_consent(request: Request, body: ConsentSignature) -> Response:
     token = request.headers.get(SESSION_HEADER)
-    # Authenticate before reading the body: an anonymous caller learns nothing from validation.
-    await flows.session_participant(services(request), token)
-    data = await json_body(request)
-    name = data.get("name") if isinstance(data, dict) else None
-    if not isinstance(name, str) or not name.strip():
-        raise Invalid("ConsentSignature", {"name": ["name is required"]})
-    if len(name) > MAX_CONSENT_NAME_LENGTH:
-        raise Invalid(
-            "ConsentSignature",
-            {"name": [f"name must be at most {MAX_CONSENT_NAME_LENGTH} characters"]},
-        )
     participant = await flows.consent(services(request), token)
     assert token is not None
     # The refreshed session keeps its token; a reauth token is only handed out at sign-in.
-    return JSONResponse(session_info(participant, token, None), status_code=201)
+    return Response(session_info_body(participant, token, None), 201, media_type="application/json")
 
 
-routes = [
-    Route("/v3/participants/self", get_self, methods=["GET"]),
-    Route("/v3/consents/signature", sign_consent, methods=["POST"]),
+operations = [
+    Operation(
+        "GET",
+        "/v3/participants/self",
+        "getUsersParticipantRecord",
+        get_self,
+        "Participants",
+        "The signed-in participant.",
+        {200: Answer("The participant.", StudyParticipant)},
+        access=Access.PARTICIPANT,
+    ),
+    Operation(
+        "POST",
+        "/v3/consents/signature",
+        "createConsentSignature",
+        sign_consent,
+        "Consents",
+        "Sign the study's consent.",
+        {201: Answer("Consented: the session.", UserSessionInfo)},
+        description="Answers the refreshed session, now consented; the session token stays the "
+        "same and no reauth token is handed out.",
+        access=Access.PARTICIPANT,
+        body=ConsentSignature,
+        body_description="The signature.",
+        body_example={"name": "Ada"},
+    ),
 ]

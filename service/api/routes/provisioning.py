@@ -6,12 +6,12 @@ from urllib.parse import quote
 
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, Response
-from starlette.routing import Route
 
-from service.api.routes.admin_auth import require_admin
-from service.api.routes.context import services
-from service.api.routes.landing import alt_base_url_for
-from service.api.routes.methods import route
+from service.api.context import services
+from service.api.operations import Access, Answer, Operation, Parameter
+from service.api.routes.landing import PAGE, alt_base_url_for
+from service.api.routes.parameters import NO_STUDY, STUDY_ID
+from service.api.schemas.provisioning import ProvisioningExports, StudyProvisioning
 from service.deeplinks.landing import LinkRequest
 from service.deeplinks.pages import PAGE_HEADERS
 from service.deeplinks.platform import detect
@@ -47,26 +47,53 @@ async def provisioning_landing(request: Request) -> Response:
 
 
 async def get_provisioning(request: Request) -> Response:
-    await require_admin(request)
     svc = services(request)
     study = await svc.study(request.path_params["study_id"])
     link = study_provisioning_url(svc.settings.base_url, study.identifier)
     exports = f"{svc.settings.base_url}/v3/studies/{quote(study.identifier, safe='')}/provisioning"
-    return JSONResponse(
-        {
-            "link": link,
-            "qrCodeSvg": qr_svg(link, title=QR_TITLE),
-            "exports": {
-                "appconfig": f"{exports}/appconfig.xml",
-                "managedConfig": f"{exports}/managed-config.plist",
-                "appRestrictions": f"{exports}/app_restrictions.xml",
-            },
-            "type": "StudyProvisioning",
-        }
+    answer = StudyProvisioning(
+        link=link,
+        qr_code_svg=qr_svg(link, title=QR_TITLE),
+        exports=ProvisioningExports(
+            appconfig=f"{exports}/appconfig.xml",
+            managed_config=f"{exports}/managed-config.plist",
+            app_restrictions=f"{exports}/app_restrictions.xml",
+        ),
     )
+    return JSONResponse(answer.model_dump(by_alias=True))
 
 
-routes = [
-    Route("/p/{study_id}", provisioning_landing, methods=["GET", "HEAD"]),
-    route("/v3/studies/{study_id}/provisioning", GET=get_provisioning),
+operations = [
+    Operation(
+        "GET",
+        "/p/{study_id}",
+        "provisioningLanding",
+        provisioning_landing,
+        "Provisioning",
+        "The page a study's provisioning link opens in a browser; it carries no secret.",
+        PAGE,
+        description="Step 1: install the app (the study's store links). Step 2: open it with "
+        "the link (an 'Open the app' button on another host or the custom scheme, an Android "
+        "intent link, a QR code of the link on computers). `login_hint` is shown only masked.",
+        parameters=(
+            STUDY_ID,
+            Parameter(
+                "login_hint",
+                "query",
+                "The participant's address, prefilled in the app (shown masked on the page).",
+            ),
+        ),
+    ),
+    Operation(
+        "GET",
+        "/v3/studies/{study_id}/provisioning",
+        "getStudyProvisioning",
+        get_provisioning,
+        "Studies",
+        "The study's provisioning link, its QR code and the URLs of its MDM exports.",
+        {200: Answer("The study's provisioning.", StudyProvisioning)},
+        access=Access.ADMIN,
+        parameters=(STUDY_ID,),
+        failures={404: NO_STUDY},
+    ),
 ]

@@ -5,49 +5,75 @@ See ``service/provisioning/appconfig.py`` for the key list and the formats.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 
 from starlette.requests import Request
 from starlette.responses import Response
 
-from service.api.routes.admin_auth import require_admin
-from service.api.routes.context import services
-from service.api.routes.methods import Handler, route
+from service.api.context import services
+from service.api.operations import Access, Answer, Failure, Operation
+from service.api.routes.parameters import NO_STUDY, STUDY_ID
 from service.errors import Invalid
-from service.provisioning.appconfig import (
-    MissingAppLink,
-    app_restrictions_xml,
-    appconfig_xml,
-    managed_config_plist,
-)
-from service.settings import Settings
-from service.studies.model import Study
-
-Builder = Callable[[Settings, Study], bytes]
+from service.provisioning.appconfig import EXPORTS, Export, MissingAppLink
 
 EXPORTS_PATH = "/v3/studies/{study_id}/provisioning"
-# name in the path -> (builder, media type)
-EXPORTS: dict[str, tuple[Builder, str]] = {
-    "appconfig.xml": (appconfig_xml, "application/xml"),
-    "managed-config.plist": (managed_config_plist, "application/x-plist"),
-    "app_restrictions.xml": (app_restrictions_xml, "application/xml"),
-}
 
 
-def _export(filename: str, build: Builder, media_type: str) -> Handler:
+@dataclass(frozen=True)
+class Documented:
+    """How the API documents one of the MDM exports."""
+
+    export: Export
+    operation_id: str
+    summary: str
+    description: str
+
+
+_BY_FILENAME = {export.filename: export for export in EXPORTS}
+DOCUMENTED = (
+    Documented(
+        _BY_FILENAME["appconfig.xml"],
+        "getStudyAppConfigSpecfile",
+        "The AppConfig Community specfile for the study's iOS app.",
+        "`managedAppConfiguration` with `version`, `bundleId` (from the first `appleAppLinks` "
+        "entry), `dict` (each key with its type and default) and `presentation` (labels for the "
+        "MDM console). Upload it to an MDM that reads AppConfig specfiles.",
+    ),
+    Documented(
+        _BY_FILENAME["managed-config.plist"],
+        "getStudyManagedConfigPlist",
+        "The managed app configuration an MDM pushes to the study's iOS app.",
+        "A flat property list (`com.apple.configuration.managed`) with every key filled in: "
+        "`serverUrl`, `studyId`, `allowOtherServers`, `username` (an MDM variable for the "
+        "user's email address; see the README for each MDM's spelling).",
+    ),
+    Documented(
+        _BY_FILENAME["app_restrictions.xml"],
+        "getStudyAppRestrictions",
+        "The Android managed-configuration schema for the study's app.",
+        "`restrictions` with one `restriction` per key (`android:key`, "
+        "`android:restrictionType`, `android:title`, `android:defaultValue`): the app's "
+        "`res/xml/app_restrictions.xml`.",
+    ),
+)
+
+
+def _handler(export: Export) -> Callable[[Request], Awaitable[Response]]:
     async def handler(request: Request) -> Response:
-        await require_admin(request)
         svc = services(request)
         study = await svc.study(request.path_params["study_id"])
         try:
-            content = build(svc.settings, study)
+            content = export.build(svc.settings, study)
         except MissingAppLink as exc:
             raise Invalid("Study", {exc.field: [exc.message]}) from None
         return Response(
             content,
-            media_type=media_type,
+            media_type=export.media_type,
             headers={
-                "Content-Disposition": f'attachment; filename="{study.identifier}-{filename}"',
+                "Content-Disposition": (
+                    f'attachment; filename="{study.identifier}-{export.filename}"'
+                ),
                 "Cache-Control": "no-store",
             },
         )
@@ -55,7 +81,48 @@ def _export(filename: str, build: Builder, media_type: str) -> Handler:
     return handler
 
 
-routes = [
-    route(f"{EXPORTS_PATH}/{filename}", GET=_export(filename, build, media_type))
-    for filename, (build, media_type) in EXPORTS.items()
-]
+_HEADERS = {
+    "Content-Disposition": {
+        "description": '`attachment; filename="{studyId}-{file}"`.',
+        "required": True,
+        "schema": {"type": "string"},
+    },
+    "Cache-Control": {
+        "description": "`no-store`: the file names the service's own URL and study.",
+        "required": True,
+        "schema": {"type": "string"},
+    },
+}
+_NO_APPLE_APP = Failure(
+    "The study lacks an app link the format needs (the AppConfig specfile names the iOS app by "
+    "the bundle id of the first `appleAppLinks` entry); `errors` names the field.",
+    ("InvalidEntityException",),
+)
+
+
+def _operation(documented: Documented) -> Operation:
+    export = documented.export
+    failures = {404: NO_STUDY, **({400: _NO_APPLE_APP} if export.needs_apple_app else {})}
+    return Operation(
+        "GET",
+        f"{EXPORTS_PATH}/{export.filename}",
+        documented.operation_id,
+        _handler(export),
+        "Studies",
+        documented.summary,
+        {
+            200: Answer(
+                "The file (sent as an attachment).",
+                schema={"type": "string"},
+                media_type=export.media_type,
+                headers=_HEADERS,
+            )
+        },
+        description=documented.description,
+        access=Access.ADMIN,
+        parameters=(STUDY_ID,),
+        failures=failures,
+    )
+
+
+operations = [_operation(documented) for documented in DOCUMENTED]

@@ -13,12 +13,14 @@ import logging
 import time
 from dataclasses import dataclass
 
+from pydantic import BaseModel
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import Response
 
-from service.api.routes.context import services
-from service.api.routes.methods import route
+from service.api.context import services
+from service.api.operations import Answer, Handler, Operation, Parameter
+from service.api.schemas.association import AppleAppSiteAssociation, AssetLinks
 from service.deeplinks.association import (
     AASA_PATH,
     ASSETLINKS_PATH,
@@ -98,7 +100,69 @@ async def assetlinks(request: Request) -> Response:
     return _answer(request, files.assetlinks)
 
 
-routes = [
-    route(AASA_PATH, GET=apple_app_site_association),
-    route(ASSETLINKS_PATH, GET=assetlinks),
+_CACHE_HEADERS = {
+    "ETag": {
+        "description": "A strong validator: a hash of the file.",
+        "required": True,
+        "schema": {"type": "string", "pattern": '^"[0-9a-f]{32}"$'},
+    },
+    "Cache-Control": {
+        "description": "Caches may keep the file a few minutes.",
+        "required": True,
+        "schema": {"type": "string"},
+    },
+}
+_IF_NONE_MATCH = Parameter(
+    "If-None-Match", "header", "The ETag of a copy you have: 304 while it is current."
+)
+_SERVED = (
+    " Served at exactly this URL (no redirect) as exactly `application/json`, built from every "
+    "study; a study change shows at once."
+)
+
+
+def _operation(
+    path: str,
+    operation_id: str,
+    handler: Handler,
+    summary: str,
+    description: str,
+    model: type[BaseModel],
+) -> Operation:
+    return Operation(
+        "GET",
+        path,
+        operation_id,
+        handler,
+        "App links",
+        summary,
+        {
+            200: Answer("The file.", model, headers=_CACHE_HEADERS),
+            304: Answer("The copy named by If-None-Match is current.", headers=_CACHE_HEADERS),
+        },
+        description=description + _SERVED,
+        parameters=(_IF_NONE_MATCH,),
+    )
+
+
+operations = [
+    _operation(
+        AASA_PATH,
+        "appleAppSiteAssociation",
+        apple_app_site_association,
+        "The iOS apps that open sign-in links as universal links.",
+        f"Apple's CDN fetches it (at most {MAX_AASA_BYTES // 1024} KB): each study's "
+        "appleAppLinks, in both the modern and the legacy form, plus webcredentials.",
+        AppleAppSiteAssociation,
+    ),
+    _operation(
+        ASSETLINKS_PATH,
+        "assetLinks",
+        assetlinks,
+        "The Android apps that open sign-in links as App Links.",
+        "Android verifies App Links against it: one statement per app of the studies' "
+        "androidAppLinks (handle_all_urls and get_login_creds), limited on Android 15+ to the "
+        "studies' sign-in paths.",
+        AssetLinks,
+    ),
 ]

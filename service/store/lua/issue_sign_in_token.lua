@@ -9,7 +9,7 @@
 -- KEYS[1] account hash   KEYS[2] link set   KEYS[3] code set   KEYS[4] wrong-code counter
 -- ARGV[1] token hash   ARGV[2] code hash   ARGV[3] ttl (ms)
 -- ARGV[4] sign-in emails allowed per address and day (0 = no cap)
--- Returns {"none"} | {"capped"} | {"issued", participant id, address as written, expiry (ms)}
+-- Returns {"none"} | {"capped"} | {"issued", address as written, expiry (ms)}
 
 local account = redis.call('HMGET', KEYS[1], 'id', 'email', 'status', 'mday', 'mn')
 if not account[1] or account[3] ~= 'enabled' then
@@ -47,4 +47,4 @@ end
 add(KEYS[2], ARGV[1])
 local last_code = add(KEYS[3], ARGV[2])
 redis.call('PEXPIREAT', KEYS[4], last_code)  -- does nothing when nobody has guessed wrong
-return {'issued', account[1], account[2], expiry}
+return {'issued', account[2], expiry}

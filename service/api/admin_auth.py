@@ -13,7 +13,7 @@ import logging
 
 from starlette.requests import Request
 
-from service.api.routes.context import services
+from service.api.context import services
 from service.errors import NotAuthenticated
 
 log = logging.getLogger(__name__)
@@ -28,7 +28,9 @@ async def require_admin(request: Request) -> None:
     if scheme.lower() != "bearer" or not presented:
         reason = "no Authorization header" if not scheme else "no Bearer key"
         log.info("admin call refused (%s): %s", reason, where)
-    elif expected is not None and hmac.compare_digest(presented.encode(), expected.value.encode()):
+    elif expected is not None and hmac.compare_digest(
+        presented.encode(), expected.get_secret_value().encode()
+    ):
         log.info("admin call with the bootstrap key: %s", where)
         return
     else:

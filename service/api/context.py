@@ -8,7 +8,7 @@ from typing import Any
 from starlette.requests import Request
 from starlette.responses import Response
 
-from service.api.routes.bodies import read_json
+from service.api.bodies import read_json
 from service.json_text import ENCODER
 from service.services import Services
 

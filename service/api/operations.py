@@ -1,0 +1,139 @@
+"""The operation table: every endpoint declared once.
+
+An :class:`Operation` names its path and method, its handler, the model of its body, the
+answers it gives and who may call it. The Starlette routes (:func:`routes`) and the OpenAPI
+document (``service/api/document.py``) are both generated from the table, so an endpoint
+cannot be served undocumented, documented unserved, or left open by a handler that forgot to
+check the caller: the admin key is checked here, before any admin handler runs.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Awaitable, Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from pydantic import BaseModel
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+
+from service.api.admin_auth import require_admin
+from service.api.context import json_body
+from service.api.session_auth import require_session
+from service.api.validation import validated
+
+
+class Access(enum.Enum):
+    PUBLIC = "public"
+    # The handler reads the Bridge-Session header; with a body, the table checks the session
+    # before it reads the body.
+    PARTICIPANT = "participant session"
+    # Takes a Bridge-Session header but answers without one too (sign-out): never a 401.
+    SESSION_OPTIONAL = "optional participant session"
+    ADMIN = "admin key"  # checked by the table before the handler runs
+
+
+@dataclass(frozen=True)
+class Answer:
+    """One documented answer: a description and, for JSON, the model of its body."""
+
+    description: str
+    model: type[BaseModel] | None = None
+    media_type: str = "application/json"
+    # A hand-written JSON Schema for bodies no model describes (pages, files, XML).
+    schema: Mapping[str, Any] | None = None
+    headers: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
+    example: Any = None
+
+
+@dataclass(frozen=True)
+class Failure:
+    """A documented error answer: which Bridge types (and entity classes) it may carry."""
+
+    description: str
+    types: tuple[str, ...]
+    entity_classes: tuple[str, ...] = ()
+    headers: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Parameter:
+    name: str
+    where: str  # "path", "query" or "header"
+    description: str
+    schema: Mapping[str, Any] = field(default_factory=lambda: {"type": "string"})
+    required: bool = False
+    example: Any = None
+
+
+Handler = Callable[..., Awaitable[Response]]
+
+
+@dataclass(frozen=True)
+class Operation:
+    method: str
+    path: str
+    operation_id: str
+    handler: Handler
+    tag: str
+    summary: str
+    answers: Mapping[int, Answer]
+    description: str = ""
+    access: Access = Access.PUBLIC
+    # The model the JSON body must match; the handler then receives it as ``body``.
+    body: type[BaseModel] | None = None
+    body_description: str = ""
+    body_example: Any = None
+    # The entity an invalid body is reported as (``SignUp is invalid: ...``).
+    entity: str | None = None
+    failures: Mapping[int, Failure] = field(default_factory=dict)
+    parameters: tuple[Parameter, ...] = ()
+    uses_redis: bool = True
+    answers_head: bool = True  # a GET is also a HEAD
+
+
+def _endpoint(operation: Operation) -> Callable[[Request], Awaitable[Response]]:
+    handler, model = operation.handler, operation.body
+    entity = operation.entity or (model.__name__ if model is not None else None)
+    admin = operation.access is Access.ADMIN
+    participant = operation.access is Access.PARTICIPANT and model is not None
+
+    if model is None and not admin:
+        return handler
+
+    async def endpoint(request: Request) -> Response:
+        if admin:
+            await require_admin(request)
+        elif participant:
+            await require_session(request)
+        if model is None:
+            return await handler(request)
+        body = validated(model, await json_body(request), entity)
+        return await handler(request, body)
+
+    return endpoint
+
+
+def routes(operations: Iterable[Operation]) -> list[Route]:
+    """One Starlette route per path, in the table's order, so a 405 lists every method of
+    the path; HEAD is answered by the GET handler."""
+    by_path: dict[str, dict[str, Callable[[Request], Awaitable[Response]]]] = {}
+    for operation in operations:
+        methods = by_path.setdefault(operation.path, {})
+        methods[operation.method] = _endpoint(operation)
+        if operation.method == "GET" and operation.answers_head:
+            methods.setdefault("HEAD", methods["GET"])
+    return [_route(path, table) for path, table in by_path.items()]
+
+
+def _route(path: str, table: dict[str, Callable[[Request], Awaitable[Response]]]) -> Route:
+    if len(table) == 1:
+        (only,) = table.values()
+        return Route(path, only, methods=list(table), name=path)
+
+    async def dispatch(request: Request) -> Response:
+        return await table[request.method](request)
+
+    return Route(path, dispatch, methods=list(table), name=path)

@@ -1,0 +1,202 @@
+"""The bodies of the public ``/v3/auth`` endpoints, as Bridge's SDKs send them.
+
+Bridge's generated clients send more than these fields (``type``, ``clientInfo``...), so
+unknown fields are ignored here, as Bridge does, rather than refused.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from pydantic import ConfigDict, Field, field_validator, model_validator
+
+from service.accounts.email_address import DOMAIN, LOCAL_PART, MAX_LENGTH, address_problem
+from service.api.schemas import HERE, LenientSchema, checked, problems
+from service.api.schemas.text import NOT_BLANK
+from service.auth import passwords, requests
+
+EXAMPLE_STUDY_ID = "sleep-study"
+EXAMPLE_EMAIL = "participant@example.org"
+# The shape address_problem() accepts (after trimming); the lengths are in the description
+# (a regular expression for a dot-atom cannot also bound the local part's length).
+EMAIL_PATTERN = f"^{LOCAL_PART}@{DOMAIN}$"
+
+
+def _address(value: Any, path: str) -> str | None:
+    return address_problem(value, path)
+
+
+def _password(value: Any, path: str) -> str | None:
+    return passwords.password_problem(value)
+
+
+def _secret_length(value: str, path: str) -> str | None:
+    if not value:
+        return f"{path} is required"
+    if len(value) > requests.MAX_SECRET_LENGTH:
+        return f"{path} must be at most {requests.MAX_SECRET_LENGTH} characters"
+    return None
+
+
+Email = Annotated[
+    str,
+    checked(_address),
+    Field(
+        description=(
+            f"An email address, at most {MAX_LENGTH} characters with at most 64 before the @: a "
+            "plain address in ASCII, without '?' or RFC 2047 encoded words. Surrounding white "
+            "space is trimmed; accounts are looked up case-insensitively."
+        ),
+        examples=[EXAMPLE_EMAIL],
+        json_schema_extra={"maxLength": MAX_LENGTH, "pattern": EMAIL_PATTERN},
+    ),
+]
+Secret = Annotated[
+    str,
+    checked(_secret_length),
+    Field(json_schema_extra={"minLength": 1, "maxLength": requests.MAX_SECRET_LENGTH}),
+]
+_PASSWORD_RULE = (
+    f"A password of {passwords.MIN_LENGTH} to {passwords.MAX_LENGTH} characters "
+    "(stored as an argon2id hash)."
+)
+_STUDY_ID = Field(
+    json_schema_extra={"minLength": 1, "pattern": NOT_BLANK}, examples=[EXAMPLE_STUDY_ID]
+)
+
+
+class StudyAddress(LenientSchema):
+    """A study (``appId`` or ``study``) and an address: what every sign-in body names."""
+
+    model_config = ConfigDict(
+        json_schema_extra={"anyOf": [{"required": ["study"]}, {"required": ["appId"]}]}
+    )
+
+    app_id: Annotated[
+        str | None,
+        _STUDY_ID,
+        Field(description="Newer Bridge clients' name for `study`; wins if both."),
+    ] = None
+    study: Annotated[
+        str | None,
+        _STUDY_ID,
+        Field(
+            validate_default=True,
+            description="The study's identifier (Bridge clients may name it `appId` instead).",
+        ),
+    ] = None
+    email: Email
+    # Bridge clients send their entity's name; whatever it holds, it is ignored.
+    type: Annotated[
+        Any,
+        Field(json_schema_extra={"readOnly": True, "type": "string"}),
+    ] = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _app_id_wins(cls, data: Any) -> Any:
+        # One field to check, so that a bad value is reported once, as ``study``.
+        if isinstance(data, dict) and data.get("appId") is not None:
+            data = {**data, "study": data["appId"]}
+            del data["appId"]
+        return data
+
+    @field_validator("study", mode="before")
+    @classmethod
+    def _a_string(cls, value: Any) -> Any:
+        if value is not None and not isinstance(value, str):
+            raise problems(f"{HERE} (or appId) must be a string")
+        return value
+
+    @field_validator("study", mode="after")
+    @classmethod
+    def _named(cls, value: str | None) -> str:
+        if value is None or not value.strip():
+            raise problems(f"{HERE} (or appId) is required")
+        return value.strip()
+
+    @field_validator("email", mode="after")
+    @classmethod
+    def _trimmed(cls, value: str) -> str:
+        return value.strip()
+
+    @property
+    def study_id(self) -> str:
+        assert self.study is not None  # the validator chose one
+        return self.study
+
+
+class EmailSignInRequest(StudyAddress):
+    """Ask for a sign-in email. Other fields are ignored."""
+
+    def value(self) -> requests.EmailSignInRequest:
+        return requests.EmailSignInRequest(self.study_id, self.email)
+
+
+class EmailSignIn(StudyAddress):
+    """Trade the token from a sign-in email for a session."""
+
+    token: Annotated[Secret, Field(description="The token from the link in the email.")]
+    password: Annotated[
+        Annotated[str, checked(_password)] | None,
+        Field(
+            description=f"Optional: becomes the participant's password. {_PASSWORD_RULE}",
+            json_schema_extra={
+                "minLength": passwords.MIN_LENGTH,
+                "maxLength": passwords.MAX_LENGTH,
+            },
+        ),
+    ] = None
+
+    def value(self) -> requests.EmailSignIn:
+        return requests.EmailSignIn(self.study_id, self.email, self.token, self.password)
+
+
+class SignUp(StudyAddress):
+    password: Annotated[
+        str,
+        checked(_password),
+        Field(
+            description=_PASSWORD_RULE,
+            json_schema_extra={
+                "minLength": passwords.MIN_LENGTH,
+                "maxLength": passwords.MAX_LENGTH,
+            },
+        ),
+    ]
+
+    def value(self) -> requests.PasswordCredentials:
+        return requests.PasswordCredentials(self.study_id, self.email, self.password)
+
+
+class SignIn(StudyAddress):
+    # Sign-in takes whatever password was typed; only sign-up enforces the policy, so a
+    # policy change never locks out an existing password.
+    password: Annotated[
+        str,
+        Field(
+            description="The password.",
+            json_schema_extra={"minLength": 1, "maxLength": passwords.MAX_LENGTH},
+        ),
+    ]
+
+    @field_validator("password", mode="after")
+    @classmethod
+    def _bounded(cls, value: str) -> str:
+        if not value:
+            raise problems(f"{HERE} is required")
+        if len(value) > passwords.MAX_LENGTH:
+            raise problems(f"{HERE} must be at most {passwords.MAX_LENGTH} characters")
+        return value
+
+    def value(self) -> requests.PasswordCredentials:
+        return requests.PasswordCredentials(self.study_id, self.email, self.password)
+
+
+class Reauthentication(StudyAddress):
+    reauth_token: Annotated[
+        Secret, Field(description="The reauthToken of the last session; it works once.")
+    ]
+
+    def value(self) -> requests.Reauthentication:
+        return requests.Reauthentication(self.study_id, self.email, self.reauth_token)

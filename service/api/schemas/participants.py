@@ -1,0 +1,159 @@
+"""Participants: a researcher's create and change, the record they and apps read, consent."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+
+from pydantic import AfterValidator, ConfigDict, Field, field_validator, model_validator
+
+from service.accounts.edits import ParticipantEdit
+from service.accounts.participant import STATUSES, Participant
+from service.api.schemas import HERE, LenientSchema, Schema, checked, problems
+from service.api.schemas.auth import EXAMPLE_EMAIL, Email
+from service.api.schemas.sessions import PARTICIPANT_ID_PATTERN, Status
+from service.api.schemas.text import NOT_BLANK
+from service.auth import passwords
+
+MAX_CONSENT_NAME_LENGTH = 255
+# Fields of our own answers (StudyParticipant) that a client may send back unchanged.
+READ_ONLY = frozenset({"id", "type", "createdOn", "studyIds", "roles", "dataGroups"})
+
+# An address as written, without the white space around it (lookups case-fold it too).
+Address = Annotated[Email, AfterValidator(str.strip)]
+
+
+def _password(value: Any, path: str) -> str | None:
+    return passwords.password_problem(value)
+
+
+def _consent_name(value: str, path: str) -> str | None:
+    if not value.strip():
+        return f"{path} is required"
+    if len(value) > MAX_CONSENT_NAME_LENGTH:
+        return f"{path} must be at most {MAX_CONSENT_NAME_LENGTH} characters"
+    return None
+
+
+# The rule lives on the string, so that null (leave the password as it is) is not checked.
+NewPassword = Annotated[str, checked(_password)]
+
+
+class StudyParticipant(Schema):
+    """A participant as apps and researchers see it; never the password or its hash."""
+
+    id: Annotated[str, Field(pattern=PARTICIPANT_ID_PATTERN)]
+    email: str
+    status: Status
+    consented: bool
+    email_verified: bool
+    created_on: Annotated[
+        str,
+        Field(
+            description="UTC with milliseconds, e.g. 2020-08-28T14:28:13.386Z.",
+            json_schema_extra={"format": "date-time"},
+        ),
+    ]
+    study_ids: list[str]
+    roles: list[str]
+    data_groups: list[str]
+    type: Literal["StudyParticipant"] = "StudyParticipant"
+
+    @classmethod
+    def of(cls, participant: Participant) -> StudyParticipant:
+        return cls(
+            id=participant.id,
+            email=participant.email,
+            status=participant.status,
+            consented=participant.consented,
+            email_verified=participant.email_verified,
+            created_on=participant.created_on,
+            study_ids=[participant.study_id],
+            roles=[],
+            data_groups=[],
+        )
+
+
+_NEW_PASSWORD = (
+    f"A password of {passwords.MIN_LENGTH} to {passwords.MAX_LENGTH} characters "
+    "(stored as an argon2id hash)."
+)
+
+
+class ParticipantInput(Schema):
+    """A researcher's create (email required) or change of a participant; fields left out stay
+    as they are (or take their defaults). The read-only fields of a StudyParticipant may be sent
+    back and are ignored; any other field is a 400."""
+
+    # Names the model in messages: "phone is not a participant field; ..."
+    model_config = ConfigDict(title="participant")
+
+    email: Address | None = None
+    password: Annotated[
+        NewPassword | None,
+        Field(
+            description=_NEW_PASSWORD,
+            json_schema_extra={
+                "minLength": passwords.MIN_LENGTH,
+                "maxLength": passwords.MAX_LENGTH,
+            },
+        ),
+    ] = None
+    consented: Annotated[bool | None, Field(description="Left out when creating: false.")] = None
+    status: Annotated[Status | None, Field(description="Left out when creating: enabled.")] = None
+    email_verified: Annotated[
+        bool | None,
+        Field(
+            description="A changed address is unverified unless this says so. Left out when "
+            "creating: false."
+        ),
+    ] = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _without_read_only_fields(cls, data: Any) -> Any:
+        if isinstance(data, dict) and not READ_ONLY.isdisjoint(data):
+            return {name: value for name, value in data.items() if name not in READ_ONLY}
+        return data
+
+    @field_validator("status", mode="before")
+    @classmethod
+    def _known_status(cls, value: Any) -> Any:
+        if value is not None and not (isinstance(value, str) and value in STATUSES):
+            raise problems(f"{HERE} must be {' or '.join(STATUSES)}")
+        return value
+
+    def value(self) -> ParticipantEdit:
+        return ParticipantEdit(
+            email=self.email,
+            password=self.password,
+            consented=self.consented,
+            status=self.status,
+            email_verified=self.email_verified,
+        )
+
+
+class NewParticipant(ParticipantInput):
+    """A participant to add: `email` is required."""
+
+    email: Address
+
+
+class ConsentSignature(LenientSchema):
+    """A consent signature. Bridge's SDKs send more fields (birthdate, imageData, scope...):
+    they are ignored."""
+
+    name: Annotated[
+        str,
+        checked(_consent_name),
+        Field(
+            description="The participant's name as signed.",
+            json_schema_extra={
+                "minLength": 1,
+                "maxLength": MAX_CONSENT_NAME_LENGTH,
+                "pattern": NOT_BLANK,
+            },
+        ),
+    ]
+
+
+PARTICIPANT_EXAMPLE = {"email": EXAMPLE_EMAIL, "consented": True, "emailVerified": True}

@@ -1,0 +1,56 @@
+"""The session a sign-in answers with (Bridge's UserSessionInfo).
+
+The body itself is written by hand on the hot path (``service/auth/session_info.py``); this
+model documents it, and the tests check each written body against it.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from pydantic import Field
+
+from service.accounts.participant import STATUSES
+from service.api.schemas import Schema
+
+PARTICIPANT_ID_PATTERN = "^[A-Za-z0-9_-]+$"  # secrets.token_urlsafe() values
+SharingScope = Literal["no_sharing", "sponsors_and_partners", "all_qualified_researchers"]
+Status = Literal[STATUSES]  # type: ignore[valid-type]
+
+
+class UserSessionInfo(Schema):
+    """A session (Bridge UserSessionInfo). Send `sessionToken` in the Bridge-Session header."""
+
+    type: Literal["UserSessionInfo"]
+    authenticated: Literal[True]
+    session_token: Annotated[str, Field(min_length=1)]
+    id: Annotated[str, Field(pattern=PARTICIPANT_ID_PATTERN)]
+    email: str
+    consented: bool
+    signed_most_recent_consent: bool
+    status: Status
+    created_on: Annotated[
+        str,
+        Field(
+            description="UTC with milliseconds, e.g. 2020-08-28T14:28:13.386Z.",
+            json_schema_extra={"format": "date-time"},
+        ),
+    ]
+    email_verified: bool
+    roles: list[str]
+    data_groups: list[str]
+    study_ids: list[str]
+    attributes: dict[str, str]
+    external_ids: dict[str, str]
+    languages: list[str]
+    data_sharing: bool
+    sharing_scope: SharingScope
+    notify_by_email: bool
+    reauth_token: Annotated[
+        str | None,
+        Field(
+            min_length=1,
+            description="Only at sign-in, when the study has reauthentication on.",
+            json_schema_extra={"type": "string"},
+        ),
+    ] = Field(default=None, exclude_if=lambda value: value is None)

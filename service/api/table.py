@@ -1,0 +1,32 @@
+"""Every operation of the API, in the order routes are tried (the busiest first)."""
+
+from __future__ import annotations
+
+from service.api.operations import Operation
+from service.api.routes import (
+    auth,
+    docs,
+    landing,
+    onboarding,
+    ops,
+    participant_self,
+    participants,
+    provisioning,
+    provisioning_exports,
+    studies,
+    wellknown,
+)
+
+OPERATIONS: list[Operation] = [
+    *auth.operations,
+    *studies.operations,
+    *ops.operations,
+    *participant_self.operations,
+    *provisioning_exports.operations,
+    *participants.operations,
+    *onboarding.operations,
+    *landing.operations,
+    *provisioning.operations,
+    *docs.operations,
+    *wellknown.operations,
+]

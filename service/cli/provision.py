@@ -1,0 +1,227 @@
+"""``magiclink provision``: getting apps onto the right server.
+
+- ``provision link PROFILE [options] [--qr FILE.svg|FILE.png]`` prints a provisioning link in
+  the format of ``PROFILE`` (one command each; the formats are in
+  `service.provisioning.profiles`) and optionally writes its QR code (error correction M).
+  Needs no Redis: the ``study`` profile only reads MAGICLINK_BASE_URL.
+- ``provision appconfig --study ID --format F`` prints a study's managed app configuration
+  for an MDM/EMM: the three files the admin API serves (``service/provisioning/appconfig.py``),
+  read from the study in MAGICLINK_REDIS_URL.
+
+Exit status: 0 printed, 1 unknown study or one lacking what the format needs (appconfig), 2 a
+usage error (an unknown profile, a missing or wrong option, a link that cannot be made).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+import click
+import segno
+
+from service.cli._command import Group
+from service.cli._context import Failure, Misuse, load_settings
+from service.cli._redis import on_redis
+from service.provisioning.appconfig import EXPORTS, MissingAppLink
+from service.provisioning.profiles import (
+    ELEMENT_APPS,
+    SAMETIME_PARAMS,
+    ElementApp,
+    ElementOptions,
+    ProvisioningError,
+    SametimeOptions,
+    StudyOptions,
+    element_link,
+    sametime_link,
+    study_link,
+)
+from service.store.connection import RedisClient
+from service.store.studies import StudyStore
+from service.studies.model import Study
+
+
+@click.group(cls=Group)
+def provision() -> None:
+    """Provisioning links, QR codes and MDM configuration.
+
+    Get apps onto the right server and study: provisioning links (also as QR codes) for our
+    own app and for other well-known clients, and the managed app configuration an MDM pushes.
+    """
+
+
+# --- link ----------------------------------------------------------------------------------
+
+
+@provision.group(cls=Group, noun="profile")
+def link() -> None:
+    """Print a provisioning link (and write its QR code).
+
+    Prints the link in the format PROFILE's app expects, on stdout; --qr also writes its QR
+    code. Never put a password into a link: any app can claim a custom scheme.
+    """
+
+
+QR_KINDS = {".svg": "svg", ".png": "png"}
+
+
+def _qr_file(ctx: click.Context, param: click.Parameter, value: Path | None) -> Path | None:
+    if value is not None and value.suffix.lower() not in QR_KINDS:
+        raise click.BadParameter(f"writes .svg or .png files; got {str(value)!r}")
+    return value
+
+
+def _key_values(
+    ctx: click.Context, param: click.Parameter, value: tuple[str, ...]
+) -> tuple[tuple[str, str], ...]:
+    pairs = []
+    for item in value:
+        key, sep, text = item.partition("=")
+        if not sep or not key:
+            raise click.BadParameter(f"takes KEY=VALUE, like savePassword=false; got {item!r}")
+        pairs.append((key, text))
+    return tuple(pairs)
+
+
+_QR = click.option(
+    "--qr",
+    type=click.Path(dir_okay=False, path_type=Path),
+    callback=_qr_file,
+    metavar="FILE",
+    help="Also write the QR code to FILE.svg or FILE.png.",
+)
+
+
+def _print(build: Callable[[], str], qr: Path | None) -> None:
+    """Print the link ``build`` makes, after writing its QR code to ``qr``."""
+    try:
+        url = build()
+    except ProvisioningError as exc:
+        raise Misuse(str(exc)) from None
+    if qr is not None:
+        code = segno.make(url, error="m", micro=False)
+        try:
+            code.save(str(qr), kind=QR_KINDS[qr.suffix.lower()], scale=6, border=2)
+        except OSError as exc:
+            raise Misuse(f"cannot write {str(qr)!r}: {exc.strerror or exc}") from None
+    click.echo(url)
+
+
+@link.command("study")
+@click.option("--study", "study_id", metavar="ID", required=True, help="The study's identifier.")
+@click.option(
+    "--login-hint", metavar="ADDRESS", help="The participant's address, prefilled in the app."
+)
+@_QR
+def study_command(study_id: str, login_hint: str | None, qr: Path | None) -> None:
+    """Our own app: the study's universal link.
+
+    The link is under MAGICLINK_BASE_URL; the app that opens it learns the server and study.
+    """
+    base_url = load_settings().base_url
+    _print(lambda: study_link(StudyOptions(base_url, study_id, login_hint)), qr)
+
+
+def _element_command(app: ElementApp, name: str) -> None:
+    @link.command(app, help=f"{name}: the Matrix server to sign in to.")
+    @click.option(
+        "--account-provider",
+        required=True,
+        metavar="SERVER",
+        help="The Matrix server name, like example.org.",
+    )
+    @click.option(
+        "--login-hint",
+        metavar="USER",
+        help="Who signs in, prefilled: mxid:@alice:example.org, alice or alice@example.org.",
+    )
+    @_QR
+    def element(account_provider: str, login_hint: str | None, qr: Path | None) -> None:
+        _print(lambda: element_link(ElementOptions(account_provider, login_hint), app), qr)
+
+
+for _app, _name in ELEMENT_APPS.items():
+    _element_command(_app, _name)
+
+
+@link.command()
+@click.option(
+    "--host", metavar="HOST", required=True, help="The Sametime proxy host, like st.example.org."
+)
+@click.option(
+    "--port", metavar="PORT", type=click.IntRange(1, 65535), help="The Sametime proxy port."
+)
+@click.option(
+    "--user",
+    metavar="USER",
+    help="The Sametime user name (the user types the password in the app).",
+)
+@click.option("--community-name", metavar="NAME", help="The community's name in the app.")
+@click.option(
+    "--param",
+    "params",
+    multiple=True,
+    metavar="KEY=VALUE",
+    callback=_key_values,
+    help=f"Another documented parameter ({', '.join(SAMETIME_PARAMS)}); repeatable.",
+)
+@_QR
+def sametime(
+    host: str,
+    port: int | None,
+    user: str | None,
+    community_name: str | None,
+    params: tuple[tuple[str, str], ...],
+    qr: Path | None,
+) -> None:
+    """HCL Sametime: a community for the mobile app to add."""
+    options = SametimeOptions(host, port, user, community_name, params)
+    _print(lambda: sametime_link(options), qr)
+
+
+# --- appconfig -----------------------------------------------------------------------------
+
+FORMATS = {export.name: export for export in EXPORTS}
+
+
+@provision.command()
+@click.option("--study", "study_id", metavar="ID", required=True, help="The study's identifier.")
+@click.option(
+    "--format",
+    "file_format",
+    required=True,
+    type=click.Choice(sorted(FORMATS)),
+    help="Which file to write.",
+)
+@click.option(
+    "--output",
+    type=click.Path(dir_okay=False, path_type=Path),
+    metavar="FILE",
+    help="Write to FILE instead of stdout.",
+)
+def appconfig(study_id: str, file_format: str, output: Path | None) -> None:
+    """Print a study's managed app configuration for an MDM.
+
+    The configuration of the study's own app, read from MAGICLINK_REDIS_URL: appconfig (the
+    AppConfig Community specfile; needs an appleAppLinks entry for the bundle id), plist (the
+    values an MDM pushes to iOS) or restrictions (Android's app_restrictions.xml). serverUrl
+    is MAGICLINK_BASE_URL.
+    """
+    study = _study(study_id)
+    try:
+        content = FORMATS[file_format].build(load_settings(), study)
+    except MissingAppLink as exc:
+        raise Failure(exc.message) from None
+    if output is None:
+        click.echo(content, nl=False)  # the bytes as they are
+    else:
+        output.write_bytes(content)
+        click.echo(f"wrote {output}", err=True)
+
+
+@on_redis
+async def _study(redis: RedisClient, study_id: str) -> Study:
+    study = await StudyStore(redis).get(study_id)
+    if study is None:
+        raise Failure(f"no study {study_id!r}")
+    return study

@@ -1,0 +1,50 @@
+"""Studies as the use cases ask for them: by identifier, from a short-lived copy, or 404.
+
+The public endpoints read a study on every request; they may use a copy up to
+``cache_seconds`` old. This process forgets its copy when it changes the study; other
+processes see a change within that time. Researcher edits always read the stored study.
+"""
+
+from __future__ import annotations
+
+import time
+
+from service.errors import NotEnabled, NotFound
+from service.store.studies import StudyStore
+from service.studies.model import Study
+
+# A crude bound on the copies kept; studies are few in practice.
+_MAX_CACHED_STUDIES = 10_000
+
+
+class Studies:
+    def __init__(self, store: StudyStore, cache_seconds: float) -> None:
+        self.store = store
+        self._cache_seconds = cache_seconds
+        self._cached: dict[str, tuple[float, Study]] = {}
+
+    async def get(self, study_id: str, *, cached: bool = False) -> Study:
+        """The study, or :class:`NotFound`. ``cached`` allows a copy of up to the cache age."""
+        now = time.monotonic()
+        if cached and study_id in self._cached:
+            read_at, study = self._cached[study_id]
+            if now - read_at < self._cache_seconds:
+                return study
+        found = await self.store.get(study_id) if study_id else None
+        if found is None:
+            self._cached.pop(study_id, None)
+            raise NotFound("Study")
+        if len(self._cached) >= _MAX_CACHED_STUDIES:
+            self._cached.clear()
+        self._cached[study_id] = (now, found)
+        return found
+
+    async def with_email_sign_in(self, study_id: str) -> Study:
+        """The study (a cached copy), or :class:`NotEnabled` when email sign-in is off."""
+        study = await self.get(study_id, cached=True)
+        if not study.email_sign_in_enabled:
+            raise NotEnabled("Email sign-in is not enabled for this study.")
+        return study
+
+    def forget(self, study_id: str) -> None:
+        self._cached.pop(study_id, None)
