@@ -7,12 +7,15 @@ import contextlib
 import logging
 import socket
 from collections.abc import AsyncIterator
+from dataclasses import dataclass
 
 from starlette.applications import Starlette
 
+from service.accounts.management import ParticipantManagement
 from service.api.application import build_app
 from service.api.metrics_listener import serving as serving_metrics
 from service.auth.attempt_limits import AttemptLimits
+from service.auth.flows import Authentication
 from service.auth.password_work import PasswordWork
 from service.auth.tokens import SecretHasher
 from service.deeplinks.pages import Pages
@@ -21,7 +24,7 @@ from service.email.smtp_pool import SmtpPool
 from service.email.transport import MailDirTransport, Transport
 from service.email.worker import DeliveryWorker, Mailer, message_host
 from service.observability.metrics import Metrics
-from service.services import Services
+from service.provisioning.onboarding import Onboarding
 from service.settings import Settings
 from service.store.accounts import AccountStore
 from service.store.admin_keys import AdminKeyStore
@@ -33,6 +36,8 @@ from service.store.scripts import Scripts
 from service.store.sessions import SessionStore
 from service.store.studies import StudyStore
 from service.studies.demo import seed_demo
+from service.studies.repository import Studies
+from service.studies.templates import EmailTemplate
 
 log = logging.getLogger(__name__)
 
@@ -40,29 +45,75 @@ log = logging.getLogger(__name__)
 WORKER_STOP_SECONDS = 10
 
 
+@dataclass
+class Services:
+    """What the app is built from, once per app: the stores, the use cases and their tools.
+
+    The HTTP edge and the commands reach the use cases through it; the use cases themselves
+    are each given only what they need (see :func:`build_services`).
+    """
+
+    settings: Settings
+    redis: RedisClient
+    studies: Studies
+    accounts: AccountStore
+    mailer: Mailer
+    hasher: SecretHasher
+    default_template: EmailTemplate
+    pages: Pages
+    metrics: Metrics
+    link_stats: LinkStats
+    admin_keys: AdminKeyStore
+    budgets: BudgetStore
+    password_work: PasswordWork
+    authentication: Authentication
+    participants: ParticipantManagement
+    onboarding: Onboarding
+
+
 def build_services(settings: Settings, redis: RedisClient) -> Services:
     scripts = Scripts(redis)
     metrics = Metrics()
     budgets = BudgetStore(scripts)
+    studies = Studies(StudyStore(redis), settings.study_cache_seconds)
+    accounts = AccountStore(redis, scripts)
+    mailer = Mailer(Outbox(redis, scripts), message_host(settings.base_url))
+    hasher = SecretHasher(settings.secret_keys)
+    link_stats = LinkStats(redis, scripts)
+    password_work = PasswordWork(
+        settings.password_hash_concurrency,
+        on_busy=lambda: metrics.refused.labels("password-work-busy").inc(),
+    )
     return Services(
         settings=settings,
         redis=redis,
-        studies=StudyStore(redis),
-        accounts=AccountStore(redis, scripts),
-        sessions=SessionStore(redis),
-        mailer=Mailer(Outbox(redis, scripts), message_host(settings.base_url)),
-        hasher=SecretHasher(settings.secret_keys),
+        studies=studies,
+        accounts=accounts,
+        mailer=mailer,
+        hasher=hasher,
         default_template=default_sign_in_template(),
         pages=Pages(),
         admin_keys=AdminKeyStore(redis),
         metrics=metrics,
-        link_stats=LinkStats(redis, scripts),
-        password_work=PasswordWork(
-            settings.password_hash_concurrency,
-            on_busy=lambda: metrics.refused.labels("password-work-busy").inc(),
-        ),
+        link_stats=link_stats,
         budgets=budgets,
-        attempt_limits=AttemptLimits(budgets, settings, metrics),
+        password_work=password_work,
+        authentication=Authentication(
+            settings=settings,
+            studies=studies,
+            accounts=accounts,
+            sessions=SessionStore(redis),
+            mailer=mailer,
+            hasher=hasher,
+            metrics=metrics,
+            link_stats=link_stats,
+            password_work=password_work,
+            attempt_limits=AttemptLimits(budgets, settings, metrics),
+        ),
+        participants=ParticipantManagement(
+            studies=studies, accounts=accounts, password_work=password_work
+        ),
+        onboarding=Onboarding(studies=studies, accounts=accounts, mailer=mailer),
     )
 
 
@@ -75,7 +126,7 @@ def build_transport(settings: Settings) -> Transport:
 def build_worker(svc: Services) -> DeliveryWorker:
     return DeliveryWorker(
         mailer=svc.mailer,
-        studies=svc.studies,
+        studies=svc.studies.store,
         accounts=svc.accounts,
         budgets=svc.budgets,
         hasher=svc.hasher,
@@ -112,7 +163,7 @@ def create_app(
         if worker is not None:
             worker_task = asyncio.create_task(worker.run(), name="delivery-worker")
         if demo:
-            await seed_demo(svc)
+            await seed_demo(svc.studies, svc.accounts)
         flusher = asyncio.create_task(svc.link_stats.flush_every(), name="link-stats")
         metrics: contextlib.AbstractAsyncContextManager[None] = (
             serving_metrics(svc, metrics_socket)

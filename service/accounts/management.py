@@ -8,8 +8,10 @@ from dataclasses import replace
 from service.accounts.edits import ParticipantEdit
 from service.accounts.email_address import masked, normalized
 from service.accounts.participant import Participant
+from service.auth.password_work import PasswordWork
 from service.errors import Conflict, NotFound
-from service.services import Services
+from service.store.accounts import AccountStore
+from service.studies.repository import Studies
 
 log = logging.getLogger(__name__)
 
@@ -18,82 +20,93 @@ def _taken() -> Conflict:
     return Conflict("A participant with this email address already exists in the study.")
 
 
-async def create_participant(svc: Services, study_id: str, edit: ParticipantEdit) -> Participant:
-    study = await svc.study(study_id)
-    assert edit.email is not None
-    password_hash = await svc.password_work.hash(edit.password) if edit.password else None
-    participant = Participant.new(
-        study.identifier,
-        edit.email,
-        status=edit.status or "enabled",
-        consented=bool(edit.consented),
-        email_verified=bool(edit.email_verified),
-        password_hash=password_hash,
-    )
-    if not await svc.accounts.create(participant, normalized(participant.email)):
-        raise _taken()
-    log.info(
-        "participant %s (%s) created in %s",
-        participant.id,
-        masked(participant.email),
-        study.identifier,
-    )
-    return participant
+class ParticipantManagement:
+    """Researchers' changes to a study's participants."""
 
+    def __init__(
+        self,
+        *,
+        studies: Studies,
+        accounts: AccountStore,
+        password_work: PasswordWork,
+    ) -> None:
+        self.studies = studies
+        self.accounts = accounts
+        self.password_work = password_work
 
-async def get_participant(svc: Services, study_id: str, participant_id: str) -> Participant:
-    study = await svc.study(study_id)
-    participant = await svc.accounts.by_id(study.identifier, participant_id)
-    if participant is None:
-        raise NotFound("StudyParticipant")
-    return participant
-
-
-async def update_participant(
-    svc: Services, study_id: str, participant_id: str, edit: ParticipantEdit
-) -> Participant:
-    current = await get_participant(svc, study_id, participant_id)
-    password_hash = current.password_hash
-    password_unproven = current.password_unproven
-    if edit.password is not None:
-        password_hash = await svc.password_work.hash(edit.password)
-        password_unproven = False  # the researcher's choice
-    elif edit.email_verified and password_unproven:
-        # Marking the address verified must not make a password somebody chose at sign-up,
-        # before anybody proved the address, usable.
-        password_hash, password_unproven = None, False
-    email = edit.email if edit.email is not None else current.email
-    address_changed = normalized(email) != normalized(current.email)
-    updated = replace(
-        current,
-        email=email,
-        status=edit.status if edit.status is not None else current.status,
-        consented=edit.consented if edit.consented is not None else current.consented,
-        # A new address is not verified until its owner signs in with a link sent there.
-        email_verified=(
-            edit.email_verified
-            if edit.email_verified is not None
-            else current.email_verified and not address_changed
-        ),
-        password_hash=password_hash,
-        password_unproven=password_unproven,
-    )
-    if address_changed:
-        # A new address means new keys; moving also ends the old address's sessions and tokens.
-        if not await svc.accounts.move(
-            current, normalized(current.email), updated, normalized(email)
-        ):
+    async def create_participant(self, study_id: str, edit: ParticipantEdit) -> Participant:
+        study = await self.studies.get(study_id)
+        assert edit.email is not None
+        password_hash = await self.password_work.hash(edit.password) if edit.password else None
+        participant = Participant.new(
+            study.identifier,
+            edit.email,
+            status=edit.status or "enabled",
+            consented=bool(edit.consented),
+            email_verified=bool(edit.email_verified),
+            password_hash=password_hash,
+        )
+        if not await self.accounts.create(participant, normalized(participant.email)):
             raise _taken()
-    else:
-        await svc.accounts.save(updated, normalized(email))
-        if current.enabled and not updated.enabled:
-            # Disabling ends every session and reauth token at once, not at their expiry.
-            await svc.accounts.end_sessions(updated, normalized(email))
-    log.info("participant %s of %s updated", participant_id, current.study_id)
-    return updated
+        log.info(
+            "participant %s (%s) created in %s",
+            participant.id,
+            masked(participant.email),
+            study.identifier,
+        )
+        return participant
 
+    async def get_participant(self, study_id: str, participant_id: str) -> Participant:
+        study = await self.studies.get(study_id)
+        participant = await self.accounts.by_id(study.identifier, participant_id)
+        if participant is None:
+            raise NotFound("StudyParticipant")
+        return participant
 
-async def delete_participant(svc: Services, study_id: str, participant_id: str) -> None:
-    participant = await get_participant(svc, study_id, participant_id)
-    await svc.accounts.delete(participant, normalized(participant.email))
-    log.info("participant %s of %s deleted", participant_id, participant.study_id)
+    async def update_participant(
+        self, study_id: str, participant_id: str, edit: ParticipantEdit
+    ) -> Participant:
+        current = await self.get_participant(study_id, participant_id)
+        password_hash = current.password_hash
+        password_unproven = current.password_unproven
+        if edit.password is not None:
+            password_hash = await self.password_work.hash(edit.password)
+            password_unproven = False  # the researcher's choice
+        elif edit.email_verified and password_unproven:
+            # Marking the address verified must not make a password somebody chose at sign-up,
+            # before anybody proved the address, usable.
+            password_hash, password_unproven = None, False
+        email = edit.email if edit.email is not None else current.email
+        address_changed = normalized(email) != normalized(current.email)
+        updated = replace(
+            current,
+            email=email,
+            status=edit.status if edit.status is not None else current.status,
+            consented=edit.consented if edit.consented is not None else current.consented,
+            # A new address is not verified until its owner signs in with a link sent there.
+            email_verified=(
+                edit.email_verified
+                if edit.email_verified is not None
+                else current.email_verified and not address_changed
+            ),
+            password_hash=password_hash,
+            password_unproven=password_unproven,
+        )
+        if address_changed:
+            # A new address means new keys; moving also ends the old address's sessions and tokens.
+            if not await self.accounts.move(
+                current, normalized(current.email), updated, normalized(email)
+            ):
+                raise _taken()
+        else:
+            await self.accounts.save(updated, normalized(email))
+            if current.enabled and not updated.enabled:
+                # Disabling ends every session and reauth token at once, not at their expiry.
+                await self.accounts.end_sessions(updated, normalized(email))
+        log.info("participant %s of %s updated", participant_id, current.study_id)
+        return updated
+
+    async def delete_participant(self, study_id: str, participant_id: str) -> None:
+        participant = await self.get_participant(study_id, participant_id)
+        await self.accounts.delete(participant, normalized(participant.email))
+        log.info("participant %s of %s deleted", participant_id, participant.study_id)

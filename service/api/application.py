@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from contextlib import AbstractAsyncContextManager
+from typing import TYPE_CHECKING
 
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import ResponseError
@@ -27,7 +28,9 @@ from service.api.observed_requests import ObservedRequests
 from service.api.operations import routes
 from service.api.table import OPERATIONS
 from service.errors import DomainError
-from service.services import Services
+
+if TYPE_CHECKING:  # the app module builds the services and imports this package
+    from service.app import Services
 
 log = logging.getLogger(__name__)
 

@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import functools
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from starlette.requests import Request
 from starlette.responses import Response
 
 from service.api.bodies import read_json
 from service.json_text import ENCODER
-from service.services import Services
+
+if TYPE_CHECKING:  # the app module builds the services and imports this package
+    from service.app import Services
 
 
 def services(request: Request) -> Services:

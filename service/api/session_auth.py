@@ -9,10 +9,9 @@ from __future__ import annotations
 from starlette.requests import Request
 
 from service.api.context import services
-from service.auth import flows
 
 SESSION_HEADER = "Bridge-Session"
 
 
 async def require_session(request: Request) -> None:
-    await flows.session_participant(services(request), request.headers.get(SESSION_HEADER))
+    await services(request).authentication.session_participant(request.headers.get(SESSION_HEADER))

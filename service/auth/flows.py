@@ -14,6 +14,8 @@ from typing import NoReturn
 
 from service.accounts.email_address import masked
 from service.accounts.participant import Participant
+from service.auth.attempt_limits import AttemptLimits
+from service.auth.password_work import PasswordWork
 from service.auth.requests import (
     EmailSignIn,
     EmailSignInRequest,
@@ -21,13 +23,25 @@ from service.auth.requests import (
     PasswordCredentials,
     Reauthentication,
 )
-from service.auth.tokens import REAUTH, SESSION, SIGN_IN, SIGN_IN_CODE, as_code, new_token
+from service.auth.tokens import (
+    REAUTH,
+    SESSION,
+    SIGN_IN,
+    SIGN_IN_CODE,
+    SecretHasher,
+    as_code,
+    new_token,
+)
+from service.email.worker import Mailer
 from service.errors import AccountDisabled, AccountNotFound, NotAuthenticated, RateLimited
-from service.services import Services
-from service.store.accounts import AuthMode, AuthResult
+from service.observability.metrics import Metrics
+from service.settings import Settings
+from service.store.accounts import AccountStore, AuthMode, AuthResult
 from service.store.budgets import budgets_of
-from service.store.sessions import SessionRef
+from service.store.link_stats import LinkStats
+from service.store.sessions import SessionRef, SessionStore
 from service.studies.model import Study
+from service.studies.repository import Studies
 
 log = logging.getLogger(__name__)
 
@@ -47,216 +61,235 @@ _REFUSALS = {
 }
 
 
-async def request_email_sign_in(svc: Services, request: EmailSignInRequest, client_ip: str) -> None:
-    """Accept the request and queue it; the worker decides whether an account gets an email.
+class Authentication:
+    """The sign-in use cases, each given what it needs when the app is built."""
 
-    Known and unknown addresses take exactly the same path here (one script, one round trip),
-    so neither the answer nor its timing tells whether an address has an account.
-    """
-    study = await svc.email_sign_in_study(request.study_id)
-    job = svc.mailer.sign_in_job(study.identifier, request.email)
-    acceptance = await svc.mailer.accept(
-        job,
-        request.normalized_email,
-        study.email_sign_in_request_interval_seconds,
-        budgets_of("ip", client_ip, svc.settings.rate_limit_per_ip),
-    )
-    if acceptance.outcome == "refused":
-        svc.metrics.refused.labels(acceptance.refused_by).inc()
-        log.info(
-            "sign-in email for %s in %s refused by the %s limit",
-            masked(request.email),
-            study.identifier,
-            acceptance.refused_by,
+    def __init__(
+        self,
+        *,
+        settings: Settings,
+        studies: Studies,
+        accounts: AccountStore,
+        sessions: SessionStore,
+        mailer: Mailer,
+        hasher: SecretHasher,
+        metrics: Metrics,
+        link_stats: LinkStats,
+        password_work: PasswordWork,
+        attempt_limits: AttemptLimits,
+    ) -> None:
+        self.settings = settings
+        self.studies = studies
+        self.accounts = accounts
+        self.sessions = sessions
+        self.mailer = mailer
+        self.hasher = hasher
+        self.metrics = metrics
+        self.link_stats = link_stats
+        self.password_work = password_work
+        self.attempt_limits = attempt_limits
+
+    async def request_email_sign_in(self, request: EmailSignInRequest, client_ip: str) -> None:
+        """Accept the request and queue it; the worker decides whether an account gets an email.
+
+        Known and unknown addresses take exactly the same path here (one script, one round trip),
+        so neither the answer nor its timing tells whether an address has an account.
+        """
+        study = await self.studies.with_email_sign_in(request.study_id)
+        job = self.mailer.sign_in_job(study.identifier, request.email)
+        acceptance = await self.mailer.accept(
+            job,
+            request.normalized_email,
+            study.email_sign_in_request_interval_seconds,
+            budgets_of("ip", client_ip, self.settings.rate_limit_per_ip),
         )
-        raise RateLimited(_REFUSALS[acceptance.refused_by], math.ceil(acceptance.wait_ms / 1000))
-    svc.metrics.links_requested.inc()
-    if log.isEnabledFor(logging.DEBUG):  # masking costs, and this is the busiest endpoint
-        log.debug(
-            "sign-in request %s for %s in %s accepted",
-            job.message_id,
-            masked(request.email),
+        if acceptance.outcome == "refused":
+            self.metrics.refused.labels(acceptance.refused_by).inc()
+            log.info(
+                "sign-in email for %s in %s refused by the %s limit",
+                masked(request.email),
+                study.identifier,
+                acceptance.refused_by,
+            )
+            raise RateLimited(
+                _REFUSALS[acceptance.refused_by], math.ceil(acceptance.wait_ms / 1000)
+            )
+        self.metrics.links_requested.inc()
+        if log.isEnabledFor(logging.DEBUG):  # masking costs, and this is the busiest endpoint
+            log.debug(
+                "sign-in request %s for %s in %s accepted",
+                job.message_id,
+                masked(request.email),
+                study.identifier,
+            )
+
+    async def _authenticate(
+        self,
+        study: Study,
+        identity: Identity,
+        mode: AuthMode,
+        presented: list[str],
+        client_ip: str,
+    ) -> tuple[AuthResult, str | None]:
+        reauth_token = new_token() if study.reauthentication_enabled else None
+        result = await self.accounts.authenticate(
             study.identifier,
+            identity.normalized_email,
+            mode,
+            presented,
+            self.hasher.for_storage(REAUTH, reauth_token) if reauth_token else None,
+            self.settings.reauth_ttl_seconds,
         )
+        if result.outcome == "invalid":
+            await self._failed(study, identity, mode, client_ip)
+        if result.outcome == "disabled":
+            log.info(
+                "%s sign-in for %s in %s refused: account disabled",
+                mode,
+                masked(identity.email),
+                study.identifier,
+            )
+            raise AccountDisabled()
+        self.metrics.sign_ins.labels(mode).inc()
+        if result.link_expires_ms is not None:
+            self.link_stats.used(result.link_expires_ms)
+        return result, reauth_token
 
-
-async def _authenticate(
-    svc: Services,
-    study: Study,
-    identity: Identity,
-    mode: AuthMode,
-    presented: list[str],
-    client_ip: str,
-) -> tuple[AuthResult, str | None]:
-    reauth_token = new_token() if study.reauthentication_enabled else None
-    result = await svc.accounts.authenticate(
-        study.identifier,
-        identity.normalized_email,
-        mode,
-        presented,
-        svc.hasher.for_storage(REAUTH, reauth_token) if reauth_token else None,
-        svc.settings.reauth_ttl_seconds,
-    )
-    if result.outcome == "invalid":
-        await _failed(svc, study, identity, mode, client_ip)
-    if result.outcome == "disabled":
+    async def _failed(
+        self, study: Study, identity: Identity, mode: AuthMode, client_ip: str
+    ) -> NoReturn:
+        self.metrics.failed_sign_ins.labels(mode).inc()
         log.info(
-            "%s sign-in for %s in %s refused: account disabled",
+            "%s sign-in for %s in %s failed: no account, or the secret is wrong, expired or used",
             mode,
             masked(identity.email),
             study.identifier,
         )
-        raise AccountDisabled()
-    svc.metrics.sign_ins.labels(mode).inc()
-    if result.link_expires_ms is not None:
-        svc.link_stats.used(result.link_expires_ms)
-    return result, reauth_token
-
-
-async def _failed(
-    svc: Services, study: Study, identity: Identity, mode: AuthMode, client_ip: str
-) -> NoReturn:
-    svc.metrics.failed_sign_ins.labels(mode).inc()
-    log.info(
-        "%s sign-in for %s in %s failed: no account, or the secret is wrong, expired or used",
-        mode,
-        masked(identity.email),
-        study.identifier,
-    )
-    await svc.attempt_limits.failed(client_ip)
-    raise AccountNotFound()
-
-
-async def _start_session(
-    svc: Services, identity: Identity, participant: Participant, reauth_token: str | None
-) -> SignedIn:
-    session_token = new_token()
-    await svc.sessions.create(
-        svc.hasher.for_storage(SESSION, session_token),
-        participant,
-        identity.normalized_email,
-        svc.settings.session_ttl_seconds,
-    )
-    return SignedIn(participant, session_token, reauth_token)
-
-
-async def sign_in_with_email_token(svc: Services, request: EmailSignIn, client_ip: str) -> SignedIn:
-    svc.attempt_limits.check_client(client_ip)
-    study = await svc.email_sign_in_study(request.study_id)
-    # The token field carries the link's token, or the short code typed from the email.
-    code = as_code(request.token)
-    if code is not None:
-        mode: AuthMode = "code"
-        presented = svc.hasher.candidates(SIGN_IN_CODE, code)
-    else:
-        mode, presented = "link", svc.hasher.candidates(SIGN_IN, request.token)
-    result, reauth_token = await _authenticate(svc, study, request, mode, presented, client_ip)
-    participant = result.participant
-    assert participant is not None
-    if request.password is not None:
-        # The address is proven by now, so this password is the owner's (it also replaces one
-        # somebody chose at sign-up, which the sign-in has just dropped). The token is used:
-        # the hash waits its turn rather than fail the sign-in.
-        password_hash = await svc.password_work.hash(request.password, must_run=True)
-        await svc.accounts.set_password(participant, request.normalized_email, password_hash)
-        participant = replace(participant, password_hash=password_hash, password_unproven=False)
-    log.info("email sign-in (%s) for %s in %s", mode, masked(request.email), study.identifier)
-    return await _start_session(svc, request, participant, reauth_token)
-
-
-async def sign_in_with_password(
-    svc: Services, request: PasswordCredentials, client_ip: str
-) -> SignedIn:
-    svc.attempt_limits.check_client(client_ip)
-    study = await svc.study(request.study_id, cached=True)
-    await svc.attempt_limits.take_password_work(
-        client_ip, study.identifier, request.normalized_email
-    )
-    account = await svc.accounts.by_email(study.identifier, request.normalized_email)
-    # Only the password of an owner who proved the address counts: otherwise anybody could
-    # sign up with somebody else's address and wait for them. Unknown accounts and unusable
-    # passwords still pay for one password check, so timing tells nothing.
-    usable = account.usable_password_hash if account else None
-    if not await svc.password_work.verify(request.password, usable):
-        await _failed(svc, study, request, "password", client_ip)
-    result, reauth_token = await _authenticate(svc, study, request, "password", [], client_ip)
-    assert result.participant is not None
-    return await _start_session(svc, request, result.participant, reauth_token)
-
-
-async def reauthenticate(svc: Services, request: Reauthentication, client_ip: str) -> SignedIn:
-    svc.attempt_limits.check_client(client_ip)
-    study = await svc.study(request.study_id, cached=True)
-    if not study.reauthentication_enabled:
-        log.info("reauthentication in %s refused: turned off for the study", study.identifier)
+        await self.attempt_limits.failed(client_ip)
         raise AccountNotFound()
-    result, reauth_token = await _authenticate(
-        svc,
-        study,
-        request,
-        "reauth",
-        svc.hasher.candidates(REAUTH, request.reauth_token),
-        client_ip,
-    )
-    assert result.participant is not None
-    return await _start_session(svc, request, result.participant, reauth_token)
 
+    async def _start_session(
+        self, identity: Identity, participant: Participant, reauth_token: str | None
+    ) -> SignedIn:
+        session_token = new_token()
+        await self.sessions.create(
+            self.hasher.for_storage(SESSION, session_token),
+            participant,
+            identity.normalized_email,
+            self.settings.session_ttl_seconds,
+        )
+        return SignedIn(participant, session_token, reauth_token)
 
-async def sign_up(svc: Services, request: PasswordCredentials, client_ip: str) -> None:
-    """Create the account unless it exists; the caller answers 201 either way.
+    async def sign_in_with_email_token(self, request: EmailSignIn, client_ip: str) -> SignedIn:
+        self.attempt_limits.check_client(client_ip)
+        study = await self.studies.with_email_sign_in(request.study_id)
+        # The token field carries the link's token, or the short code typed from the email.
+        code = as_code(request.token)
+        if code is not None:
+            mode: AuthMode = "code"
+            presented = self.hasher.candidates(SIGN_IN_CODE, code)
+        else:
+            mode, presented = "link", self.hasher.candidates(SIGN_IN, request.token)
+        result, reauth_token = await self._authenticate(study, request, mode, presented, client_ip)
+        participant = result.participant
+        assert participant is not None
+        if request.password is not None:
+            # The address is proven by now, so this password is the owner's (it also replaces one
+            # somebody chose at sign-up, which the sign-in has just dropped). The token is used:
+            # the hash waits its turn rather than fail the sign-in.
+            password_hash = await self.password_work.hash(request.password, must_run=True)
+            await self.accounts.set_password(participant, request.normalized_email, password_hash)
+            participant = replace(participant, password_hash=password_hash, password_unproven=False)
+        log.info("email sign-in (%s) for %s in %s", mode, masked(request.email), study.identifier)
+        return await self._start_session(request, participant, reauth_token)
 
-    The password is kept as unproven: it signs nobody in, and the first sign-in by link or
-    code (which proves the address) drops it unless that sign-in sets a new one.
-    """
-    study = await svc.study(request.study_id, cached=True)
-    await svc.attempt_limits.take_password_work(
-        client_ip, study.identifier, request.normalized_email
-    )
-    password_hash = await svc.password_work.hash(request.password)
-    participant = Participant.new(
-        study.identifier, request.email, password_hash=password_hash, password_unproven=True
-    )
-    created = await svc.accounts.create(participant, request.normalized_email)
-    log.info(
-        "sign-up for %s in %s: %s",
-        masked(request.email),
-        study.identifier,
-        "account created" if created else "account exists, nothing changed",
-    )
+    async def sign_in_with_password(self, request: PasswordCredentials, client_ip: str) -> SignedIn:
+        self.attempt_limits.check_client(client_ip)
+        study = await self.studies.get(request.study_id, cached=True)
+        await self.attempt_limits.take_password_work(
+            client_ip, study.identifier, request.normalized_email
+        )
+        account = await self.accounts.by_email(study.identifier, request.normalized_email)
+        # Only the password of an owner who proved the address counts: otherwise anybody could
+        # sign up with somebody else's address and wait for them. Unknown accounts and unusable
+        # passwords still pay for one password check, so timing tells nothing.
+        usable = account.usable_password_hash if account else None
+        if not await self.password_work.verify(request.password, usable):
+            await self._failed(study, request, "password", client_ip)
+        result, reauth_token = await self._authenticate(study, request, "password", [], client_ip)
+        assert result.participant is not None
+        return await self._start_session(request, result.participant, reauth_token)
 
+    async def reauthenticate(self, request: Reauthentication, client_ip: str) -> SignedIn:
+        self.attempt_limits.check_client(client_ip)
+        study = await self.studies.get(request.study_id, cached=True)
+        if not study.reauthentication_enabled:
+            log.info("reauthentication in %s refused: turned off for the study", study.identifier)
+            raise AccountNotFound()
+        result, reauth_token = await self._authenticate(
+            study,
+            request,
+            "reauth",
+            self.hasher.candidates(REAUTH, request.reauth_token),
+            client_ip,
+        )
+        assert result.participant is not None
+        return await self._start_session(request, result.participant, reauth_token)
 
-async def session_participant(
-    svc: Services, session_token: str | None
-) -> tuple[SessionRef, Participant]:
-    """The session behind a ``Bridge-Session`` header and its participant, or 401."""
-    ref = None
-    if session_token:
-        ref = await svc.sessions.find(svc.hasher.candidates(SESSION, session_token))
-    # A session outlives nothing: a deleted or re-created account ends it, and so does
-    # disabling the account (which moves its session generation on).
-    participant = await svc.accounts.by_tag(ref.account_tag, ref.participant_id) if ref else None
-    if (
-        ref is None
-        or participant is None
-        or not participant.enabled
-        or participant.session_generation != ref.generation
-    ):
-        raise NotAuthenticated("Not signed in.")
-    return ref, participant
+    async def sign_up(self, request: PasswordCredentials, client_ip: str) -> None:
+        """Create the account unless it exists; the caller answers 201 either way.
 
+        The password is kept as unproven: it signs nobody in, and the first sign-in by link or
+        code (which proves the address) drops it unless that sign-in sets a new one.
+        """
+        study = await self.studies.get(request.study_id, cached=True)
+        await self.attempt_limits.take_password_work(
+            client_ip, study.identifier, request.normalized_email
+        )
+        password_hash = await self.password_work.hash(request.password)
+        participant = Participant.new(
+            study.identifier, request.email, password_hash=password_hash, password_unproven=True
+        )
+        created = await self.accounts.create(participant, request.normalized_email)
+        log.info(
+            "sign-up for %s in %s: %s",
+            masked(request.email),
+            study.identifier,
+            "account created" if created else "account exists, nothing changed",
+        )
 
-async def sign_out(svc: Services, session_token: str) -> None:
-    """End the session, and revoke the participant's reauth tokens, as Bridge does: a
-    reauth token would otherwise mint a fresh session after the sign-out."""
-    ref = await svc.sessions.delete(svc.hasher.candidates(SESSION, session_token))
-    if ref is not None:
-        await svc.accounts.revoke_reauth_tokens(ref.account_tag, ref.participant_id)
+    async def session_participant(
+        self, session_token: str | None
+    ) -> tuple[SessionRef, Participant]:
+        """The session behind a ``Bridge-Session`` header and its participant, or 401."""
+        ref = None
+        if session_token:
+            ref = await self.sessions.find(self.hasher.candidates(SESSION, session_token))
+        # A session outlives nothing: a deleted or re-created account ends it, and so does
+        # disabling the account (which moves its session generation on).
+        participant = (
+            await self.accounts.by_tag(ref.account_tag, ref.participant_id) if ref else None
+        )
+        if (
+            ref is None
+            or participant is None
+            or not participant.enabled
+            or participant.session_generation != ref.generation
+        ):
+            raise NotAuthenticated("Not signed in.")
+        return ref, participant
 
+    async def sign_out(self, session_token: str) -> None:
+        """End the session, and revoke the participant's reauth tokens, as Bridge does: a
+        reauth token would otherwise mint a fresh session after the sign-out."""
+        ref = await self.sessions.delete(self.hasher.candidates(SESSION, session_token))
+        if ref is not None:
+            await self.accounts.revoke_reauth_tokens(ref.account_tag, ref.participant_id)
 
-async def consent(svc: Services, session_token: str | None) -> Participant:
-    ref, participant = await session_participant(svc, session_token)
-    if not participant.consented:
-        await svc.accounts.set_consented(ref.account_tag, participant.id)
-        participant = replace(participant, consented=True)
-    log.info("participant %s of %s consented", participant.id, participant.study_id)
-    return participant
+    async def consent(self, session_token: str | None) -> Participant:
+        ref, participant = await self.session_participant(session_token)
+        if not participant.consented:
+            await self.accounts.set_consented(ref.account_tag, participant.id)
+            participant = replace(participant, consented=True)
+        log.info("participant %s of %s consented", participant.id, participant.study_id)
+        return participant

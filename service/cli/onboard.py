@@ -14,7 +14,6 @@ from service.cli._context import Misuse, load_settings
 from service.cli._output import progress
 from service.cli._redis import on_redis
 from service.errors import NotFound
-from service.provisioning import onboarding as onboarding_use_case
 from service.store.connection import RedisClient
 
 
@@ -67,8 +66,7 @@ async def _onboard(redis: RedisClient, study_id: str, addresses: list[str], forc
     svc = build_services(load_settings(), redis)
     with progress(len(addresses), "Onboarding", lines=True) as onboarding:
         try:
-            result = await onboarding_use_case.onboard(
-                svc,
+            result = await svc.onboarding.onboard(
                 study_id,
                 addresses,
                 force,

@@ -14,7 +14,9 @@ from dataclasses import dataclass
 
 from service.accounts.email_address import masked, normalized
 from service.accounts.participant import Participant
-from service.services import Services
+from service.email.worker import Mailer
+from service.store.accounts import AccountStore
+from service.studies.repository import Studies
 
 log = logging.getLogger(__name__)
 
@@ -33,41 +35,54 @@ class OnboardingResult:
         )
 
 
-async def onboard_one(svc: Services, study_id: str, address: str, force: bool) -> OnboardingResult:
-    """Create the participant if missing, then queue their email unless they had one."""
-    created = 0
-    lookup = normalized(address)
-    if await svc.accounts.by_email(study_id, lookup) is None:
-        participant = Participant.new(study_id, address)
-        created = int(await svc.accounts.create(participant, lookup))
-    job = svc.mailer.onboarding_job(study_id, address)
-    queued = await svc.mailer.accept_onboarding(job, lookup, force)
-    log.info(
-        "onboarding email for %s in %s %s",
-        masked(address),
-        study_id,
-        "queued" if queued else "skipped: sent before",
-    )
-    return OnboardingResult(queued=int(queued), skipped=int(not queued), created=created)
+class Onboarding:
+    """Onboarding emails for a list of participants, each sent once."""
 
+    def __init__(
+        self,
+        *,
+        studies: Studies,
+        accounts: AccountStore,
+        mailer: Mailer,
+    ) -> None:
+        self.studies = studies
+        self.accounts = accounts
+        self.mailer = mailer
 
-async def onboard(
-    svc: Services,
-    study_id: str,
-    addresses: Sequence[str],
-    force: bool,
-    on_each: Callable[[OnboardingResult], None] = lambda total: None,
-) -> OnboardingResult:
-    """Onboard each address once (NotFound for an unknown study); ``on_each`` gets the running
-    total after every address, for progress."""
-    study = await svc.study(study_id)
-    result = OnboardingResult()
-    seen: set[str] = set()
-    for address in addresses:
-        if normalized(address) in seen:  # the same person twice in one list: one email
-            result += OnboardingResult(skipped=1)
-        else:
-            seen.add(normalized(address))
-            result += await onboard_one(svc, study.identifier, address, force)
-        on_each(result)
-    return result
+    async def onboard_one(self, study_id: str, address: str, force: bool) -> OnboardingResult:
+        """Create the participant if missing, then queue their email unless they had one."""
+        created = 0
+        lookup = normalized(address)
+        if await self.accounts.by_email(study_id, lookup) is None:
+            participant = Participant.new(study_id, address)
+            created = int(await self.accounts.create(participant, lookup))
+        job = self.mailer.onboarding_job(study_id, address)
+        queued = await self.mailer.accept_onboarding(job, lookup, force)
+        log.info(
+            "onboarding email for %s in %s %s",
+            masked(address),
+            study_id,
+            "queued" if queued else "skipped: sent before",
+        )
+        return OnboardingResult(queued=int(queued), skipped=int(not queued), created=created)
+
+    async def onboard(
+        self,
+        study_id: str,
+        addresses: Sequence[str],
+        force: bool,
+        on_each: Callable[[OnboardingResult], None] = lambda total: None,
+    ) -> OnboardingResult:
+        """Onboard each address once (NotFound for an unknown study); ``on_each`` gets the running
+        total after every address, for progress."""
+        study = await self.studies.get(study_id)
+        result = OnboardingResult()
+        seen: set[str] = set()
+        for address in addresses:
+            if normalized(address) in seen:  # the same person twice in one list: one email
+                result += OnboardingResult(skipped=1)
+            else:
+                seen.add(normalized(address))
+                result += await self.onboard_one(study.identifier, address, force)
+            on_each(result)
+        return result

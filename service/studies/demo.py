@@ -7,8 +7,9 @@ import logging
 from service.accounts.email_address import normalized
 from service.accounts.participant import Participant
 from service.clock import utc_now_iso
-from service.services import Services
+from service.store.accounts import AccountStore
 from service.studies.model import Study
+from service.studies.repository import Studies
 
 log = logging.getLogger(__name__)
 
@@ -16,7 +17,7 @@ DEMO_STUDY = "demo"
 DEMO_EMAIL = "participant@example.org"
 
 
-async def seed_demo(svc: Services) -> None:
+async def seed_demo(studies: Studies, accounts: AccountStore) -> None:
     """Create the demo study and participant unless they exist (safe on every start)."""
     now = utc_now_iso()
     study = Study(
@@ -30,8 +31,8 @@ async def seed_demo(svc: Services) -> None:
         created_on=now,
         modified_on=now,
     )
-    if await svc.studies.create(study):
+    if await studies.create(study):
         log.info("demo study %r created", DEMO_STUDY)
     participant = Participant.new(DEMO_STUDY, DEMO_EMAIL, consented=True)
-    if await svc.accounts.create(participant, normalized(DEMO_EMAIL)):
+    if await accounts.create(participant, normalized(DEMO_EMAIL)):
         log.info("demo participant created")

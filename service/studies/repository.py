@@ -1,8 +1,9 @@
-"""Studies as the use cases ask for them: by identifier, from a short-lived copy, or 404.
+"""Studies as the use cases ask for them: one repository, one way to ask (:meth:`get`).
 
 The public endpoints read a study on every request; they may use a copy up to
-``cache_seconds`` old. This process forgets its copy when it changes the study; other
-processes see a change within that time. Researcher edits always read the stored study.
+``cache_seconds`` old. This process forgets its copy when it changes the study (every change
+goes through here); other processes see a change within that time. Researcher edits always
+read the stored study.
 """
 
 from __future__ import annotations
@@ -46,5 +47,20 @@ class Studies:
             raise NotEnabled("Email sign-in is not enabled for this study.")
         return study
 
-    def forget(self, study_id: str) -> None:
+    async def all(self) -> list[Study]:
+        """Every stored study (those that cannot be read are logged and left out)."""
+        return await self.store.all()
+
+    async def create(self, study: Study) -> bool:
+        """Store a new study; False when its identifier is taken."""
+        return await self.store.create(study)
+
+    async def replace(self, study: Study) -> None:
+        """Overwrite a study; :class:`NotFound` when it was deleted meanwhile."""
+        self._cached.pop(study.identifier, None)
+        if not await self.store.replace(study):
+            raise NotFound("Study")
+
+    async def delete(self, study_id: str) -> None:
         self._cached.pop(study_id, None)
+        await self.store.delete(study_id)

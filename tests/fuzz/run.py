@@ -88,6 +88,7 @@ def service_environment(redis_url: str, smtp_url: str) -> dict[str, str]:
         "MAGICLINK_RATE_LIMIT_PASSWORDS_PER_IP": "off",
         "MAGICLINK_RATE_LIMIT_PASSWORDS_PER_ADDRESS": "off",
         "MAGICLINK_SIGN_IN_EMAILS_PER_DAY": "0",  # the participant gets every email asked for
+        "MAGICLINK_ACCESS_LOG": "all",  # serve.log: every request with its status
     }
 
 

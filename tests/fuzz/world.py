@@ -72,6 +72,8 @@ def read_spooled(path: Path) -> CaughtEmail:
 
 @dataclass
 class World:
+    """The seeded study, participant and session, as this process last saw them."""
+
     client: httpx.Client
     admin_key: str
     spool: Path
@@ -113,9 +115,12 @@ class World:
 
     def restore(self) -> None:
         """Put back the study (email sign-in on), the participant and a live session."""
-        if self._admin("PUT", f"/v3/studies/{STUDY}", STUDY_SETTINGS).status_code == 404:
+        updated = self._admin("PUT", f"/v3/studies/{STUDY}", STUDY_SETTINGS)
+        if updated.status_code == 404:
             expect(self._admin("POST", "/v3/studies", {"identifier": STUDY, **STUDY_SETTINGS}), 201)
             self.participant_id = ""
+        else:
+            expect(updated, 200)
         participant: dict[str, Any] = {"email": EMAIL, "status": "enabled", "emailVerified": True}
         if self.password_changed:
             participant["password"] = PASSWORD

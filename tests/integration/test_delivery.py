@@ -10,8 +10,7 @@ import httpx
 import pytest
 from redis.asyncio import Redis
 
-from service.app import build_worker, create_app
-from service.services import Services
+from service.app import Services, build_worker, create_app
 from service.settings import Settings
 from service.settings import SmtpServer as SmtpSettings
 from service.store.connection import RedisClient

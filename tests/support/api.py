@@ -9,7 +9,7 @@ from typing import Any
 import httpx
 
 from service.api.metrics_listener import metrics_app
-from service.services import Services
+from service.app import Services
 from service.store import keys
 from tests.support.contract import assert_session_info
 from tests.support.mail import Mailbox

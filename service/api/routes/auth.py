@@ -36,29 +36,33 @@ def _client(request: Request) -> str:
 
 
 async def request_email_sign_in(request: Request, body: bodies.EmailSignInRequest) -> Response:
-    await flows.request_email_sign_in(services(request), body.value(), _client(request))
+    await services(request).authentication.request_email_sign_in(body.value(), _client(request))
     return status_message("Email sent.", 202)
 
 
 async def sign_in_via_email(request: Request, body: bodies.EmailSignIn) -> Response:
-    signed_in = await flows.sign_in_with_email_token(
-        services(request), body.value(), _client(request)
+    signed_in = await services(request).authentication.sign_in_with_email_token(
+        body.value(), _client(request)
     )
     return session_response(signed_in)
 
 
 async def sign_up(request: Request, body: bodies.SignUp) -> Response:
-    await flows.sign_up(services(request), body.value(), _client(request))
+    await services(request).authentication.sign_up(body.value(), _client(request))
     return status_message("Signed up.", 201)
 
 
 async def sign_in(request: Request, body: bodies.SignIn) -> Response:
-    signed_in = await flows.sign_in_with_password(services(request), body.value(), _client(request))
+    signed_in = await services(request).authentication.sign_in_with_password(
+        body.value(), _client(request)
+    )
     return session_response(signed_in)
 
 
 async def reauthenticate(request: Request, body: bodies.Reauthentication) -> Response:
-    signed_in = await flows.reauthenticate(services(request), body.value(), _client(request))
+    signed_in = await services(request).authentication.reauthenticate(
+        body.value(), _client(request)
+    )
     return session_response(signed_in)
 
 
@@ -66,7 +70,7 @@ async def sign_out(request: Request) -> Response:
     token = request.headers.get(SESSION_HEADER)
     if not token:
         raise BadRequest(f"The {SESSION_HEADER} header is required to sign out.")
-    await flows.sign_out(services(request), token)
+    await services(request).authentication.sign_out(token)
     return status_message("Signed out.")
 
 

@@ -13,6 +13,7 @@ from service.api.routes.parameters import STUDY_ID
 from service.deeplinks.landing import LinkRequest, landing_page
 from service.deeplinks.pages import PAGE_HEADERS
 from service.deeplinks.platform import detect
+from service.errors import NotFound
 
 _HTML = {"type": "string"}
 # The answers of a page for people: the study's, or a friendly "not valid" one.
@@ -30,8 +31,9 @@ async def sign_in_landing(request: Request) -> Response:
     # Mail scanners fetch (and render) every link before the person taps it: this handler
     # only reads, and never looks at the token, so it reveals nothing about it either.
     svc = services(request)
-    study = await svc.studies.get(request.path_params["study_id"])
-    if study is None:
+    try:
+        study = await svc.studies.get(request.path_params["study_id"], cached=True)
+    except NotFound:
         html = svc.pages.render("landing.html", page=None)
         return HTMLResponse(html, status_code=404, headers=PAGE_HEADERS)
     opened = LinkRequest(

@@ -13,12 +13,11 @@ from service.api.schemas.provisioning import (
     OnboardingRequest,
     OnboardingResult,
 )
-from service.provisioning.onboarding import onboard
 
 
 async def start_onboarding(request: Request, body: OnboardingRequest) -> Response:
-    result = await onboard(
-        services(request), request.path_params["study_id"], body.addresses, body.force
+    result = await services(request).onboarding.onboard(
+        request.path_params["study_id"], body.addresses, body.force
     )
     return JSONResponse(OnboardingResult.of(result).model_dump(by_alias=True), status_code=202)
 

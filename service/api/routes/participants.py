@@ -5,7 +5,6 @@ from __future__ import annotations
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
-from service.accounts import management
 from service.api.context import services, status_message
 from service.api.operations import Access, Answer, Failure, Operation
 from service.api.routes.parameters import NO_STUDY, PARTICIPANT_ID, STUDY_ID
@@ -19,22 +18,21 @@ from service.api.schemas.participants import (
 
 
 async def create_participant(request: Request, body: NewParticipant) -> Response:
-    participant = await management.create_participant(
-        services(request), request.path_params["study_id"], body.value()
+    participant = await services(request).participants.create_participant(
+        request.path_params["study_id"], body.value()
     )
     return JSONResponse(StudyParticipant.of(participant).model_dump(by_alias=True), status_code=201)
 
 
 async def get_participant(request: Request) -> Response:
-    participant = await management.get_participant(
-        services(request), request.path_params["study_id"], request.path_params["participant_id"]
+    participant = await services(request).participants.get_participant(
+        request.path_params["study_id"], request.path_params["participant_id"]
     )
     return JSONResponse(StudyParticipant.of(participant).model_dump(by_alias=True))
 
 
 async def update_participant(request: Request, body: ParticipantInput) -> Response:
-    participant = await management.update_participant(
-        services(request),
+    participant = await services(request).participants.update_participant(
         request.path_params["study_id"],
         request.path_params["participant_id"],
         body.value(),
@@ -43,8 +41,8 @@ async def update_participant(request: Request, body: ParticipantInput) -> Respon
 
 
 async def delete_participant(request: Request) -> Response:
-    await management.delete_participant(
-        services(request), request.path_params["study_id"], request.path_params["participant_id"]
+    await services(request).participants.delete_participant(
+        request.path_params["study_id"], request.path_params["participant_id"]
     )
     return status_message("Participant deleted.")
 

@@ -16,6 +16,7 @@ from service.deeplinks.landing import LinkRequest
 from service.deeplinks.pages import PAGE_HEADERS
 from service.deeplinks.platform import detect
 from service.deeplinks.qr import qr_svg
+from service.errors import NotFound
 from service.provisioning.page import provisioning_page
 from service.provisioning.study_link import study_provisioning_url
 
@@ -24,8 +25,9 @@ QR_TITLE = "QR code of the provisioning link"
 
 async def provisioning_landing(request: Request) -> Response:
     svc = services(request)
-    study = await svc.studies.get(request.path_params["study_id"])
-    if study is None:
+    try:
+        study = await svc.studies.get(request.path_params["study_id"], cached=True)
+    except NotFound:
         html = svc.pages.render("provision.html", page=None)
         return HTMLResponse(html, status_code=404, headers=PAGE_HEADERS)
     login_hint = request.query_params.get("login_hint") or None
@@ -48,7 +50,7 @@ async def provisioning_landing(request: Request) -> Response:
 
 async def get_provisioning(request: Request) -> Response:
     svc = services(request)
-    study = await svc.study(request.path_params["study_id"])
+    study = await svc.studies.get(request.path_params["study_id"])
     link = study_provisioning_url(svc.settings.base_url, study.identifier)
     exports = f"{svc.settings.base_url}/v3/studies/{quote(study.identifier, safe='')}/provisioning"
     answer = StudyProvisioning(

@@ -62,7 +62,7 @@ DOCUMENTED = (
 def _handler(export: Export) -> Callable[[Request], Awaitable[Response]]:
     async def handler(request: Request) -> Response:
         svc = services(request)
-        study = await svc.study(request.path_params["study_id"])
+        study = await svc.studies.get(request.path_params["study_id"])
         try:
             content = export.build(svc.settings, study)
         except MissingAppLink as exc:

@@ -15,8 +15,8 @@ from service.api.schemas.studies import EXAMPLE_STUDY, EXAMPLE_STUDY_ID, IDENTIF
 from service.clock import utc_now_iso
 from service.deeplinks.association import aasa_size_problem
 from service.errors import Conflict, Invalid
-from service.services import Services
 from service.studies.model import Study
+from service.studies.repository import Studies
 
 log = logging.getLogger(__name__)
 
@@ -26,11 +26,11 @@ def _answer(study: Study, status_code: int = 200) -> Response:
     return JSONResponse(body, status_code=status_code)
 
 
-async def _check_association_size(svc: Services, study: Study) -> None:
+async def _check_association_size(studies: Studies, study: Study) -> None:
     """400 when the study's apps would push apple-app-site-association past Apple's limit."""
     if not study.apple_app_links:
         return  # without iOS apps the study cannot make the file larger
-    problem = aasa_size_problem(await svc.studies.all(), study)
+    problem = aasa_size_problem(await studies.all(), study)
     if problem:
         raise Invalid("Study", {"appleAppLinks": [problem]})
 
@@ -38,7 +38,7 @@ async def _check_association_size(svc: Services, study: Study) -> None:
 async def create_study(request: Request, body: bodies.StudyInput) -> Response:
     svc = services(request)
     study = body.value()
-    await _check_association_size(svc, study)
+    await _check_association_size(svc.studies, study)
     now = utc_now_iso()
     study = study.stamped(created_on=now, modified_on=now)
     if not await svc.studies.create(study):
@@ -51,39 +51,31 @@ async def create_study(request: Request, body: bodies.StudyInput) -> Response:
 
 
 async def list_studies(request: Request) -> Response:
-    svc = services(request)
-    found = []
-    for identifier in await svc.studies.identifiers():
-        study = await svc.studies.get(identifier)
-        if study is not None:
-            found.append(study)
+    found = await services(request).studies.all()
     body = bodies.StudyList.of(found).model_dump(mode="json", by_alias=True)
     return JSONResponse(body)
 
 
 async def get_study(request: Request) -> Response:
-    return _answer(await services(request).study(request.path_params["study_id"]))
+    return _answer(await services(request).studies.get(request.path_params["study_id"]))
 
 
 async def update_study(request: Request, body: bodies.StudyUpdate) -> Response:
     svc = services(request)
-    current = await svc.study(request.path_params["study_id"])
+    current = await svc.studies.get(request.path_params["study_id"])
     study = body.value(current.identifier)
-    await _check_association_size(svc, study)
+    await _check_association_size(svc.studies, study)
     study = study.stamped(created_on=current.created_on, modified_on=utc_now_iso())
-    if not await svc.studies.replace(study):
-        await svc.study(study.identifier)  # deleted meanwhile: answers 404
-    svc.forget_study(study.identifier)
+    await svc.studies.replace(study)
     log.info("study %s updated", study.identifier)
     return _answer(study)
 
 
 async def delete_study(request: Request) -> Response:
     svc = services(request)
-    study = await svc.study(request.path_params["study_id"])
+    study = await svc.studies.get(request.path_params["study_id"])
     removed = await svc.accounts.delete_study(study.identifier)
     await svc.studies.delete(study.identifier)
-    svc.forget_study(study.identifier)
     log.info("study %s deleted with %d participants", study.identifier, removed)
     return status_message("Study deleted.")
 

@@ -91,12 +91,12 @@ def _answer(request: Request, served: ServedFile) -> Response:
 
 
 async def apple_app_site_association(request: Request) -> Response:
-    files = await _cache(request.app).files(services(request).studies)
+    files = await _cache(request.app).files(services(request).studies.store)
     return _answer(request, files.apple_app_site_association)
 
 
 async def assetlinks(request: Request) -> Response:
-    files = await _cache(request.app).files(services(request).studies)
+    files = await _cache(request.app).files(services(request).studies.store)
     return _answer(request, files.assetlinks)
 
 
