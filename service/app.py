@@ -1,19 +1,15 @@
-"""``create_app(settings)``: the only way to build the service."""
+"""What the service is built from: the stores, the use cases and the delivery worker.
+
+``build_services(settings, redis)`` is the one place where the parts are put together; the
+HTTP app (``service.api.application.create_app``) and the commands start from it.
+"""
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import logging
-import socket
-from collections.abc import AsyncIterator
 from dataclasses import dataclass
 
-from starlette.applications import Starlette
-
 from service.accounts.management import ParticipantManagement
-from service.api.application import build_app
-from service.api.metrics_listener import serving as serving_metrics
 from service.auth.attempt_limits import AttemptLimits
 from service.auth.flows import Authentication
 from service.auth.password_work import PasswordWork
@@ -29,20 +25,16 @@ from service.settings import Settings
 from service.store.accounts import AccountStore
 from service.store.admin_keys import AdminKeyStore
 from service.store.budgets import BudgetStore
-from service.store.connection import RedisClient, connect
+from service.store.connection import RedisClient
 from service.store.link_stats import LinkStats
 from service.store.outbox import Outbox
 from service.store.scripts import Scripts
 from service.store.sessions import SessionStore
 from service.store.studies import StudyStore
-from service.studies.demo import seed_demo
 from service.studies.repository import Studies
 from service.studies.templates import EmailTemplate
 
 log = logging.getLogger(__name__)
-
-# How long shutdown waits for the email in hand; whatever is left stays queued.
-WORKER_STOP_SECONDS = 10
 
 
 @dataclass
@@ -137,56 +129,3 @@ def build_worker(svc: Services) -> DeliveryWorker:
         settings=svc.settings,
         link_stats=svc.link_stats,
     )
-
-
-def create_app(
-    settings: Settings,
-    *,
-    redis: RedisClient | None = None,
-    run_worker: bool = True,
-    demo: bool = False,
-    metrics_socket: socket.socket | None = None,
-) -> Starlette:
-    """Build the app. ``redis`` overrides the connection made from the settings (tests).
-
-    ``metrics_socket`` (see :func:`service.api.metrics_listener.listen`) serves the metrics for as
-    long as the app runs; the app itself never answers ``/metrics``.
-    """
-    owns_redis = redis is None
-    connection = redis if redis is not None else connect(settings)
-    svc = build_services(settings, connection)
-
-    @contextlib.asynccontextmanager
-    async def lifespan(app: Starlette) -> AsyncIterator[None]:
-        worker = build_worker(svc) if run_worker else None
-        worker_task = None
-        if worker is not None:
-            worker_task = asyncio.create_task(worker.run(), name="delivery-worker")
-        if demo:
-            await seed_demo(svc.studies, svc.accounts)
-        flusher = asyncio.create_task(svc.link_stats.flush_every(), name="link-stats")
-        metrics: contextlib.AbstractAsyncContextManager[None] = (
-            serving_metrics(svc, metrics_socket)
-            if metrics_socket is not None
-            else contextlib.nullcontext()
-        )
-        try:
-            async with metrics:
-                yield
-        finally:
-            await svc.link_stats.close(flusher)
-            svc.password_work.close()
-            if worker is not None and worker_task is not None:
-                worker.stop()
-                try:
-                    await asyncio.wait_for(worker_task, WORKER_STOP_SECONDS)
-                except TimeoutError:
-                    log.warning(
-                        "delivery worker did not stop in %d s; cancelled", WORKER_STOP_SECONDS
-                    )
-            if owns_redis:
-                await connection.aclose()
-
-    app = build_app(svc, lifespan)
-    app.state.services = svc
-    return app

@@ -15,7 +15,7 @@ import pytest
 from pydantic import SecretStr
 from redis.asyncio import Redis
 
-from service.app import create_app
+from service.api.application import create_app
 from service.settings import Settings
 from service.settings import SmtpServer as SmtpSettings
 from service.store.connection import RedisClient, connect

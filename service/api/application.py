@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import logging
-from collections.abc import Callable
+import socket
+from collections.abc import AsyncIterator, Callable
 from contextlib import AbstractAsyncContextManager
-from typing import TYPE_CHECKING
 
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import ResponseError
@@ -24,13 +26,15 @@ from service.api.errors import (
     ServiceUnavailable,
     answer,
 )
+from service.api.metrics_listener import serving as serving_metrics
 from service.api.observed_requests import ObservedRequests
 from service.api.operations import routes
 from service.api.table import OPERATIONS
+from service.app import Services, build_services, build_worker
 from service.errors import DomainError
-
-if TYPE_CHECKING:  # the app module builds the services and imports this package
-    from service.app import Services
+from service.settings import Settings
+from service.store.connection import RedisClient, connect
+from service.studies.demo import seed_demo
 
 log = logging.getLogger(__name__)
 
@@ -102,3 +106,60 @@ def build_app(svc: Services, lifespan: Lifespan) -> Starlette:
         ],
         lifespan=lifespan,
     )
+
+
+# How long shutdown waits for the email in hand; whatever is left stays queued.
+WORKER_STOP_SECONDS = 10
+
+
+def create_app(
+    settings: Settings,
+    *,
+    redis: RedisClient | None = None,
+    run_worker: bool = True,
+    demo: bool = False,
+    metrics_socket: socket.socket | None = None,
+) -> Starlette:
+    """Build the app. ``redis`` overrides the connection made from the settings (tests).
+
+    ``metrics_socket`` (see :func:`service.api.metrics_listener.listen`) serves the metrics for as
+    long as the app runs; the app itself never answers ``/metrics``.
+    """
+    owns_redis = redis is None
+    connection = redis if redis is not None else connect(settings)
+    svc = build_services(settings, connection)
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        worker = build_worker(svc) if run_worker else None
+        worker_task = None
+        if worker is not None:
+            worker_task = asyncio.create_task(worker.run(), name="delivery-worker")
+        if demo:
+            await seed_demo(svc.studies, svc.accounts)
+        flusher = asyncio.create_task(svc.link_stats.flush_every(), name="link-stats")
+        metrics: contextlib.AbstractAsyncContextManager[None] = (
+            serving_metrics(svc, metrics_socket)
+            if metrics_socket is not None
+            else contextlib.nullcontext()
+        )
+        try:
+            async with metrics:
+                yield
+        finally:
+            await svc.link_stats.close(flusher)
+            svc.password_work.close()
+            if worker is not None and worker_task is not None:
+                worker.stop()
+                try:
+                    await asyncio.wait_for(worker_task, WORKER_STOP_SECONDS)
+                except TimeoutError:
+                    log.warning(
+                        "delivery worker did not stop in %d s; cancelled", WORKER_STOP_SECONDS
+                    )
+            if owns_redis:
+                await connection.aclose()
+
+    app = build_app(svc, lifespan)
+    app.state.services = svc
+    return app

@@ -3,16 +3,14 @@
 from __future__ import annotations
 
 import functools
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from starlette.requests import Request
 from starlette.responses import Response
 
 from service.api.bodies import read_json
+from service.app import Services
 from service.json_text import ENCODER
-
-if TYPE_CHECKING:  # the app module builds the services and imports this package
-    from service.app import Services
 
 
 def services(request: Request) -> Services:

@@ -19,16 +19,13 @@ import contextlib
 import logging
 import socket
 from collections.abc import AsyncIterator, Iterator
-from typing import TYPE_CHECKING
 
 import uvicorn
 from starlette.applications import Starlette
 
 from service.api.routes import ops
+from service.app import Services
 from service.settings import ListenAddress
-
-if TYPE_CHECKING:  # the app module builds the services and imports this package
-    from service.app import Services
 
 log = logging.getLogger(__name__)
 

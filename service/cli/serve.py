@@ -16,9 +16,10 @@ import click
 import uvicorn
 from pydantic import SecretStr
 
+from service.api.application import create_app
 from service.api.http_limits import limited_http_protocol
 from service.api.metrics_listener import listen, serving
-from service.app import build_services, build_worker, create_app
+from service.app import build_services, build_worker
 from service.cli._command import Command
 from service.cli._context import Misuse, with_settings
 from service.settings import Settings

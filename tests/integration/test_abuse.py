@@ -12,7 +12,7 @@ import httpx
 import pytest
 from redis.asyncio import Redis
 
-from service.app import create_app
+from service.api.application import create_app
 from service.settings import RateLimit, Settings
 from service.store.connection import RedisClient
 from tests.support.api import Api

@@ -12,7 +12,7 @@ import httpx
 import pytest
 from redis.asyncio import Redis
 
-from service.app import create_app
+from service.api.application import create_app
 from service.settings import Settings
 from service.store import keys
 from service.store.admin_keys import AdminKeyExists, AdminKeyStore, InvalidAdminKeyName

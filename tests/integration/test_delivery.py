@@ -10,7 +10,8 @@ import httpx
 import pytest
 from redis.asyncio import Redis
 
-from service.app import Services, build_worker, create_app
+from service.api.application import create_app
+from service.app import Services, build_worker
 from service.settings import Settings
 from service.settings import SmtpServer as SmtpSettings
 from service.store.connection import RedisClient

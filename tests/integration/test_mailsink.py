@@ -10,7 +10,7 @@ import aiosmtplib
 import httpx
 import pytest
 
-from service.app import create_app
+from service.api.application import create_app
 from service.auth.tokens import CODE_ALPHABET, CODE_LENGTH
 from service.cli._mailsink_server import RunningSink, parse_sign_in, running_sink
 from service.email.message import build_message, default_sign_in_template, sign_in_values

@@ -12,9 +12,9 @@ import socket
 import httpx
 import pytest
 
+from service.api.application import create_app
 from service.api.errors import EndpointNotFound, answer
 from service.api.metrics_listener import listen
-from service.app import create_app
 from service.observability.logging import JsonFormatter
 from service.settings import ListenAddress, Settings
 from service.store.connection import RedisClient

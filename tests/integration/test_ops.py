@@ -6,7 +6,7 @@ import time
 
 import httpx
 
-from service.app import create_app
+from service.api.application import create_app
 from service.settings import Settings
 from tests.support.api import Api
 from tests.support.ports import free_port

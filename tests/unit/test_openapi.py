@@ -19,6 +19,7 @@ from service.accounts.edits import ParticipantEdit
 from service.accounts.email_address import MAX_LENGTH, address_problem
 from service.accounts.participant import Participant
 from service.api import errors as api_errors
+from service.api.application import create_app
 from service.api.document import OPENAPI_VERSION, openapi_document
 from service.api.errors import ERROR_TYPES, answer
 from service.api.schemas import studies as study_bodies
@@ -26,7 +27,6 @@ from service.api.schemas.auth import EMAIL_PATTERN
 from service.api.schemas.participants import StudyParticipant
 from service.api.schemas.studies import IDENTIFIER_PATTERN
 from service.api.schemas.text import SINGLE_LINE_NOT_BLANK, WHITESPACE
-from service.app import create_app
 from service.auth.session_info import session_info
 from service.settings import Settings
 from service.studies import model
