@@ -8,7 +8,7 @@ Only a plain addr-spec that the transport can deliver is accepted, so that no ad
 expand into more recipients (an RFC 2047 encoded word such as ``=?utf-8?q?a=40b.test=2C?=``
 decodes to a comma and a second address in the email library) or become a dead letter later:
 a dot-atom local part (RFC 5322) of ASCII characters without ``?`` (no encoded word can be
-written then), and a host name of letters, digits and hyphens whose last label is not a number.
+written then), and a host name of letters, digits and hyphens whose last label starts with a letter.
 """
 
 from __future__ import annotations
@@ -23,7 +23,10 @@ MAX_LOCAL_LENGTH = 64
 ATEXT = r"[A-Za-z0-9!#$%&'*+/=^_`{|}~-]"
 LOCAL_PART = rf"{ATEXT}+(\.{ATEXT}+)*"
 LABEL = r"[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
-DOMAIN = rf"{LABEL}(\.{LABEL})+"
+# A top-level domain starts with a letter (com, de, xn--p1ai): an address at a bare IP number
+# such as a@10.0.0.1 is not a host name.
+TOP_LABEL = r"[A-Za-z]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
+DOMAIN = rf"({LABEL}\.)+{TOP_LABEL}"
 _SHAPE = re.compile(rf"{LOCAL_PART}@{DOMAIN}")
 
 
@@ -50,7 +53,7 @@ def address_problem(value: object, field: str = "email") -> str | None:
         )
     if "=?" in address:
         return f"{field} must be a plain address, not an encoded word (=?...?=)"
-    if not _SHAPE.fullmatch(address) or address.rsplit(".", 1)[1].isdigit():
+    if not _SHAPE.fullmatch(address):
         return f"{field} must be an email address like name@example.org"
     if len(address.rsplit("@", 1)[0]) > MAX_LOCAL_LENGTH:
         return f"{field} must have at most {MAX_LOCAL_LENGTH} characters before the @"

@@ -18,8 +18,9 @@ def services(request: Request) -> Services:
     return svc
 
 
-async def json_body(request: Request) -> Any:
-    return await read_json(request, services(request).settings.max_body_bytes)
+async def json_body(request: Request, max_bytes: int | None = None) -> Any:
+    """The request's JSON body, refused (413) past ``max_bytes`` (the setting by default)."""
+    return await read_json(request, max_bytes or services(request).settings.max_body_bytes)
 
 
 @functools.lru_cache(maxsize=64)  # a handful of fixed messages, one of them sent per sign-in

@@ -123,7 +123,15 @@ def _failures(operation: Operation) -> dict[int, Failure]:
             "`errors` names each bad field and says how to fix it.",
             ("BadRequestException", "InvalidEntityException"),
         )
-        found[413] = _TOO_LARGE
+        found[413] = (
+            Failure(
+                "The body is larger than this operation accepts "
+                f"({operation.max_body_bytes // 1024} KiB).",
+                ("PayloadTooLargeException",),
+            )
+            if operation.max_body_bytes
+            else _TOO_LARGE
+        )
     if operation.access in _UNAUTHENTICATED:
         found[401] = _UNAUTHENTICATED[operation.access]
     if operation.uses_redis:
@@ -145,6 +153,8 @@ def _answer(answer: Answer, names: dict[type[BaseModel], str]) -> Json:
         response["content"] = {answer.media_type: media}
     if answer.headers:
         response["headers"] = copy.deepcopy(dict(answer.headers))
+    if answer.links:
+        response["links"] = copy.deepcopy(dict(answer.links))
     return response
 
 
@@ -178,6 +188,8 @@ def _operation(operation: Operation, names: dict[type[BaseModel], str]) -> Json:
     # An empty list says "anyone may call": the document has no global default.
     scheme = _SECURITY.get(operation.access)
     item["security"] = [{scheme: []}] if scheme else []
+    if operation.access is Access.SESSION_OPTIONAL:
+        item["security"].append({})  # {} is "or none at all"
     if operation.body is not None:
         media: Json = {"schema": _ref(names[operation.body])}
         if operation.body_example is not None:

@@ -46,6 +46,8 @@ class Answer:
     schema: Mapping[str, Any] | None = None
     headers: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
     example: Any = None
+    # OpenAPI links to the operations that can use what this answer names (service/api/links.py).
+    links: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -88,6 +90,9 @@ class Operation:
     body_example: Any = None
     # The entity an invalid body is reported as (``SignUp is invalid: ...``).
     entity: str | None = None
+    # A larger body than the service's limit (MAGICLINK's max_body_bytes), for a body whose
+    # model allows more, such as a list of a thousand participants.
+    max_body_bytes: int | None = None
     failures: Mapping[int, Failure] = field(default_factory=dict)
     parameters: tuple[Parameter, ...] = ()
     uses_redis: bool = True
@@ -110,7 +115,7 @@ def _endpoint(operation: Operation) -> Callable[[Request], Awaitable[Response]]:
             await require_session(request)
         if model is None:
             return await handler(request)
-        body = validated(model, await json_body(request), entity)
+        body = validated(model, await json_body(request, operation.max_body_bytes), entity)
         return await handler(request, body)
 
     return endpoint

@@ -127,7 +127,8 @@ def app_page(
     the provisioning page."""
     opening = app_opening(study, platform, opened, alt_base_url, scheme_link)
     # The QR carries the link itself: scanned with the phone, it opens the app there.
-    qr_code = None if platform.is_phone else Markup(qr_svg(opened.link, title=qr_title))  # noqa: S704 - segno's own SVG, the link is its data
+    svg = None if platform.is_phone else qr_svg(opened.link, title=qr_title)
+    qr_code = Markup(svg) if svg else None  # noqa: S704 - segno's own SVG, the link is its data
     return LandingPage(
         platform=platform,
         study_name=study.name,

@@ -7,11 +7,14 @@ import io
 import segno
 
 
-def qr_svg(data: str, scale: int = 4, title: str = "QR code of the sign-in link") -> str:
-    """An <svg> element to put straight into a page; error correction M."""
-    svg: str = segno.make(data, error="m", micro=False).svg_inline(
-        scale=scale, dark="#1d2330", light="#ffffff", title=title
-    )
+def qr_svg(data: str, scale: int = 4, title: str = "QR code of the sign-in link") -> str | None:
+    """An <svg> element to put straight into a page; error correction M. None when ``data`` is
+    too long for any QR code (about 2,300 bytes): a link anybody can pad with a long query."""
+    try:
+        code = segno.make(data, error="m", micro=False)
+    except segno.DataOverflowError:
+        return None
+    svg: str = code.svg_inline(scale=scale, dark="#1d2330", light="#ffffff", title=title)
     return svg
 
 

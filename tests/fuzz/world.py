@@ -47,6 +47,8 @@ STUDY_SETTINGS: dict[str, Any] = {
     "emailSignInEnabled": True,
     "emailSignInRequestIntervalSeconds": 0,
     "reauthenticationEnabled": True,
+    # An iOS app, so that its AppConfig specfile (named by the bundle id) can be built.
+    "appleAppLinks": [{"appID": "ABCDE12345.org.example.fuzz", "paths": ["/s/fuzz-study/*"]}],
 }
 
 

@@ -143,7 +143,7 @@ FIELD_CASES |= {
     ),
     "studies-ttl-float": (
         "/v3/studies",
-        {"emailSignInTokenTtlSeconds": 3600.0},
+        {"emailSignInTokenTtlSeconds": 3600.5},
         ("emailSignInTokenTtlSeconds",),
     ),
     "studies-template-list": ("/v3/studies", {"emailSignInTemplate": []}, ("emailSignInTemplate",)),

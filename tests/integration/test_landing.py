@@ -47,3 +47,20 @@ async def test_a_link_for_an_unknown_study_says_so(api: Api) -> None:
     assert "This link is not valid" in text
     assert "ask for a new sign-in email" in text
     assert "abc" not in page.text  # nothing of the link is echoed back
+
+
+async def test_a_link_too_long_for_a_qr_code_still_gets_its_page(api: Api) -> None:
+    """Anybody can pad a link with a query no QR code can hold: a desktop browser (which gets
+    a QR code to scan with the phone) then gets the page without one, not a 500."""
+    await api.create_study("study-a", emailSignInEnabled=True)
+    desktop = {"user-agent": "Mozilla/5.0 (X11; Linux x86_64) Chrome/120.0 Safari/537.36"}
+    padded = "x" * 3000
+    for path in ("/s/study-a", "/mobile/study-a/startSession.html", "/p/study-a"):
+        short = await api.client.get(f"{path}?email={EMAIL}", headers=desktop)
+        assert short.status_code == 200
+        assert "<svg" in short.text  # the QR code, for an ordinary link
+        page = await api.client.get(f"{path}?email={EMAIL}&pad={padded}", headers=desktop)
+        assert page.status_code == 200, path
+        assert "<svg" not in page.text
+        head = await api.client.head(f"{path}?pad={padded}", headers=desktop)
+        assert head.status_code == 200

@@ -16,7 +16,7 @@ from urllib.parse import quote, urlsplit
 import httpx
 import pytest
 
-from service.deeplinks.qr import qr_svg
+from service.deeplinks.qr import qr_svg as _qr_svg
 from service.settings import Settings
 from tests.support.api import Api
 from tests.support.html_page import HtmlPage
@@ -312,6 +312,13 @@ async def test_a_link_for_an_unknown_study_is_a_friendly_404_on_every_device(api
         assert page.title == "Link not valid"
         assert not _ids(page)
         assert page.hrefs == []
+
+
+def qr_svg(link: str) -> str:
+    """The QR code of an ordinary link (which always fits in one)."""
+    svg = _qr_svg(link)
+    assert svg is not None
+    return svg
 
 
 class TestWithASecondHost:

@@ -123,3 +123,30 @@ async def test_bad_requests(api: Api, redis: Redis) -> None:
         "/v3/studies/study-a/onboarding", json={"participants": [{"email": "a@example.org"}]}
     )
     assert_bridge_error(anonymous, 401, "NotAuthenticatedException")
+
+
+async def test_a_list_one_too_long_is_refused_by_its_length_not_its_size(
+    api: Api, redis: Redis
+) -> None:
+    """The longest list the model allows fits the body limit of the operation: one entry more
+    answers 400 naming the list (not 413), and only a body past that limit answers 413."""
+    await api.create_study("study-a")
+    local = "a" * 60
+    addresses = [
+        f"{local}{index:04d}@{'b' * 60}.{'c' * 60}.{'d' * 60}.org" for index in range(1001)
+    ]
+    assert len(addresses[0]) == 251  # near the longest address (254)
+    too_many = await api.client.post(
+        "/v3/studies/study-a/onboarding",
+        json={"participants": [{"email": address} for address in addresses]},
+        headers=api.admin,
+    )
+    body = assert_bridge_error(too_many, 400, "InvalidEntityException")
+    assert list(body["errors"]) == ["participants"]
+    assert (await redis.exists("ml:{outbox}:onboarded:study-a")) == 0
+    padded = await api.client.post(
+        "/v3/studies/study-a/onboarding",
+        json={"participants": [{"email": "a@example.org", "note": "x" * 600 * 1024}]},
+        headers=api.admin,
+    )
+    assert_bridge_error(padded, 413, "PayloadTooLargeException")

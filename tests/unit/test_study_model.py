@@ -255,7 +255,7 @@ def test_request_interval_out_of_bounds(interval: int) -> None:
     }
 
 
-@pytest.mark.parametrize("value", [True, False, 60.0, "60", [60]])
+@pytest.mark.parametrize("value", [True, False, 60.5, "60", [60]])
 @pytest.mark.parametrize(
     "name", ["emailSignInTokenTtlSeconds", "emailSignInRequestIntervalSeconds"]
 )
@@ -370,3 +370,11 @@ def test_a_stored_study_ignores_fields_it_does_not_know_and_defaults_missing_one
 def test_a_damaged_stored_study_is_a_value_error(data: object) -> None:
     with pytest.raises(ValueError, match=r"stored study|is not a"):
         stored_study(data)
+
+
+@pytest.mark.parametrize(
+    "name", ["emailSignInTokenTtlSeconds", "emailSignInRequestIntervalSeconds"]
+)
+def test_a_whole_number_written_with_a_fraction_is_that_number(name: str) -> None:
+    # JSON does not tell 60.0 from 60, and JSON Schema's "integer" takes both.
+    assert read_study(_study(**{name: 60.0})) == read_study(_study(**{name: 60}))

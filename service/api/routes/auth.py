@@ -9,6 +9,7 @@ from service.api.client_ip import budget_subject, client_ip
 from service.api.context import services, status_message
 from service.api.document import SESSION_HEADER
 from service.api.errors import BadRequest
+from service.api.links import TO_SESSION
 from service.api.operations import Access, Answer, Failure, Operation
 from service.api.schemas import auth as bodies
 from service.api.schemas.auth import EXAMPLE_EMAIL, EXAMPLE_STUDY_ID
@@ -75,11 +76,12 @@ async def sign_out(request: Request) -> Response:
 
 
 _SIGNED_IN = {
-    200: Answer("Signed in: the session.", UserSessionInfo),
+    200: Answer("Signed in: the session.", UserSessionInfo, links=TO_SESSION),
     412: Answer(
         "Signed in, but the participant has not consented: the same live session; sign the "
         "consent with `POST /v3/consents/signature`.",
         UserSessionInfo,
+        links=TO_SESSION,
     ),
 }
 _ACCOUNT_NOT_FOUND = Failure(

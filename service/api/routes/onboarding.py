@@ -36,6 +36,8 @@ operations = [
         "address as login hint. Running the same list again sends nobody a second email unless "
         "force is true.",
         access=Access.ADMIN,
+        # The longest list the model takes (a thousand addresses of 254 characters) fits.
+        max_body_bytes=512 * 1024,
         body=OnboardingRequest,
         entity="Onboarding",
         body_description="Who to onboard.",

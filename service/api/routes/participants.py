@@ -6,6 +6,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
 from service.api.context import services, status_message
+from service.api.links import TO_PARTICIPANT
 from service.api.operations import Access, Answer, Failure, Operation
 from service.api.routes.parameters import NO_STUDY, PARTICIPANT_ID, STUDY_ID
 from service.api.schemas.common import StatusMessage
@@ -58,7 +59,7 @@ _TAKEN = Failure("A participant of the study has this address.", ("EntityAlready
 _ENTITY = "StudyParticipant"
 _UPDATE_SUMMARY = "Change the participant (also the address); fields left out stay."
 _UPDATE_DESCRIPTION = "A new address ends the participant's sessions and outstanding tokens."
-_STORED = {200: Answer("The stored participant.", StudyParticipant)}
+_STORED = {200: Answer("The stored participant.", StudyParticipant, links=TO_PARTICIPANT)}
 
 operations = [
     Operation(
@@ -68,7 +69,11 @@ operations = [
         create_participant,
         _TAG,
         "Add a participant to the study (email required).",
-        {201: Answer("The stored participant, with its id.", StudyParticipant)},
+        {
+            201: Answer(
+                "The stored participant, with its id.", StudyParticipant, links=TO_PARTICIPANT
+            )
+        },
         access=Access.ADMIN,
         body=NewParticipant,
         entity=_ENTITY,
@@ -84,7 +89,7 @@ operations = [
         get_participant,
         _TAG,
         "One participant.",
-        {200: Answer("The participant.", StudyParticipant)},
+        {200: Answer("The participant.", StudyParticipant, links=TO_PARTICIPANT)},
         access=Access.ADMIN,
         parameters=(STUDY_ID, PARTICIPANT_ID),
         failures={404: _NO_PARTICIPANT},

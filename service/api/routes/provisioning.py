@@ -55,7 +55,7 @@ async def get_provisioning(request: Request) -> Response:
     exports = f"{svc.settings.base_url}/v3/studies/{quote(study.identifier, safe='')}/provisioning"
     answer = StudyProvisioning(
         link=link,
-        qr_code_svg=qr_svg(link, title=QR_TITLE),
+        qr_code_svg=qr_svg(link, title=QR_TITLE) or "",  # "" only for an absurd base URL
         exports=ProvisioningExports(
             appconfig=f"{exports}/appconfig.xml",
             managed_config=f"{exports}/managed-config.plist",

@@ -8,6 +8,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
 from service.api.context import services, status_message
+from service.api.links import TO_STUDY
 from service.api.operations import Access, Answer, Failure, Operation, Parameter
 from service.api.schemas import studies as bodies
 from service.api.schemas.common import StatusMessage
@@ -89,7 +90,7 @@ _STUDY_ID = Parameter(
     example=EXAMPLE_STUDY_ID,
 )
 _NOT_FOUND = Failure("No study with this identifier.", ("EntityNotFoundException",), ("Study",))
-_STORED = Answer("The stored study.", bodies.Study)
+_STORED = Answer("The stored study.", bodies.Study, links=TO_STUDY)
 
 
 def _update(method: str, operation_id: str, description: str = "") -> Operation:
@@ -144,7 +145,7 @@ operations = [
         get_study,
         _TAG,
         "One study.",
-        {200: Answer("The study.", bodies.Study)},
+        {200: Answer("The study.", bodies.Study, links=TO_STUDY)},
         access=Access.ADMIN,
         failures={404: _NOT_FOUND},
         parameters=(_STUDY_ID,),

@@ -41,6 +41,11 @@ _EXAMPLE_PATHS = ["/s/sleep-study", "/s/sleep-study/*"]
 _ANY_TEXT = f"^{PATTERN_CHARS}*$"
 
 
+def _present(name: str) -> dict[str, Any]:
+    """JSON Schema for "``name`` is there, and not null" (a null counts as left out)."""
+    return {"required": [name], "properties": {name: {"not": {"type": "null"}}}}
+
+
 def _left_out() -> Any:
     """None, and left out of answers, as the published files leave out what does not apply."""
     return Field(default=None, exclude_if=lambda value: value is None)
@@ -104,9 +109,7 @@ class LinkComponent(Schema):
     URL matches when its path, query and fragment match every pattern given; the first matching
     rule wins; `exclude` keeps the URL out of the app. `*` matches any characters, `?` one."""
 
-    model_config = _links(
-        {"anyOf": [{"required": ["/"]}, {"required": ["?"]}, {"required": ["#"]}]}
-    )
+    model_config = _links({"anyOf": [_present(name) for name in ("/", "?", "#")]})
 
     path: Annotated[
         Annotated[
@@ -210,7 +213,7 @@ class AppleAppLink(Schema):
     excludes) or `components`, not both. The links are `/s/{studyId}?email=…&token=…`: claim
     `/s/{studyId}` and `/s/{studyId}/*`. An app appears once per study."""
 
-    model_config = _links({"oneOf": [{"required": ["paths"]}, {"required": ["components"]}]})
+    model_config = _links({"oneOf": [_present("paths"), _present("components")]})
 
     app_id: Annotated[
         str,

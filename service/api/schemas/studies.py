@@ -9,9 +9,16 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, ConfigDict, Field, WithJsonSchema, model_validator
+from pydantic import (
+    AfterValidator,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    WithJsonSchema,
+    model_validator,
+)
 
-from service.accounts.email_address import DOMAIN, LOCAL_PART, MAX_LENGTH, MAX_LOCAL_LENGTH
+from service.accounts.email_address import MAX_LENGTH, MAX_LOCAL_LENGTH
 from service.api.schemas import HERE, Schema
 from service.api.schemas.app_links import (
     INSTALL_LINKS_OBJECT,
@@ -22,6 +29,7 @@ from service.api.schemas.app_links import (
     InstallLinks,
     UrlScheme,
 )
+from service.api.schemas.auth import EMAIL_PATTERN
 from service.api.schemas.rules import expecting, judged
 from service.api.schemas.templates import (
     TEMPLATE_OBJECT,
@@ -48,9 +56,8 @@ from service.studies.model import (
 
 EXAMPLE_STUDY_ID = "sleep-study"
 IDENTIFIER_PATTERN = f"^{model.IDENTIFIER.pattern}$"
-EMAIL_PATTERN = f"^{LOCAL_PART}@{DOMAIN}$"
 # JSON Schema counts 60.0 as an integer; the service wants the number written without a fraction.
-_WHOLE = "Write a whole number without a decimal point (60, not 60.0)."
+_WHOLE = "A whole number (60; 60.0 is taken as 60, 60.5 is refused)."
 _DEFAULTS = model.Study(identifier=EXAMPLE_STUDY_ID, name="")
 # What the service sets: a study sent back as it was answered is accepted, these ignored.
 READ_ONLY = frozenset({"type", "createdOn", "modifiedOn", "version"})
@@ -97,6 +104,17 @@ def _seconds(low: int, high: int) -> Any:
 
 
 _WHOLE_SECONDS = expecting(f"{HERE} must be a whole number of seconds")
+
+
+def _whole(value: Any) -> Any:
+    # JSON does not tell 60.0 from 60 (JSON Schema counts both as integers, and Bridge's Java
+    # server takes both); 60.5 stays a float, for the type check to refuse.
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    return value
+
+
+_AS_WHOLE = BeforeValidator(_whole)
 
 Identifier = Annotated[
     str,
@@ -184,6 +202,7 @@ class _StudyFields(Schema):
             int,
             _seconds(1, MAX_TOKEN_TTL_SECONDS),
             _WHOLE_SECONDS,
+            _AS_WHOLE,
             Field(json_schema_extra={"minimum": 1, "maximum": MAX_TOKEN_TTL_SECONDS}),
         ]
         | None,
@@ -194,6 +213,7 @@ class _StudyFields(Schema):
             int,
             _seconds(0, MAX_REQUEST_INTERVAL_SECONDS),
             _WHOLE_SECONDS,
+            _AS_WHOLE,
             Field(json_schema_extra={"minimum": 0, "maximum": MAX_REQUEST_INTERVAL_SECONDS}),
         ]
         | None,

@@ -36,6 +36,11 @@ def _listed(variables: frozenset[str]) -> str:
 def _documented(schema: dict[str, Any], cls: type[Any]) -> None:
     schema["description"] = cls.DESCRIPTION
     schema["properties"]["body"]["pattern"] = carries(cls.KIND.body_must_carry)
+    # ${qrCode} is an image: only an HTML body can show it.
+    schema["if"] = {"required": ["mimeType"], "properties": {"mimeType": {"const": "text/html"}}}
+    schema["else"] = {
+        "properties": {"body": {"not": {"pattern": carries(templates.HTML_ONLY_VARIABLES)}}}
+    }
 
 
 class TemplateInput(Schema):
