@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import secrets
 from dataclasses import dataclass
-from typing import Any
 
 from service.clock import utc_now_iso
 
@@ -65,18 +64,3 @@ class Participant:
         if not self.email_verified or self.password_unproven:
             return None
         return self.password_hash
-
-    def to_json(self) -> dict[str, Any]:
-        """The StudyParticipant shape returned to apps and researchers; never the hash."""
-        return {
-            "id": self.id,
-            "email": self.email,
-            "status": self.status,
-            "consented": self.consented,
-            "emailVerified": self.email_verified,
-            "createdOn": self.created_on,
-            "studyIds": [self.study_id],
-            "roles": [],
-            "dataGroups": [],
-            "type": "StudyParticipant",
-        }

@@ -118,14 +118,6 @@ def element_link(options: ElementOptions, app: ElementApp = "element") -> str:
     return f"{ELEMENT_BASE}{path}?{encoded}"
 
 
-def element_pro_link(options: ElementOptions) -> str:
-    return element_link(options, "element-pro")
-
-
-def element_classic_link(options: ElementOptions) -> str:
-    return element_link(options, "element-classic")
-
-
 # --- HCL Sametime --------------------------------------------------------------------------
 
 

@@ -294,8 +294,11 @@ def empty_parameter_problem(path: str) -> str:
 
 
 def query_pattern_problem(name: str, pattern: str, path: str) -> str | None:
-    """What is wrong with one query parameter of a component (its name and value pattern)."""
-    return text_problem(name + pattern, path, MAX_PATTERN_LENGTH)
+    """What is wrong with one query parameter of a component: its name and its value pattern
+    are each one line of at most MAX_PATTERN_LENGTH characters."""
+    return text_problem(name, path, MAX_PATTERN_LENGTH) or text_problem(
+        pattern, path, MAX_PATTERN_LENGTH
+    )
 
 
 # --- published files: components as another host serves them --------------------------------

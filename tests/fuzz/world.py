@@ -84,6 +84,8 @@ class World:
     session: str = ""
     dirty: bool = True
     password_changed: bool = True
+    # The path a case just deleted (the study, the participant), for the next case only.
+    deleted: str | None = None
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     @classmethod
@@ -175,7 +177,13 @@ class World:
     def prepare(self, case: schemathesis.Case[Any]) -> None:
         """Just before a case is sent: the world as cases expect it, live values in the case."""
         with self.lock:
-            if self.dirty:
+            # A read of what the previous case deleted (the stateful phase checks that it is
+            # gone) sees it gone; the case after that gets the world back.
+            reads_deleted = (
+                case.method.upper() in ("GET", "HEAD") and case.formatted_path == self.deleted
+            )
+            self.deleted = None
+            if self.dirty and not reads_deleted:
                 self.restore()
             if case.headers.get(SESSION_HEADER) == self.seeded_session:
                 case.headers[SESSION_HEADER] = self.session
@@ -198,5 +206,7 @@ class World:
         if changed:
             with self.lock:
                 self.dirty = True
+                if case.method.upper() == "DELETE":
+                    self.deleted = path
                 if isinstance(case.body, dict) and "password" in case.body:
                     self.password_changed = True

@@ -10,9 +10,7 @@ from service.provisioning.profiles import (
     ProvisioningError,
     SametimeOptions,
     StudyOptions,
-    element_classic_link,
     element_link,
-    element_pro_link,
     sametime_link,
     study_link,
 )
@@ -69,7 +67,7 @@ def test_element_follows_the_documented_format() -> None:
 
 def test_element_pro_only_changes_the_app_segment() -> None:
     # "For Element X Pro, use https://mobile.element.io/element-pro instead."
-    link = element_pro_link(ElementOptions("example.com", "mxid:@alice:example.com"))
+    link = element_link(ElementOptions("example.com", "mxid:@alice:example.com"), "element-pro")
     assert link == (
         "https://mobile.element.io/element-pro/?account_provider=example.com"
         "&login_hint=mxid:@alice:example.com"
@@ -77,11 +75,11 @@ def test_element_pro_only_changes_the_app_segment() -> None:
 
 
 def test_element_classic_matches_the_documented_example() -> None:
-    assert element_classic_link(ElementOptions("example.com")) == ELEMENT_CLASSIC_EXAMPLE
+    assert element_link(ElementOptions("example.com"), "element-classic") == ELEMENT_CLASSIC_EXAMPLE
 
 
 def test_element_classic_keeps_the_login_hint() -> None:
-    assert element_classic_link(ElementOptions("example.com", "alice")) == (
+    assert element_link(ElementOptions("example.com", "alice"), "element-classic") == (
         ELEMENT_CLASSIC_EXAMPLE + "&login_hint=alice"
     )
 

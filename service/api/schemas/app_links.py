@@ -127,7 +127,17 @@ class LinkComponent(Schema):
             expecting(app_links.QUERY_PROBLEM.format(path=HERE)),
         ]
         | None,
-        Field(alias="?", description="Query parameter name -> value pattern."),
+        Field(
+            alias="?",
+            description="Query parameter name -> value pattern.",
+            json_schema_extra={
+                "propertyNames": {
+                    "minLength": 1,
+                    "maxLength": MAX_PATTERN_LENGTH,
+                    "pattern": _ANY_TEXT,
+                }
+            },
+        ),
     ] = _left_out()
     fragment: Annotated[
         Annotated[
@@ -373,7 +383,13 @@ class AndroidAppLink(Schema):
         expecting(f"{HERE} must be a list of SHA-256 fingerprints"),
         Field(
             alias="sha256_cert_fingerprints",
-            json_schema_extra={"minItems": 1, "maxItems": app_links.MAX_FINGERPRINTS},
+            description="Each fingerprint once (compared without regard to case), and each "
+            "package and fingerprint once in the study.",
+            json_schema_extra={
+                "minItems": 1,
+                "maxItems": app_links.MAX_FINGERPRINTS,
+                "uniqueItems": True,
+            },
         ),
     ]
     type: Annotated[Any, Field(json_schema_extra=read_only(const="AndroidAppLink"))] = None

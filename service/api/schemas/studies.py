@@ -301,6 +301,16 @@ class StudyUpdate(_StudyFields):
     """The whole study, replacing the stored one: fields left out take their defaults. The
     identifier is the URL's (clients may send it back unchanged; a different one is a 400)."""
 
+    # Read-only here: the URL names the study; a body may only repeat it.
+    identifier: Annotated[
+        str | None,
+        Field(
+            description="The study's identifier: the URL's. Leave it out, or send the same "
+            "value (as a study read from the API has it); another one is a 400.",
+            json_schema_extra={"pattern": IDENTIFIER_PATTERN, "readOnly": True},
+        ),
+    ] = None
+
     def value(self, identifier: str) -> model.Study:
         """The study named ``identifier`` (the URL's); Invalid when the body names another."""
         problem = model.changed_identifier_problem(self.identifier, identifier, "identifier")
