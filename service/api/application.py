@@ -18,6 +18,7 @@ from starlette.middleware import Middleware
 from starlette.requests import ClientDisconnect, Request
 from starlette.responses import JSONResponse, Response
 
+from service.api.context import App
 from service.api.errors import (
     BadRequest,
     EndpointNotFound,
@@ -86,8 +87,8 @@ async def _redis_unavailable(request: Request, exc: Exception) -> Response:
     )
 
 
-def build_app(svc: Services, lifespan: Lifespan) -> Starlette:
-    return Starlette(
+def build_app(svc: Services, lifespan: Lifespan) -> App:
+    app = App(
         routes=[
             # Starlette tries routes in order: the busiest first.
             *routes(OPERATIONS),
@@ -106,6 +107,8 @@ def build_app(svc: Services, lifespan: Lifespan) -> Starlette:
         ],
         lifespan=lifespan,
     )
+    app.services = svc
+    return app
 
 
 # How long shutdown waits for the email in hand; whatever is left stays queued.
@@ -161,5 +164,5 @@ def create_app(
                 await connection.aclose()
 
     app = build_app(svc, lifespan)
-    app.state.services = svc
+    app.state.services = svc  # for tests and tools that hold the app
     return app

@@ -21,8 +21,8 @@ import socket
 from collections.abc import AsyncIterator, Iterator
 
 import uvicorn
-from starlette.applications import Starlette
 
+from service.api.context import App
 from service.api.routes import ops
 from service.app import Services
 from service.settings import ListenAddress
@@ -55,10 +55,10 @@ def listen(address: ListenAddress) -> socket.socket:
     return sock
 
 
-def metrics_app(svc: Services) -> Starlette:
+def metrics_app(svc: Services) -> App:
     """The listener's app: the process's metrics and its liveness, from the app's services."""
-    app = Starlette(routes=ops.metrics_routes)
-    app.state.services = svc
+    app = App(routes=ops.metrics_routes)
+    app.services = app.state.services = svc
     return app
 
 

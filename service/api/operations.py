@@ -107,6 +107,13 @@ def _endpoint(operation: Operation) -> Callable[[Request], Awaitable[Response]]:
 
     if model is None and not admin:
         return handler
+    if model is not None and not admin and not participant:  # public sign-in: the busiest
+
+        async def public(request: Request) -> Response:
+            data = await json_body(request, operation.max_body_bytes)
+            return await handler(request, validated(model, data, entity))
+
+        return public
 
     async def endpoint(request: Request) -> Response:
         if admin:

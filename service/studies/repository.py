@@ -42,7 +42,11 @@ class Studies:
 
     async def with_email_sign_in(self, study_id: str) -> Study:
         """The study (a cached copy), or :class:`NotEnabled` when email sign-in is off."""
-        study = await self.get(study_id, cached=True)
+        hit = self._cached.get(study_id)  # the common case, without another call
+        if hit is not None and time.monotonic() - hit[0] < self._cache_seconds:
+            study = hit[1]
+        else:
+            study = await self.get(study_id, cached=True)
         if not study.email_sign_in_enabled:
             raise NotEnabled("Email sign-in is not enabled for this study.")
         return study
