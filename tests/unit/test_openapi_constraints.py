@@ -47,7 +47,7 @@ Constraint = tuple[str, str, str]
 # Constraints changed on purpose, old -> new (keyword, JSON value), each with its reason.
 CHANGED_ON_PURPOSE = {
     # The email pattern: a last label that starts with a letter (the code's rule now says so
-    # too), and a local part of at most four atoms of at most 15 characters, a stand-in for
+    # too), and a local part of one to four atoms that stay within 64 characters, a stand-in for
     # "at most 64 characters" that generators of test data can follow (no look-ahead).
     ("pattern", json.dumps(BEFORE_EMAIL_PATTERN)): ("pattern", json.dumps(EMAIL_PATTERN)),
 }
