@@ -38,6 +38,17 @@ class Api:
         async with httpx.AsyncClient(transport=transport, base_url="http://metrics") as client:
             return await client.get("/metrics")
 
+    async def counted(self, sample: str, within: float = 5.0) -> float:
+        """The value of one metric sample (``name{labels}``) once it is there: an email reaches
+        the SMTP server a moment before the worker hears back and counts it sent."""
+        deadline = asyncio.get_running_loop().time() + within
+        while True:
+            for line in (await self.scrape_metrics()).text.splitlines():
+                if line.startswith(sample + " "):
+                    return float(line.rpartition(" ")[2])
+            assert asyncio.get_running_loop().time() < deadline, f"no {sample} within {within} s"
+            await asyncio.sleep(0.02)
+
     async def outbox_drained(self, within: float = 5.0) -> None:
         """Wait until the worker has settled every accepted email (sent, dropped or dead),
         retries and paced ones included."""
