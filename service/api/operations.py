@@ -29,7 +29,7 @@ class Access(enum.Enum):
     PUBLIC = "public"
     # The handler reads the Bridge-Session header; with a body, the table checks the session
     # before it reads the body.
-    PARTICIPANT = "participant session"
+    PARTICIPANT = "participant session"  # the table finds it and hands it to the handler
     # Takes a Bridge-Session header but answers without one too (sign-out): never a 401.
     SESSION_OPTIONAL = "optional participant session"
     ADMIN = "admin key"  # checked by the table before the handler runs
@@ -103,9 +103,9 @@ def _endpoint(operation: Operation) -> Callable[[Request], Awaitable[Response]]:
     handler, model = operation.handler, operation.body
     entity = operation.entity or (model.__name__ if model is not None else None)
     admin = operation.access is Access.ADMIN
-    participant = operation.access is Access.PARTICIPANT and model is not None
+    participant = operation.access is Access.PARTICIPANT
 
-    if model is None and not admin:
+    if model is None and not admin and not participant:
         return handler
     if model is not None and not admin and not participant:  # public sign-in: the busiest
 
@@ -116,14 +116,16 @@ def _endpoint(operation: Operation) -> Callable[[Request], Awaitable[Response]]:
         return public
 
     async def endpoint(request: Request) -> Response:
+        # A participant's handler gets the session the table found: it is not looked up twice.
+        given: list[Any] = []
         if admin:
             await require_admin(request)
         elif participant:
-            await require_session(request)
-        if model is None:
-            return await handler(request)
-        body = validated(model, await json_body(request, operation.max_body_bytes), entity)
-        return await handler(request, body)
+            given.append(await require_session(request))
+        if model is not None:
+            data = await json_body(request, operation.max_body_bytes)
+            given.append(validated(model, data, entity))
+        return await handler(request, *given)
 
     return endpoint
 

@@ -9,9 +9,13 @@ from __future__ import annotations
 from starlette.requests import Request
 
 from service.api.context import services
+from service.auth.flows import Session
 
 SESSION_HEADER = "Bridge-Session"
 
 
-async def require_session(request: Request) -> None:
-    await services(request).authentication.session_participant(request.headers.get(SESSION_HEADER))
+async def require_session(request: Request) -> Session:
+    """The live session the request's ``Bridge-Session`` header names (NotAuthenticated else)."""
+    return await services(request).authentication.session_participant(
+        request.headers.get(SESSION_HEADER)
+    )

@@ -46,6 +46,10 @@ from service.studies.repository import Studies
 log = logging.getLogger(__name__)
 
 
+# A live session: where it points, and its participant as they are now.
+Session = tuple[SessionRef, Participant]
+
+
 @dataclass(frozen=True)
 class SignedIn:
     participant: Participant
@@ -258,9 +262,7 @@ class Authentication:
             "account created" if created else "account exists, nothing changed",
         )
 
-    async def session_participant(
-        self, session_token: str | None
-    ) -> tuple[SessionRef, Participant]:
+    async def session_participant(self, session_token: str | None) -> Session:
         """The session behind a ``Bridge-Session`` header and its participant, or 401."""
         ref = None
         if session_token:
@@ -286,8 +288,9 @@ class Authentication:
         if ref is not None:
             await self.accounts.revoke_reauth_tokens(ref.account_tag, ref.participant_id)
 
-    async def consent(self, session_token: str | None) -> Participant:
-        ref, participant = await self.session_participant(session_token)
+    async def consent(self, session: Session) -> Participant:
+        """Record the consent of the participant of a live session (see session_participant)."""
+        ref, participant = session
         if not participant.consented:
             await self.accounts.set_consented(ref.account_tag, participant.id)
             participant = replace(participant, consented=True)

@@ -10,20 +10,18 @@ from service.api.operations import Access, Answer, Operation
 from service.api.schemas.participants import ConsentSignature, StudyParticipant
 from service.api.schemas.sessions import UserSessionInfo
 from service.api.session_auth import SESSION_HEADER
+from service.auth.flows import Session
 from service.auth.session_info import session_info_body
 
 
-async def get_self(request: Request) -> Response:
-    _, participant = await services(request).authentication.session_participant(
-        request.headers.get(SESSION_HEADER)
-    )
+async def get_self(request: Request, session: Session) -> Response:
+    _, participant = session
     return JSONResponse(StudyParticipant.of(participant).model_dump(by_alias=True))
 
 
-async def sign_consent(request: Request, body: ConsentSignature) -> Response:
-    token = request.headers.get(SESSION_HEADER)
-    participant = await services(request).authentication.consent(token)
-    assert token is not None
+async def sign_consent(request: Request, session: Session, body: ConsentSignature) -> Response:
+    participant = await services(request).authentication.consent(session)
+    token = request.headers[SESSION_HEADER]  # the table found the session it names
     # The refreshed session keeps its token; a reauth token is only handed out at sign-in.
     return Response(session_info_body(participant, token, None), 201, media_type="application/json")
 
