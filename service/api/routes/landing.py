@@ -14,6 +14,7 @@ from service.deeplinks.landing import LinkRequest, landing_page
 from service.deeplinks.pages import PAGE_HEADERS
 from service.deeplinks.platform import detect
 from service.errors import NotFound
+from service.studies.model import Study
 
 _HTML = {"type": "string"}
 # The answers of a page for people: the study's, or a friendly "not valid" one.
@@ -27,15 +28,23 @@ PAGE = {
 }
 
 
+async def study_or_not_found_page(request: Request, template: str) -> Study | Response:
+    """The study the path names (a cached copy), or the page's friendly 404 without one."""
+    svc = services(request)
+    try:
+        return await svc.studies.get(request.path_params["study_id"], cached=True)
+    except NotFound:
+        html = svc.pages.render(template, page=None)
+        return HTMLResponse(html, status_code=404, headers=PAGE_HEADERS)
+
+
 async def sign_in_landing(request: Request) -> Response:
     # Mail scanners fetch (and render) every link before the person taps it: this handler
     # only reads, and never looks at the token, so it reveals nothing about it either.
     svc = services(request)
-    try:
-        study = await svc.studies.get(request.path_params["study_id"], cached=True)
-    except NotFound:
-        html = svc.pages.render("landing.html", page=None)
-        return HTMLResponse(html, status_code=404, headers=PAGE_HEADERS)
+    study = await study_or_not_found_page(request, "landing.html")
+    if isinstance(study, Response):
+        return study
     opened = LinkRequest(
         base_url=svc.settings.base_url,
         path=request.url.path,

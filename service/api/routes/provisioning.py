@@ -9,14 +9,13 @@ from starlette.responses import HTMLResponse, JSONResponse, Response
 
 from service.api.context import services
 from service.api.operations import Access, Answer, Operation, Parameter
-from service.api.routes.landing import PAGE, alt_base_url_for
+from service.api.routes.landing import PAGE, alt_base_url_for, study_or_not_found_page
 from service.api.routes.parameters import NO_STUDY, STUDY_ID
 from service.api.schemas.provisioning import ProvisioningExports, StudyProvisioning
 from service.deeplinks.landing import LinkRequest
 from service.deeplinks.pages import PAGE_HEADERS
 from service.deeplinks.platform import detect
 from service.deeplinks.qr import qr_svg
-from service.errors import NotFound
 from service.provisioning.page import provisioning_page
 from service.provisioning.study_link import study_provisioning_url
 
@@ -25,11 +24,9 @@ QR_TITLE = "QR code of the provisioning link"
 
 async def provisioning_landing(request: Request) -> Response:
     svc = services(request)
-    try:
-        study = await svc.studies.get(request.path_params["study_id"], cached=True)
-    except NotFound:
-        html = svc.pages.render("provision.html", page=None)
-        return HTMLResponse(html, status_code=404, headers=PAGE_HEADERS)
+    study = await study_or_not_found_page(request, "provision.html")
+    if isinstance(study, Response):
+        return study
     login_hint = request.query_params.get("login_hint") or None
     opened = LinkRequest(
         base_url=svc.settings.base_url,
