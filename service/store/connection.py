@@ -86,7 +86,8 @@ def connect(settings: Settings) -> RedisClient:
                 "MAGICLINK_REDIS_URL: a sentinel URL names the service after the hosts, e.g. "
                 "redis+sentinel://10.0.0.1:26379,10.0.0.2:26379/mymaster"
             )
-        sentinel = Sentinel(nodes.hosts, sentinel_kwargs=timeouts, **timeouts)  # type: ignore[no-untyped-call]
+        # redis-py before 8.2 left Sentinel untyped; 8.2 types it.
+        sentinel = Sentinel(nodes.hosts, sentinel_kwargs=timeouts, **timeouts)  # type: ignore[no-untyped-call, unused-ignore]
         master: Redis = sentinel.master_for(
             nodes.path,
             redis_class=Redis,
