@@ -46,6 +46,13 @@ class NotAuthenticated(DomainError):
     """The caller's session or key is missing, unknown or revoked."""
 
 
+class NotVerified(DomainError):
+    """The right password for an address nobody has proven yet, in a study that requires it."""
+
+    def __init__(self) -> None:
+        super().__init__("Email or phone number have not been verified")
+
+
 class Conflict(DomainError):
     """The entity already exists."""
 

@@ -315,6 +315,8 @@ class Settings(BaseSettings):
     # share of their throughput (make bench measures it).
     access_log: Annotated[str, _one_of("errors", "all", "off")] = "errors"
     session_ttl_seconds: Annotated[int, _whole(60, 30 * 86400)] = 12 * 3600
+    # The `environment` every session names (Bridge's Environment); apps may switch on it.
+    environment: Annotated[str, _one_of("local", "develop", "staging", "production")] = "production"
     reauth_ttl_seconds: Annotated[int, CODE_ONLY] = 30 * 24 * 3600
     max_body_bytes: Annotated[int, CODE_ONLY] = 64 * 1024
     # HTTP limits of `serve` itself, a backstop behind the proxy that enforces its own

@@ -92,6 +92,9 @@ class ParticipantManagement:
             password_hash=password_hash,
             password_unproven=password_unproven,
         )
+        if not updated.consented:
+            # Taking the consent away is a withdrawal: no signature, no data sharing (Bridge).
+            updated = replace(updated, consented_on=None, sharing_scope="no_sharing")
         if address_changed:
             # A new address means new keys; moving also ends the old address's sessions and tokens.
             if not await self.accounts.move(

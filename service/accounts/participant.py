@@ -8,6 +8,8 @@ from dataclasses import dataclass
 from service.clock import utc_now_iso
 
 STATUSES = ("enabled", "disabled")
+# Bridge's SharingScope: how widely the participant lets their data be shared.
+SHARING_SCOPES = ("no_sharing", "sponsors_and_partners", "all_qualified_researchers")
 
 
 @dataclass(frozen=True)
@@ -23,8 +25,12 @@ class Participant:
     # Chosen at sign-up, before anybody proved they own the address: unusable, and dropped
     # when the address is first proven by a link or code (unless that sign-in sets a new one).
     password_unproven: bool = False
-    # Sessions made in an older generation are over (disabling moves it on).
+    # Sessions made in an older generation are over (disabling, and every sign-in but a
+    # reauthentication, move it on: one session per participant, as in Bridge).
     session_generation: int = 0
+    sharing_scope: str = "no_sharing"  # chosen with the consent signature
+    consented_on: str | None = None  # ISO 8601, UTC, milliseconds; None when not consented
+    languages: tuple[str, ...] = ()  # from Accept-Language, at the first sign-up or sign-in
 
     @classmethod
     def new(
@@ -37,6 +43,7 @@ class Participant:
         email_verified: bool = False,
         password_hash: str | None = None,
         password_unproven: bool = False,
+        languages: tuple[str, ...] = (),
     ) -> Participant:
         """A participant not stored yet: a new random id, created now.
 
@@ -52,6 +59,7 @@ class Participant:
             created_on=utc_now_iso(),
             password_hash=password_hash,
             password_unproven=password_unproven,
+            languages=languages,
         )
 
     @property
@@ -59,8 +67,5 @@ class Participant:
         return self.status == "enabled"
 
     @property
-    def usable_password_hash(self) -> str | None:
-        """The hash a password sign-in may check: only a proven owner's password counts."""
-        if not self.email_verified or self.password_unproven:
-            return None
-        return self.password_hash
+    def data_sharing(self) -> bool:
+        return self.sharing_scope != "no_sharing"

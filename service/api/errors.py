@@ -66,6 +66,7 @@ def _bridge(status_code: int, type_name: str, message: str, **extra: Any) -> dic
 _DOMAIN: tuple[tuple[type[errors.DomainError], int, str], ...] = (
     (errors.Invalid, 400, "InvalidEntityException"),
     (errors.NotAuthenticated, 401, "NotAuthenticatedException"),
+    (errors.NotVerified, 403, "UnauthorizedException"),
     (errors.NotFound, 404, "EntityNotFoundException"),
     (errors.NotEnabled, 404, "EndpointNotFoundException"),
     (errors.Conflict, 409, "EntityAlreadyExistsException"),

@@ -30,13 +30,22 @@ from service.auth.tokens import (
     SIGN_IN_CODE,
     SecretHasher,
     as_code,
+    as_typed_token,
     new_token,
 )
+from service.clock import utc_now_iso
 from service.email.worker import Mailer
-from service.errors import AccountDisabled, AccountNotFound, NotAuthenticated, RateLimited
+from service.errors import (
+    AccountDisabled,
+    AccountNotFound,
+    NotAuthenticated,
+    NotFound,
+    NotVerified,
+    RateLimited,
+)
 from service.observability.metrics import Metrics
 from service.settings import Settings
-from service.store.accounts import AccountStore, AuthMode, AuthResult
+from service.store.accounts import AccountStore, AuthMode
 from service.store.budgets import budgets_of
 from service.store.link_stats import LinkStats
 from service.store.sessions import SessionRef, SessionStore
@@ -55,6 +64,15 @@ class SignedIn:
     participant: Participant
     session_token: str
     reauth_token: str | None
+
+
+@dataclass(frozen=True)
+class Caller:
+    """Who is asking: their network as per-client limits count it, and the languages their
+    device asks for (Accept-Language), which a participant keeps from their first sign-in."""
+
+    client: str
+    languages: tuple[str, ...] = ()
 
 
 # What a refused request is told, by the limit that refused it.
@@ -133,9 +151,11 @@ class Authentication:
         identity: Identity,
         mode: AuthMode,
         presented: list[str],
-        client_ip: str,
-    ) -> tuple[AuthResult, str | None]:
+        caller: Caller,
+    ) -> SignedIn:
+        """Check the secret, and sign the participant in: their one session, a new reauth token."""
         reauth_token = new_token() if study.reauthentication_enabled else None
+        seed = new_token()
         result = await self.accounts.authenticate(
             study.identifier,
             identity.normalized_email,
@@ -143,9 +163,12 @@ class Authentication:
             presented,
             self.hasher.for_storage(REAUTH, reauth_token) if reauth_token else None,
             self.settings.reauth_ttl_seconds,
+            seed,
+            self.settings.session_ttl_seconds,
+            caller.languages,
         )
         if result.outcome == "invalid":
-            await self._failed(study, identity, mode, client_ip)
+            await self._failed(study, identity, mode, caller.client)
         if result.outcome == "disabled":
             log.info(
                 "%s sign-in for %s in %s refused: account disabled",
@@ -157,7 +180,19 @@ class Authentication:
         self.metrics.sign_ins.labels(mode).inc()
         if result.link_expires_ms is not None:
             self.link_stats.used(result.link_expires_ms)
-        return result, reauth_token
+        participant = result.participant
+        assert participant is not None
+        if result.session_seed != seed:
+            # A reauthentication, and the participant's session is live: the same token, as in
+            # Bridge, so the app's requests in flight with it keep working.
+            token = self.hasher.session_token(result.session_seed)
+            if await self.sessions.exists(self.hasher.for_storage(SESSION, token)):
+                return SignedIn(participant, token, reauth_token)
+            # Made under a key rotated out since, or deleted: a new session after all.
+            await self.accounts.reseed_session(
+                participant, identity.normalized_email, seed, self.settings.session_ttl_seconds
+            )
+        return await self._start_session(identity, participant, seed, reauth_token)
 
     async def _failed(
         self, study: Study, identity: Identity, mode: AuthMode, client_ip: str
@@ -173,9 +208,9 @@ class Authentication:
         raise AccountNotFound()
 
     async def _start_session(
-        self, identity: Identity, participant: Participant, reauth_token: str | None
+        self, identity: Identity, participant: Participant, seed: str, reauth_token: str | None
     ) -> SignedIn:
-        session_token = new_token()
+        session_token = self.hasher.session_token(seed)
         await self.sessions.create(
             self.hasher.for_storage(SESSION, session_token),
             participant,
@@ -184,8 +219,8 @@ class Authentication:
         )
         return SignedIn(participant, session_token, reauth_token)
 
-    async def sign_in_with_email_token(self, request: EmailSignIn, client_ip: str) -> SignedIn:
-        self.attempt_limits.check_client(client_ip)
+    async def sign_in_with_email_token(self, request: EmailSignIn, caller: Caller) -> SignedIn:
+        self.attempt_limits.check_client(caller.client)
         study = await self.studies.with_email_sign_in(request.study_id)
         # The token field carries the link's token, or the short code typed from the email.
         code = as_code(request.token)
@@ -193,66 +228,89 @@ class Authentication:
             mode: AuthMode = "code"
             presented = self.hasher.candidates(SIGN_IN_CODE, code)
         else:
-            mode, presented = "link", self.hasher.candidates(SIGN_IN, request.token)
-        result, reauth_token = await self._authenticate(study, request, mode, presented, client_ip)
-        participant = result.participant
-        assert participant is not None
+            mode = "link"
+            typed = as_typed_token(request.token)
+            presented = self.hasher.candidates(SIGN_IN, typed)
+            if typed != request.token:
+                # Links sent before tokens lost their dashes, still outstanding for an hour.
+                presented += self.hasher.candidates(SIGN_IN, request.token)
+        signed_in = await self._authenticate(study, request, mode, presented, caller)
         if request.password is not None:
             # The address is proven by now, so this password is the owner's (it also replaces one
             # somebody chose at sign-up, which the sign-in has just dropped). The token is used:
             # the hash waits its turn rather than fail the sign-in.
             password_hash = await self.password_work.hash(request.password, must_run=True)
+            participant = signed_in.participant
             await self.accounts.set_password(participant, request.normalized_email, password_hash)
             participant = replace(participant, password_hash=password_hash, password_unproven=False)
+            signed_in = replace(signed_in, participant=participant)
         log.info("email sign-in (%s) for %s in %s", mode, masked(request.email), study.identifier)
-        return await self._start_session(request, participant, reauth_token)
+        return signed_in
 
-    async def sign_in_with_password(self, request: PasswordCredentials, client_ip: str) -> SignedIn:
-        self.attempt_limits.check_client(client_ip)
+    async def sign_in_with_password(
+        self, request: PasswordCredentials, caller: Caller, *, unverified_as_not_found: bool = False
+    ) -> SignedIn:
+        """Bridge's v4 sign-in; its v3 path answers an unproven address like a wrong password
+        (``unverified_as_not_found``), as Bridge's deprecated one does."""
+        self.attempt_limits.check_client(caller.client)
         study = await self.studies.get(request.study_id, cached=True)
         await self.attempt_limits.take_password_work(
-            client_ip, study.identifier, request.normalized_email
+            caller.client, study.identifier, request.normalized_email
         )
         account = await self.accounts.by_email(study.identifier, request.normalized_email)
-        # Only the password of an owner who proved the address counts: otherwise anybody could
-        # sign up with somebody else's address and wait for them. Unknown accounts and unusable
-        # passwords still pay for one password check, so timing tells nothing.
-        usable = account.usable_password_hash if account else None
-        if not await self.password_work.verify(request.password, usable):
-            await self._failed(study, request, "password", client_ip)
-        result, reauth_token = await self._authenticate(study, request, "password", [], client_ip)
-        assert result.participant is not None
-        return await self._start_session(request, result.participant, reauth_token)
+        # Unknown accounts and accounts without a password still pay for one password check,
+        # so timing tells nothing.
+        if not await self.password_work.verify(
+            request.password, account.password_hash if account else None
+        ):
+            await self._failed(study, request, "password", caller.client)
+        assert account is not None
+        # Only now, to the one who knows the password, may the answer say more (as Bridge).
+        if study.email_verification_enabled and (
+            not account.email_verified or account.password_unproven
+        ):
+            if unverified_as_not_found:
+                await self._failed(study, request, "password", caller.client)
+            log.info(
+                "password sign-in for %s in %s refused: address not verified",
+                masked(request.email),
+                study.identifier,
+            )
+            raise NotVerified()
+        return await self._authenticate(study, request, "password", [], caller)
 
-    async def reauthenticate(self, request: Reauthentication, client_ip: str) -> SignedIn:
-        self.attempt_limits.check_client(client_ip)
+    async def reauthenticate(self, request: Reauthentication, caller: Caller) -> SignedIn:
+        self.attempt_limits.check_client(caller.client)
         study = await self.studies.get(request.study_id, cached=True)
         if not study.reauthentication_enabled:
             log.info("reauthentication in %s refused: turned off for the study", study.identifier)
             raise AccountNotFound()
-        result, reauth_token = await self._authenticate(
+        return await self._authenticate(
             study,
             request,
             "reauth",
             self.hasher.candidates(REAUTH, request.reauth_token),
-            client_ip,
+            caller,
         )
-        assert result.participant is not None
-        return await self._start_session(request, result.participant, reauth_token)
 
-    async def sign_up(self, request: PasswordCredentials, client_ip: str) -> None:
+    async def sign_up(self, request: PasswordCredentials, caller: Caller) -> None:
         """Create the account unless it exists; the caller answers 201 either way.
 
-        The password is kept as unproven: it signs nobody in, and the first sign-in by link or
-        code (which proves the address) drops it unless that sign-in sets a new one.
+        Where the study verifies addresses (the default), the password is kept as unproven:
+        it signs nobody in, and the first sign-in by link or code (which proves the address)
+        drops it unless that sign-in sets a new one.
         """
         study = await self.studies.get(request.study_id, cached=True)
         await self.attempt_limits.take_password_work(
-            client_ip, study.identifier, request.normalized_email
+            caller.client, study.identifier, request.normalized_email
         )
         password_hash = await self.password_work.hash(request.password)
         participant = Participant.new(
-            study.identifier, request.email, password_hash=password_hash, password_unproven=True
+            study.identifier,
+            request.email,
+            password_hash=password_hash,
+            password_unproven=study.email_verification_enabled,
+            languages=caller.languages,
         )
         created = await self.accounts.create(participant, request.normalized_email)
         log.info(
@@ -288,11 +346,32 @@ class Authentication:
         if ref is not None:
             await self.accounts.revoke_reauth_tokens(ref.account_tag, ref.participant_id)
 
-    async def consent(self, session: Session) -> Participant:
-        """Record the consent of the participant of a live session (see session_participant)."""
+    async def consent(
+        self, session: Session, consent_group: str | None, sharing_scope: str
+    ) -> Participant:
+        """Record the consent signature of the participant of a live session.
+
+        A study has one consent group, Bridge's default subpopulation, whose guid is the study
+        id (``consent_group`` None: that one). Signing again records the new scope and time.
+        """
         ref, participant = session
-        if not participant.consented:
-            await self.accounts.set_consented(ref.account_tag, participant.id)
-            participant = replace(participant, consented=True)
+        _check_consent_group(participant, consent_group)
+        signed_on = utc_now_iso()
+        await self.accounts.set_consent(ref.account_tag, participant.id, signed_on, sharing_scope)
         log.info("participant %s of %s consented", participant.id, participant.study_id)
-        return participant
+        return replace(
+            participant, consented=True, consented_on=signed_on, sharing_scope=sharing_scope
+        )
+
+    async def withdraw_consent(self, session: Session, consent_group: str | None) -> Participant:
+        """Withdraw the participant's consent: not consented, and no data sharing (Bridge)."""
+        ref, participant = session
+        _check_consent_group(participant, consent_group)
+        await self.accounts.set_consent(ref.account_tag, participant.id, None, "no_sharing")
+        log.info("participant %s of %s withdrew consent", participant.id, participant.study_id)
+        return replace(participant, consented=False, consented_on=None, sharing_scope="no_sharing")
+
+
+def _check_consent_group(participant: Participant, consent_group: str | None) -> None:
+    if consent_group is not None and consent_group != participant.study_id:
+        raise NotFound("Subpopulation")

@@ -9,7 +9,9 @@ session lifetime later.
 
 from __future__ import annotations
 
+import base64
 import hmac
+import re
 import secrets
 from collections.abc import Sequence
 
@@ -20,13 +22,29 @@ SIGN_IN = "sign-in"
 SIGN_IN_CODE = "sign-in-code"
 SESSION = "session"
 REAUTH = "reauth"
+# Not a hash of a secret: what a session token is derived from (see SecretHasher.session_token).
+SESSION_SEED = "session-seed"
 
-# 24 random bytes = 192 bits, 32 URL-safe characters: comfortably above the 128-bit floor.
-TOKEN_BYTES = 24
+# 25 random bytes = 200 bits, 40 characters of lower-case base32 (a-z, 2-7): comfortably above
+# the 128-bit floor. No dashes or underscores, so what people type around a token (spaces, line
+# breaks, dashes; Bridge strips [-\s]) can be taken out without touching the token itself.
+TOKEN_BYTES = 25
+
+
+def _as_text(raw: bytes) -> str:
+    return base64.b32encode(raw).decode().lower()
 
 
 def new_token() -> str:
-    return secrets.token_urlsafe(TOKEN_BYTES)
+    return _as_text(secrets.token_bytes(TOKEN_BYTES))
+
+
+_TYPED_AROUND = re.compile(r"[-\s]")
+
+
+def as_typed_token(presented: str) -> str:
+    """A link token as people paste or type it: spaces, line breaks and dashes dropped."""
+    return _TYPED_AROUND.sub("", presented)
 
 
 # The typed code: 8 characters without look-alikes (no 0/O, 1/I/L), about 39 bits. Guessing is
@@ -43,7 +61,7 @@ def new_code() -> str:
 def as_code(presented: str) -> str | None:
     """The code in what was typed (any case, spaces or dashes between groups), or None.
 
-    A 32-character link token never looks like a code, so the one ``token`` field of
+    A 40-character link token never looks like a code, so the one ``token`` field of
     ``POST /v3/auth/email/signIn`` carries either.
     """
     compact = presented.replace("-", "").replace(" ", "").upper()
@@ -76,6 +94,16 @@ class SecretHasher:
 
     def for_storage(self, purpose: str, value: str) -> str:
         return self._digest(0, purpose, value)
+
+    def session_token(self, seed: str) -> str:
+        """The session token made from ``seed``, a random value kept on the account.
+
+        A reauthentication answers with the live session's token, as Bridge does, yet only the
+        hash of that token is stored: the account keeps the seed, and the token is remade from
+        it with the current key. After a key rotation it comes out different, the stored hash
+        does not match, and the reauthentication starts a new session instead.
+        """
+        return _as_text(bytes.fromhex(self._digest(0, SESSION_SEED, seed))[:TOKEN_BYTES])
 
     def candidates(self, purpose: str, value: str) -> list[str]:
         """Hashes under every configured key, newest first, for lookups during rotation."""

@@ -1,7 +1,8 @@
 """The delivery worker: takes accepted jobs from the outbox and sends their emails.
 
-A sign-in job looks the account up; only an enabled participant gets a token and code (fresh
-ones per attempt, stored hashed, so no token is ever kept in Redis in plain text) and an email.
+A sign-in job looks the account up; only a participant gets a token and code (fresh ones per
+attempt, stored hashed, so no token is ever kept in Redis in plain text) and an email. A
+disabled one too, as in Bridge: the link answers 423, which tells them why they cannot sign in.
 An onboarding job's email carries no secret: it links to the study's provisioning page.
 Failures are settled by kind: temporary ones wait for a retry with exponential backoff and
 jitter, permanent ones go to the dead-letter stream with the reason.
@@ -271,7 +272,7 @@ class DeliveryWorker:
                 "sign-in email for %s in %s not sent: %s",
                 masked(job.email),
                 study.identifier,
-                "no enabled account"
+                "no account"
                 if issued == "none"
                 else f"the address had its {self.settings.sign_in_emails_per_day} of the day",
             )

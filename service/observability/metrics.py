@@ -32,7 +32,7 @@ class Metrics:
         )
         self.emails = Counter(
             "magiclink_emails",
-            "Emails by kind and what happened: sent, retried, dead, dropped (no enabled account), "
+            "Emails by kind and what happened: sent, retried, dead, dropped (no account), "
             "capped (the address had its emails of the day), paced (waiting for the study's pace).",
             ["kind", "outcome"],
             registry=r,

@@ -8,6 +8,7 @@ let a study deletion find them.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Literal
@@ -39,6 +40,9 @@ class AuthResult:
     outcome: Literal["ok", "invalid", "disabled"]
     participant: Participant | None = None
     link_expires_ms: int | None = None  # the link or code used, by its expiry
+    # What the participant's session token is made from (SecretHasher.session_token): the seed
+    # the caller offered, or, when a reauthentication found a live session, that session's.
+    session_seed: str = ""
 
 
 def _to_hash(participant: Participant) -> dict[str, str]:
@@ -55,6 +59,9 @@ def _to_hash(participant: Participant) -> dict[str, str]:
     # generation and the day's email count are not: only their scripts change them.
     record["pw"] = participant.password_hash or ""
     record["pwu"] = "1" if participant.password_unproven else "0"
+    record["scope"] = participant.sharing_scope
+    record["signed"] = participant.consented_on or ""
+    record["lang"] = ",".join(participant.languages)
     return record
 
 
@@ -70,6 +77,9 @@ def _from_hash(record: dict[str, str]) -> Participant:
         password_hash=record.get("pw") or None,
         password_unproven=record.get("pwu") == "1",
         session_generation=int(record.get("gen") or 0),
+        sharing_scope=record.get("scope") or "no_sharing",
+        consented_on=record.get("signed") or None,
+        languages=tuple(record["lang"].split(",")) if record.get("lang") else (),
     )
 
 
@@ -125,7 +135,12 @@ class AccountStore:
         candidate_hashes: Sequence[str],
         new_reauth_hash: str | None,
         reauth_ttl_seconds: int,
+        session_seed: str,
+        session_ttl_seconds: int,
+        languages: Sequence[str] = (),
     ) -> AuthResult:
+        """Check the secret and sign the participant in, in one script (authenticate.lua):
+        a new reauth token, the session's seed and generation, the languages if none yet."""
         tag = keys.account_tag(study_id, normalized_email)
         reply = await self._scripts.authenticate(
             keys=[
@@ -139,6 +154,9 @@ class AccountStore:
                 mode,
                 new_reauth_hash or "",
                 reauth_ttl_seconds * 1000,
+                session_seed,
+                session_ttl_seconds * 1000,
+                ",".join(languages),
                 *candidate_hashes,
             ],
         )
@@ -146,7 +164,9 @@ class AccountStore:
             return AuthResult(reply[0])
         fields = reply[2:]
         record = dict(zip(fields[::2], fields[1::2], strict=True))
-        return AuthResult("ok", _from_hash(record), int(reply[1]) if reply[1] else None)
+        return AuthResult(
+            "ok", _from_hash(record), int(reply[1]) if reply[1] else None, record["sseed"]
+        )
 
     async def create(self, participant: Participant, normalized_email: str) -> bool:
         """Create the account; False when the address already has one in this study."""
@@ -223,6 +243,14 @@ class AccountStore:
         tag = keys.account_tag(participant.study_id, normalized_email)
         return await self.update(tag, participant.id, {"pw": password_hash, "pwu": "0"})
 
+    async def reseed_session(
+        self, participant: Participant, normalized_email: str, seed: str, ttl_seconds: int
+    ) -> bool:
+        """A new session seed, for when the live session's token cannot be made again."""
+        tag = keys.account_tag(participant.study_id, normalized_email)
+        expires_ms = int(time.time() * 1000) + ttl_seconds * 1000
+        return await self.update(tag, participant.id, {"sseed": seed, "sx": str(expires_ms)})
+
     async def end_sessions(self, participant: Participant, normalized_email: str) -> bool:
         """End every session and revoke every reauth token of the account (disabled)."""
         tag = keys.account_tag(participant.study_id, normalized_email)
@@ -239,8 +267,19 @@ class AccountStore:
         )
         return bool(ended)
 
-    async def set_consented(self, tag: str, participant_id: str) -> bool:
-        return await self.update(tag, participant_id, {"consented": "1"})
+    async def set_consent(
+        self, tag: str, participant_id: str, consented_on: str | None, sharing_scope: str
+    ) -> bool:
+        """Record a consent signature (``consented_on``) or its withdrawal (None)."""
+        return await self.update(
+            tag,
+            participant_id,
+            {
+                "consented": "1" if consented_on else "0",
+                "signed": consented_on or "",
+                "scope": sharing_scope,
+            },
+        )
 
     async def delete(self, participant: Participant, normalized_email: str) -> None:
         tag = keys.account_tag(participant.study_id, normalized_email)

@@ -10,7 +10,7 @@ from __future__ import annotations
 from service.auth.tokens import MAX_WRONG_CODES
 
 MAX_SIGN_IN_TOKENS = 3  # links outstanding per address, and as many codes
-MAX_REAUTH_TOKENS = 5
+MAX_REAUTH_TOKENS = 3  # a reauth token stays good through 3 rotations (Bridge's ROTATIONS)
 # Emails that failed for good, kept for an operator to look at or send again; the oldest go
 # first, so a flood of undeliverable jobs cannot fill Redis.
 MAX_DEAD_LETTERS = 10_000

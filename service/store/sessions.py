@@ -47,6 +47,9 @@ class SessionStore:
         ref = SessionRef(tag, participant.id, participant.session_generation)
         await self._redis.set(keys.session(token_hash), ref.encode(), ex=ttl_seconds)
 
+    async def exists(self, token_hash: str) -> bool:
+        return bool(await self._redis.exists(keys.session(token_hash)))
+
     async def find(self, candidate_hashes: Sequence[str]) -> SessionRef | None:
         for token_hash in candidate_hashes:
             value = await self._redis.get(keys.session(token_hash))

@@ -48,6 +48,10 @@ class Study:
     email_sign_in_token_ttl_seconds: int = 3600
     email_sign_in_request_interval_seconds: int = 60
     reauthentication_enabled: bool = True
+    # Bridge's flag: with it on, a password signs in only once the address is proven by a link
+    # or code. Off, a password chosen at sign-up works at once (an app that creates the account
+    # itself at first install), and whoever signs up first with an address keeps its password.
+    email_verification_enabled: bool = True
     apple_app_links: tuple[AppleAppLink, ...] = ()
     android_app_links: tuple[AndroidAppLink, ...] = ()
     install_links: InstallLinks = field(default_factory=InstallLinks)
@@ -71,6 +75,7 @@ class Study:
             "emailSignInTokenTtlSeconds": self.email_sign_in_token_ttl_seconds,
             "emailSignInRequestIntervalSeconds": self.email_sign_in_request_interval_seconds,
             "reauthenticationEnabled": self.reauthentication_enabled,
+            "emailVerificationEnabled": self.email_verification_enabled,
             "appleAppLinks": [link.to_json() for link in self.apple_app_links],
             "androidAppLinks": [link.to_json() for link in self.android_app_links],
             "installLinks": self.install_links.to_json(),
@@ -241,6 +246,7 @@ def stored_study(data: object) -> Study:
             defaults.email_sign_in_request_interval_seconds,
         ),
         reauthentication_enabled=_field(stored, "reauthenticationEnabled", bool, True),
+        email_verification_enabled=_field(stored, "emailVerificationEnabled", bool, True),
         apple_app_links=tuple(_apple_link(item) for item in _objects(stored, "appleAppLinks")),
         android_app_links=tuple(
             _android_link(item) for item in _objects(stored, "androidAppLinks")

@@ -173,7 +173,11 @@ class TestDailyCap:
         }
         # Every request is answered alike, capped or not, account or not.
         bodies = {(a.status_code, a.content) for replies in answers.values() for a in replies}
-        assert bodies == {(202, b'{"message":"Email sent.","type":"StatusMessage"}')}
+        accepted = (
+            b'{"message":"If registered with the study, we\'ll send an email to that address so '
+            b'you can sign in.","type":"StatusMessage"}'
+        )
+        assert bodies == {(202, accepted)}
         await api.outbox_drained()
         assert len(api.mailbox.to("victim@example.org")) == 3
         metrics = (await api.scrape_metrics()).text

@@ -27,6 +27,7 @@ STUDY_KEYS = {
     "onboardingTemplate",
     "emailSignInTokenTtlSeconds",
     "emailSignInRequestIntervalSeconds",
+    "emailVerificationEnabled",
     "reauthenticationEnabled",
     "appleAppLinks",
     "androidAppLinks",
@@ -46,6 +47,8 @@ PARTICIPANT_KEYS = {
     "studyIds",
     "roles",
     "dataGroups",
+    "sharingScope",
+    "languages",
     "type",
 }
 GOOD_TEMPLATE = {
@@ -200,6 +203,7 @@ async def test_create_study_fills_defaults(api: Api) -> None:
     assert body["emailSignInTokenTtlSeconds"] == 3600
     assert body["emailSignInRequestIntervalSeconds"] == 60
     assert body["reauthenticationEnabled"] is True
+    assert body["emailVerificationEnabled"] is True
     assert body["emailSignInTemplate"] is None
     assert body["onboardingTemplate"] is None
     assert body["shortName"] == ""
@@ -540,6 +544,7 @@ async def test_create_participant_defaults_and_no_secret(api: Api) -> None:
     assert body["consented"] is False
     assert body["emailVerified"] is False
     assert body["studyIds"] == ["study-a"]
+    assert (body["sharingScope"], body["languages"]) == ("no_sharing", [])
     assert body["type"] == "StudyParticipant"
     assert ISO_MS.fullmatch(body["createdOn"])
     assert_no_secret(response)

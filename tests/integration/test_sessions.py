@@ -7,7 +7,9 @@ from typing import Any
 
 import pytest
 
+from service.auth.tokens import SESSION
 from service.settings import Settings
+from service.store import keys
 from tests.support.api import BACKENDS_WITH_CLUSTER, Api
 from tests.support.contract import assert_session_info
 
@@ -114,30 +116,72 @@ async def test_wrong_password_unknown_address_look_alike_and_disabled_is_423(api
     assert (await _password_sign_in(api, password="not the passphrase")).status_code == 404
 
 
-async def test_reauth_gives_a_new_session_and_each_reauth_token_works_once(api: Api) -> None:
+def _reauth(api: Api, token: str, email: str = EMAIL) -> Any:
+    return api.client.post(
+        "/v3/auth/reauth", json={"study": "study-a", "email": email, "reauthToken": token}
+    )
+
+
+async def test_reauth_keeps_the_live_session_and_a_token_lasts_three_rotations(api: Api) -> None:
     await api.create_study("study-a")
     await api.create_participant("study-a", EMAIL, consented=True)
     first = await api.signed_in("study-a", EMAIL)
 
-    def reauth(token: str) -> Any:
-        return api.client.post(
-            "/v3/auth/reauth", json={"study": "study-a", "email": EMAIL, "reauthToken": token}
-        )
-
-    renewed = await reauth(first["reauthToken"])
+    renewed = await _reauth(api, first["reauthToken"])
     assert renewed.status_code == 200
     body = renewed.json()
     assert_session_info(body)
-    assert body["sessionToken"] != first["sessionToken"]
+    # As Bridge: the live session's token comes back, so requests in flight keep working.
+    assert body["sessionToken"] == first["sessionToken"]
     assert body["reauthToken"] != first["reauthToken"]
+    headers = {"Bridge-Session": first["sessionToken"]}
+    assert (await api.client.get("/v3/participants/self", headers=headers)).status_code == 200
 
-    used = await reauth(first["reauthToken"])
+    # An app that crashed before storing the new token gets in with the old one: twice more
+    # (3 rotations, Bridge's ROTATIONS), then the token has rotated out.
+    for _ in range(2):
+        assert (await _reauth(api, first["reauthToken"])).status_code == 200
+    used = await _reauth(api, first["reauthToken"])
     assert used.status_code == 404
     assert used.json() == NOT_FOUND
     # a session token is not a reauth token
-    assert (await reauth(first["sessionToken"])).status_code == 404
-    # the new reauth token works, once
-    assert (await reauth(body["reauthToken"])).status_code == 200
+    assert (await _reauth(api, first["sessionToken"])).status_code == 404
+    # the newest reauth token still works
+    assert (await _reauth(api, body["reauthToken"])).status_code == 200
+
+
+async def test_reauth_after_the_session_ended_starts_a_new_one(api: Api) -> None:
+    await api.create_study("study-a")
+    await api.create_participant("study-a", EMAIL, consented=True)
+    first = await api.signed_in("study-a", EMAIL)
+    # The session's key is gone (it expired, say) while the account still names its seed.
+    token_hash = api.services.hasher.for_storage(SESSION, first["sessionToken"])
+    assert await api.services.redis.delete(keys.session(token_hash)) == 1
+    renewed = await _reauth(api, first["reauthToken"])
+    assert renewed.status_code == 200
+    token = renewed.json()["sessionToken"]
+    assert token != first["sessionToken"]
+    me = await api.client.get("/v3/participants/self", headers={"Bridge-Session": token})
+    assert me.status_code == 200
+
+
+async def test_one_session_per_participant(api: Api) -> None:
+    await api.create_study("study-a")
+    await api.create_participant("study-a", EMAIL, consented=True, password=PASSWORD)
+    first = await api.signed_in("study-a", EMAIL)
+    second = await _password_sign_in(api)
+    assert second.status_code == 200
+    # A new sign-in (link, code or password) ends the earlier session and its reauth tokens.
+    old = await api.client.get(
+        "/v3/participants/self", headers={"Bridge-Session": first["sessionToken"]}
+    )
+    assert old.status_code == 401
+    assert (await _reauth(api, first["reauthToken"])).status_code == 404
+    new = await api.client.get(
+        "/v3/participants/self", headers={"Bridge-Session": second.json()["sessionToken"]}
+    )
+    assert new.status_code == 200
+    assert (await _reauth(api, second.json()["reauthToken"])).status_code == 200
 
 
 async def test_reauth_of_a_participant_without_consent_is_412_with_a_session(api: Api) -> None:
@@ -185,36 +229,134 @@ async def test_sign_out_without_a_session_header_is_400(api: Api) -> None:
     assert response.json()["type"] == "BadRequestException"
 
 
-async def test_consent_turns_412_into_200(api: Api) -> None:
+@pytest.mark.parametrize(
+    "path", ["/v3/subpopulations/study-a/consents/signature", "/v3/consents/signature"]
+)
+async def test_consent_turns_412_into_200(api: Api, path: str) -> None:
     await api.create_study("study-a")
     await api.create_participant("study-a", EMAIL)
     session = await api.signed_in("study-a", EMAIL)
     assert session["consented"] is False
+    status = session["consentStatuses"]["study-a"]
+    assert (status["required"], status["consented"], status["subpopulationGuid"]) == (
+        True,
+        False,
+        "study-a",
+    )
+    assert "signedOn" not in status
     headers = {"Bridge-Session": session["sessionToken"]}
+    signature = {"name": "Bob Example", "scope": "sponsors_and_partners"}
 
-    anonymous = await api.client.post("/v3/consents/signature", json={"name": "Bob"})
+    anonymous = await api.client.post(path, json=signature)
     assert anonymous.status_code == 401
     # The session is checked before the body: a caller without one learns nothing from it.
-    anonymous_nameless = await api.client.post("/v3/consents/signature", json={})
+    anonymous_nameless = await api.client.post(path, json={})
     assert anonymous_nameless.status_code == 401
-    nameless = await api.client.post("/v3/consents/signature", json={}, headers=headers)
+    nameless = await api.client.post(path, json={}, headers=headers)
     assert nameless.status_code == 400
-    assert nameless.json()["errors"] == {"name": ["name is required"]}
+    assert nameless.json()["errors"] == {
+        "name": ["name is required"],
+        "scope": ["scope is required"],
+    }
 
-    signed = await api.client.post(
-        "/v3/consents/signature", json={"name": "Bob Example"}, headers=headers
-    )
+    signed = await api.client.post(path, json=signature, headers=headers)
     assert signed.status_code == 201
     body = signed.json()
     assert_session_info(body, reauth=False)
     assert body["consented"] is True
     assert body["sessionToken"] == session["sessionToken"]
+    assert (body["sharingScope"], body["dataSharing"]) == ("sponsors_and_partners", True)
+    status = body["consentStatuses"]["study-a"]
+    assert status["consented"] is True
+    assert status["signedOn"].endswith("Z")
 
     again = await api.client.post(
         "/v3/auth/reauth",
         json={"study": "study-a", "email": EMAIL, "reauthToken": session["reauthToken"]},
     )
     assert again.status_code == 200
+    assert again.json()["sharingScope"] == "sponsors_and_partners"
+
+
+async def test_a_study_has_one_consent_group_its_own(api: Api) -> None:
+    await api.create_study("study-a")
+    await api.create_study("study-b")
+    await api.create_participant("study-a", EMAIL)
+    session = await api.signed_in("study-a", EMAIL)
+    headers = {"Bridge-Session": session["sessionToken"]}
+    for guid in ("study-b", "nope"):
+        response = await api.client.post(
+            f"/v3/subpopulations/{guid}/consents/signature",
+            json={"name": "Bob", "scope": "no_sharing"},
+            headers=headers,
+        )
+        assert response.status_code == 404
+        assert response.json()["entityClass"] == "Subpopulation"
+    me = await api.client.get("/v3/participants/self", headers=headers)
+    assert me.json()["consented"] is False
+
+
+async def test_withdrawal_ends_the_consent_and_the_sharing(api: Api) -> None:
+    await api.create_study("study-a")
+    await api.create_participant("study-a", EMAIL)
+    session = await api.signed_in("study-a", EMAIL)
+    headers = {"Bridge-Session": session["sessionToken"]}
+    signed = await api.client.post(
+        "/v3/subpopulations/study-a/consents/signature",
+        json={"name": "Bob", "scope": "all_qualified_researchers"},
+        headers=headers,
+    )
+    assert signed.status_code == 201
+    withdrawn = await api.client.post(
+        "/v3/subpopulations/study-a/consents/signature/withdraw",
+        json={"reason": "Moving abroad."},
+        headers=headers,
+    )
+    assert withdrawn.status_code == 200
+    body = withdrawn.json()
+    assert_session_info(body, reauth=False)
+    assert (body["consented"], body["sharingScope"], body["dataSharing"]) == (
+        False,
+        "no_sharing",
+        False,
+    )
+    assert body["sessionToken"] == session["sessionToken"]
+    assert "signedOn" not in body["consentStatuses"]["study-a"]
+    # Still signed in; the app is back at the consent step.
+    again = await api.client.post(
+        "/v3/auth/reauth",
+        json={"study": "study-a", "email": EMAIL, "reauthToken": session["reauthToken"]},
+    )
+    assert again.status_code == 412
+
+
+async def test_languages_come_from_the_first_sign_in(api: Api) -> None:
+    await api.create_study("study-a")
+    await api.create_participant(
+        "study-a", EMAIL, consented=True, password=PASSWORD, emailVerified=True
+    )
+    first = await api.client.post(
+        "/v3/auth/signIn",
+        json=_credentials(),
+        headers={"Accept-Language": "de-DE,de;q=0.9,en;q=0.5"},
+    )
+    assert first.json()["languages"] == ["de", "en"]
+    # Kept from then on, as Bridge does: a later device's header does not replace them.
+    later = await api.client.post(
+        "/v3/auth/signIn", json=_credentials(), headers={"Accept-Language": "fr"}
+    )
+    assert later.json()["languages"] == ["de", "en"]
+
+
+async def test_sign_up_keeps_the_languages(api: Api) -> None:
+    await api.create_study("study-a", emailVerificationEnabled=False)
+    signed_up = await api.client.post(
+        "/v3/auth/signUp", json=_credentials(), headers={"Accept-Language": "nl-BE, fr;q=0.4"}
+    )
+    assert signed_up.status_code == 201
+    signed_in = await _password_sign_in(api)
+    assert signed_in.status_code == 412
+    assert signed_in.json()["languages"] == ["nl", "fr"]
 
 
 async def test_sign_up_for_an_existing_address_changes_nothing(api: Api) -> None:
@@ -342,3 +484,65 @@ async def test_answers_that_carry_secrets_are_never_cached_or_sniffed(api: Api) 
     association = await api.client.get("/.well-known/apple-app-site-association")
     assert association.headers.get_list("Cache-Control") == ["public, max-age=300"]
     assert association.headers.get_list("X-Content-Type-Options") == ["nosniff"]
+
+
+async def test_the_right_password_for_an_unproven_address_is_403_on_v4_and_404_on_v3(
+    api: Api,
+) -> None:
+    await api.create_study("study-a")  # emailVerificationEnabled: on by default
+    assert (await api.client.post("/v3/auth/signUp", json=_credentials())).status_code == 201
+    v4 = await api.client.post("/v4/auth/signIn", json=_credentials())
+    assert v4.status_code == 403
+    assert v4.json() == {
+        "statusCode": 403,
+        "message": "Email or phone number have not been verified",
+        "type": "UnauthorizedException",
+    }
+    # A wrong password says nothing about the address, on either path.
+    wrong = await api.client.post("/v4/auth/signIn", json=_credentials(password="not it at all"))
+    assert (wrong.status_code, wrong.json()) == (404, NOT_FOUND)
+    # Bridge's older path answers an unproven address like a wrong password.
+    v3 = await _password_sign_in(api)
+    assert (v3.status_code, v3.json()) == (404, NOT_FOUND)
+
+
+async def test_first_install_without_email_verification(api: Api) -> None:
+    # The app creates the account itself with a password it generated, and keeps it.
+    await api.create_study("study-a", emailVerificationEnabled=False)
+    generated = "generated by the app 7f3a9c"
+    assert (
+        await api.client.post("/v3/auth/signUp", json=_credentials(password=generated))
+    ).status_code == 201
+    first = await api.client.post("/v4/auth/signIn", json=_credentials(password=generated))
+    assert first.status_code == 412
+    session = first.json()
+    consent = await api.client.post(
+        "/v3/subpopulations/study-a/consents/signature",
+        json={"name": "Bob", "scope": "no_sharing"},
+        headers={"Bridge-Session": session["sessionToken"]},
+    )
+    assert consent.status_code == 201
+    later = await api.client.post("/v4/auth/signIn", json=_credentials(password=generated))
+    assert later.status_code == 200
+    assert later.json()["consented"] is True
+    wrong = await api.client.post("/v4/auth/signIn", json=_credentials(password="x" * 12))
+    assert wrong.status_code == 404
+
+
+async def test_v3_sign_out_answers_200_always_and_ends_the_session(api: Api) -> None:
+    await api.create_study("study-a")
+    await api.create_participant("study-a", EMAIL, consented=True)
+    session = await api.signed_in("study-a", EMAIL)
+    for headers in ({}, {"Bridge-Session": "no such session"}):
+        response = await api.client.post("/v3/auth/signOut", headers=headers)
+        assert response.status_code == 200
+        assert response.json() == {"message": "Signed out.", "type": "StatusMessage"}
+    signed_out = await api.client.post(
+        "/v3/auth/signOut", headers={"Bridge-Session": session["sessionToken"]}
+    )
+    assert signed_out.status_code == 200
+    me = await api.client.get(
+        "/v3/participants/self", headers={"Bridge-Session": session["sessionToken"]}
+    )
+    assert me.status_code == 401
+    assert (await _reauth(api, session["reauthToken"])).status_code == 404

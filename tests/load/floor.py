@@ -36,7 +36,16 @@ def create_floor_app(redis_url: str) -> Starlette:
     async def request_link(request: Request) -> Response:
         body = json.loads(await request.body())
         await redis.set(REQUEST_PREFIX + body["email"], body["study"], nx=True, ex=900)
-        return JSONResponse({"message": "Email sent.", "type": "StatusMessage"}, status_code=202)
+        return JSONResponse(
+            {
+                "message": (
+                    "If registered with the study, we'll send an email to that address so you can "
+                    "sign in."
+                ),
+                "type": "StatusMessage",
+            },
+            status_code=202,
+        )
 
     async def sign_in(request: Request) -> Response:
         body = json.loads(await request.body())

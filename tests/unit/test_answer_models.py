@@ -69,6 +69,8 @@ def test_participant_answers_are_study_participants() -> None:
         "studyIds": ["sleep-study"],
         "roles": [],
         "dataGroups": [],
+        "sharingScope": "no_sharing",
+        "languages": [],
         "type": "StudyParticipant",
     }
     _validate("StudyParticipant", body)

@@ -90,12 +90,19 @@ def _consent_errors(data: object) -> dict[str, list[str]]:
     return caught.value.errors
 
 
-def test_a_consent_signature_needs_a_name_and_ignores_the_rest() -> None:
-    signature = validated(ConsentSignature, {"name": "Ada", "scope": "all", "birthdate": None})
-    assert signature.name == "Ada"
-    for data in ({}, {"name": None}, {"name": " \t"}):
+def test_a_consent_signature_needs_a_name_and_a_scope_and_ignores_the_rest() -> None:
+    signature = validated(
+        ConsentSignature,
+        {"name": "Ada", "scope": "all_qualified_researchers", "birthdate": None, "type": "x"},
+    )
+    assert (signature.name, signature.scope) == ("Ada", "all_qualified_researchers")
+    scope = "sponsors_and_partners"
+    for data in ({"scope": scope}, {"name": None, "scope": scope}, {"name": " \t", "scope": scope}):
         assert _consent_errors(data) == {"name": ["name is required"]}
-    assert _consent_errors({"name": 7}) == {"name": ["name must be a string"]}
-    assert _consent_errors({"name": "a" * (MAX_CONSENT_NAME_LENGTH + 1)}) == {
+    assert _consent_errors({"name": 7, "scope": scope}) == {"name": ["name must be a string"]}
+    assert _consent_errors({"name": "a" * (MAX_CONSENT_NAME_LENGTH + 1), "scope": scope}) == {
         "name": [f"name must be at most {MAX_CONSENT_NAME_LENGTH} characters"]
     }
+    # Bridge's SDKs always send the scope; without it there is no sharing decision to keep.
+    assert _consent_errors({"name": "Ada"}) == {"scope": ["scope is required"]}
+    assert list(_consent_errors({"name": "Ada", "scope": "all"})) == ["scope"]

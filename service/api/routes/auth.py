@@ -5,6 +5,7 @@ from __future__ import annotations
 from starlette.requests import Request
 from starlette.responses import Response
 
+from service.api.accept_language import languages
 from service.api.client_ip import budget_subject, client_ip
 from service.api.context import services, status_message
 from service.api.document import SESSION_HEADER
@@ -18,11 +19,21 @@ from service.api.schemas.sessions import UserSessionInfo
 from service.auth import flows
 from service.auth.session_info import session_info_body
 
+# Bridge's words: they promise nothing about whether the address has an account.
+EMAIL_SIGN_IN_REQUESTED = (
+    "If registered with the study, we'll send an email to that address so you can sign in."
+)
 
-def session_response(signed_in: flows.SignedIn) -> Response:
+
+def session_response(request: Request, signed_in: flows.SignedIn) -> Response:
     """200 with the session, or 412 with the same live session when consent is missing."""
     participant = signed_in.participant
-    body = session_info_body(participant, signed_in.session_token, signed_in.reauth_token)
+    body = session_info_body(
+        participant,
+        signed_in.session_token,
+        signed_in.reauth_token,
+        services(request).settings.environment,
+    )
     return Response(body, 200 if participant.consented else 412, media_type="application/json")
 
 
@@ -36,35 +47,46 @@ def _client(request: Request) -> str:
     return budget_subject(address)
 
 
+def _caller(request: Request) -> flows.Caller:
+    return flows.Caller(_client(request), languages(request.headers.get("accept-language")))
+
+
 async def request_email_sign_in(request: Request, body: bodies.EmailSignInRequest) -> Response:
     await services(request).authentication.request_email_sign_in(body.value(), _client(request))
-    return status_message("Email sent.", 202)
+    return status_message(EMAIL_SIGN_IN_REQUESTED, 202)
 
 
 async def sign_in_via_email(request: Request, body: bodies.EmailSignIn) -> Response:
     signed_in = await services(request).authentication.sign_in_with_email_token(
-        body.value(), _client(request)
+        body.value(), _caller(request)
     )
-    return session_response(signed_in)
+    return session_response(request, signed_in)
 
 
 async def sign_up(request: Request, body: bodies.SignUp) -> Response:
-    await services(request).authentication.sign_up(body.value(), _client(request))
+    await services(request).authentication.sign_up(body.value(), _caller(request))
     return status_message("Signed up.", 201)
 
 
 async def sign_in(request: Request, body: bodies.SignIn) -> Response:
     signed_in = await services(request).authentication.sign_in_with_password(
-        body.value(), _client(request)
+        body.value(), _caller(request)
     )
-    return session_response(signed_in)
+    return session_response(request, signed_in)
+
+
+async def sign_in_v3(request: Request, body: bodies.SignIn) -> Response:
+    signed_in = await services(request).authentication.sign_in_with_password(
+        body.value(), _caller(request), unverified_as_not_found=True
+    )
+    return session_response(request, signed_in)
 
 
 async def reauthenticate(request: Request, body: bodies.Reauthentication) -> Response:
     signed_in = await services(request).authentication.reauthenticate(
-        body.value(), _client(request)
+        body.value(), _caller(request)
     )
-    return session_response(signed_in)
+    return session_response(request, signed_in)
 
 
 async def sign_out(request: Request) -> Response:
@@ -75,11 +97,18 @@ async def sign_out(request: Request) -> Response:
     return status_message("Signed out.")
 
 
+async def sign_out_v3(request: Request) -> Response:
+    token = request.headers.get(SESSION_HEADER)
+    if token:
+        await services(request).authentication.sign_out(token)
+    return status_message("Signed out.")
+
+
 _SIGNED_IN = {
     200: Answer("Signed in: the session.", UserSessionInfo, links=TO_SESSION),
     412: Answer(
         "Signed in, but the participant has not consented: the same live session; sign the "
-        "consent with `POST /v3/consents/signature`.",
+        "consent with `POST /v3/subpopulations/{studyId}/consents/signature`.",
         UserSessionInfo,
         links=TO_SESSION,
     ),
@@ -91,7 +120,17 @@ _ACCOUNT_NOT_FOUND = Failure(
     ("EntityNotFoundException", "EndpointNotFoundException"),
     ("Account", "Study"),
 )
-_DISABLED = Failure("The account is disabled.", ("AccountDisabledException",))
+_DISABLED = Failure(
+    "The account is disabled (`Account disabled, please contact user support.`); told only to "
+    "whoever holds a right secret.",
+    ("AccountDisabledException",),
+)
+_NOT_VERIFIED = Failure(
+    "The right password, but the study verifies addresses (emailVerificationEnabled) and "
+    "nobody has proven this one yet: `Email or phone number have not been verified`. Sign in "
+    "with an emailed link or code first.",
+    ("UnauthorizedException",),
+)
 _FAILED_SIGN_INS = Failure(
     "The client made too many failed sign-ins (MAGICLINK_RATE_LIMIT_FAILED_SIGN_INS_PER_IP); "
     "retry after `Retry-After` seconds.",
@@ -119,9 +158,15 @@ operations = [
         request_email_sign_in,
         _TAG,
         "Email a sign-in link (and token) to the participant.",
-        {202: Answer("Accepted: the email (if any) is queued.", StatusMessage)},
+        {
+            202: Answer(
+                "Accepted: the email (if any) is queued. The message is always "
+                f"{EMAIL_SIGN_IN_REQUESTED!r}",
+                StatusMessage,
+            )
+        },
         description="The answer is the same for known and unknown addresses; an email goes "
-        "only to an enabled participant.",
+        "only to a participant (a disabled one too: its link answers 423).",
         body=bodies.EmailSignInRequest,
         body_description="Who asks, in which study.",
         body_example={"study": EXAMPLE_STUDY_ID, "email": EXAMPLE_EMAIL},
@@ -183,12 +228,34 @@ operations = [
     ),
     Operation(
         "POST",
-        "/v3/auth/signIn",
-        "signIn",
+        "/v4/auth/signIn",
+        "signInV4",
         sign_in,
         _TAG,
         "Sign in with a password.",
         _SIGNED_IN,
+        description="Ends the participant's earlier session and reauth tokens (one session per "
+        "participant).",
+        body=bodies.SignIn,
+        body_description="The credentials.",
+        failures={
+            403: _NOT_VERIFIED,
+            404: _ACCOUNT_NOT_FOUND,
+            423: _DISABLED,
+            429: _PASSWORD_LIMITS,
+            503: _PASSWORD_BUSY,
+        },
+    ),
+    Operation(
+        "POST",
+        "/v3/auth/signIn",
+        "signIn",
+        sign_in_v3,
+        _TAG,
+        "Sign in with a password (Bridge's older path).",
+        _SIGNED_IN,
+        description="As `POST /v4/auth/signIn`, but an address not verified yet answers 404 "
+        "like a wrong password, as Bridge's deprecated path does.",
         body=bodies.SignIn,
         body_description="The credentials.",
         failures={
@@ -206,7 +273,10 @@ operations = [
         _TAG,
         "Trade a reauth token for a new session and a new reauth token.",
         _SIGNED_IN,
-        description="Each reauth token works once. 404 when the study has reauthentication off.",
+        description="Answers the live session's token when the participant has one (so "
+        "requests in flight keep working), otherwise a new session; always a new reauth token. "
+        "A reauth token stays good through 3 rotations, so an app that crashed before storing "
+        "the new one still gets in. 404 when the study has reauthentication off.",
         body=bodies.Reauthentication,
         entity="SignIn",
         body_description="The address and the reauth token.",
@@ -224,5 +294,17 @@ operations = [
         "The body is ignored.",
         access=Access.SESSION_OPTIONAL,
         failures={400: Failure("No Bridge-Session header.", ("BadRequestException",))},
+    ),
+    Operation(
+        "POST",
+        "/v3/auth/signOut",
+        "signOutV3",
+        sign_out_v3,
+        _TAG,
+        "End the session (Bridge's older path, which its iOS SDK calls).",
+        {200: Answer("Signed out.", StatusMessage)},
+        description="200 always; ends the session when a Bridge-Session header names one, and "
+        "revokes the participant's reauth tokens. The body is ignored.",
+        access=Access.SESSION_OPTIONAL,
     ),
 ]

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, cast
 
 from pydantic import AfterValidator, ConfigDict, Field, field_validator, model_validator
 
@@ -10,13 +10,16 @@ from service.accounts.edits import ParticipantEdit
 from service.accounts.participant import STATUSES, Participant
 from service.api.schemas import HERE, LenientSchema, Schema, checked, problems
 from service.api.schemas.auth import EXAMPLE_EMAIL, Email
-from service.api.schemas.sessions import PARTICIPANT_ID_PATTERN, Status
+from service.api.schemas.sessions import PARTICIPANT_ID_PATTERN, SharingScope, Status
 from service.api.schemas.text import NOT_BLANK
 from service.auth import passwords
 
 MAX_CONSENT_NAME_LENGTH = 255
+MAX_WITHDRAWAL_REASON_LENGTH = 2000
 # Fields of our own answers (StudyParticipant) that a client may send back unchanged.
-READ_ONLY = frozenset({"id", "type", "createdOn", "studyIds", "roles", "dataGroups"})
+READ_ONLY = frozenset(
+    {"id", "type", "createdOn", "studyIds", "roles", "dataGroups", "sharingScope", "languages"}
+)
 
 # An address as written, without the white space around it (lookups case-fold it too).
 Address = Annotated[Email, AfterValidator(str.strip)]
@@ -56,6 +59,10 @@ class StudyParticipant(Schema):
     study_ids: list[str]
     roles: list[str]
     data_groups: list[str]
+    sharing_scope: Annotated[SharingScope, Field(description="Chosen with the consent signature.")]
+    languages: Annotated[
+        list[str], Field(description="From Accept-Language at the first sign-up or sign-in.")
+    ]
     type: Literal["StudyParticipant"] = "StudyParticipant"
 
     @classmethod
@@ -70,6 +77,8 @@ class StudyParticipant(Schema):
             study_ids=[participant.study_id],
             roles=[],
             data_groups=[],
+            sharing_scope=cast(SharingScope, participant.sharing_scope),
+            languages=list(participant.languages),
         )
 
 
@@ -139,8 +148,8 @@ class NewParticipant(ParticipantInput):
 
 
 class ConsentSignature(LenientSchema):
-    """A consent signature. Bridge's SDKs send more fields (birthdate, imageData, scope...):
-    they are ignored."""
+    """A consent signature, with the participant's choice of how widely to share their data.
+    Bridge's SDKs send more fields (`type`, `signedOn`...): they are ignored."""
 
     name: Annotated[
         str,
@@ -154,6 +163,39 @@ class ConsentSignature(LenientSchema):
             },
         ),
     ]
+    scope: Annotated[
+        SharingScope,
+        Field(
+            description="How widely the participant shares their data; kept as their "
+            "`sharingScope` (`dataSharing` is true unless `no_sharing`)."
+        ),
+    ]
+    birthdate: Annotated[
+        str | None,
+        Field(
+            pattern=r"^\d{4}-\d{2}-\d{2}$",
+            description="YYYY-MM-DD; accepted as Bridge's SDKs send it, not kept.",
+        ),
+    ] = None
+    image_data: Annotated[
+        str | None,
+        Field(description="The signature as an image (base64); accepted, not kept."),
+    ] = None
+    image_mime_type: Annotated[
+        str | None, Field(description="The image's type, e.g. image/png; accepted, not kept.")
+    ] = None
+
+
+class Withdrawal(LenientSchema):
+    """Why the participant withdraws (optional, free text)."""
+
+    reason: Annotated[
+        str | None,
+        Field(
+            max_length=MAX_WITHDRAWAL_REASON_LENGTH,
+            description="The participant's reason; accepted as Bridge's SDKs send it, not kept.",
+        ),
+    ] = None
 
 
 PARTICIPANT_EXAMPLE = {"email": EXAMPLE_EMAIL, "consented": True, "emailVerified": True}

@@ -18,6 +18,26 @@ SharingScope = Literal["no_sharing", "sponsors_and_partners", "all_qualified_res
 Status = Literal[STATUSES]  # type: ignore[valid-type]
 
 
+class ConsentStatus(Schema):
+    """The participant's consent in one consent group (Bridge ConsentStatus). A study has one:
+    Bridge's default subpopulation, whose guid is the study id."""
+
+    name: str
+    subpopulation_guid: str
+    required: bool
+    consented: bool
+    signed_most_recent_consent: bool
+    signed_on: Annotated[
+        str | None,
+        Field(
+            description="When the consent was signed, UTC with milliseconds; absent when not "
+            "consented.",
+            json_schema_extra={"type": "string", "format": "date-time"},
+        ),
+    ] = Field(default=None, exclude_if=lambda value: value is None)
+    type: Literal["ConsentStatus"]
+
+
 class UserSessionInfo(Schema):
     """A session (Bridge UserSessionInfo). Send `sessionToken` in the Bridge-Session header."""
 
@@ -26,8 +46,15 @@ class UserSessionInfo(Schema):
     session_token: Annotated[str, Field(min_length=1)]
     id: Annotated[str, Field(pattern=PARTICIPANT_ID_PATTERN)]
     email: str
+    username: Annotated[str, Field(description="The address again, as Bridge writes it.")]
     consented: bool
     signed_most_recent_consent: bool
+    consent_statuses: Annotated[
+        dict[str, ConsentStatus],
+        Field(
+            description="By consent group guid: one entry, the study's (its guid is the study id)."
+        ),
+    ]
     status: Status
     created_on: Annotated[
         str,
@@ -42,10 +69,20 @@ class UserSessionInfo(Schema):
     study_ids: list[str]
     attributes: dict[str, str]
     external_ids: dict[str, str]
-    languages: list[str]
+    languages: Annotated[
+        list[str],
+        Field(
+            description="From Accept-Language at the participant's first sign-up or sign-in, "
+            "most wanted first."
+        ),
+    ]
     data_sharing: bool
     sharing_scope: SharingScope
     notify_by_email: bool
+    environment: Annotated[
+        Literal["local", "develop", "staging", "production"],
+        Field(description="MAGICLINK_ENVIRONMENT (default production)."),
+    ]
     reauth_token: Annotated[
         str | None,
         Field(

@@ -223,6 +223,15 @@ class _StudyFields(Schema):
         ),
     ] = _DEFAULTS.email_sign_in_request_interval_seconds
     reauthentication_enabled: bool | None = _DEFAULTS.reauthentication_enabled
+    email_verification_enabled: Annotated[
+        bool | None,
+        Field(
+            description="On (default): a password signs in only once the address is proven by "
+            "an emailed link or code; until then the right password answers 403. Off: a "
+            "password chosen at sign-up signs in at once (the app creates the account itself "
+            "at first install), and whoever signs up first with an address keeps its password."
+        ),
+    ] = _DEFAULTS.email_verification_enabled
     apple_app_links: Annotated[
         AppleAppLinks | None,
         Field(
@@ -276,6 +285,9 @@ class _StudyFields(Schema):
             ),
             reauthentication_enabled=given(
                 self.reauthentication_enabled, defaults.reauthentication_enabled
+            ),
+            email_verification_enabled=given(
+                self.email_verification_enabled, defaults.email_verification_enabled
             ),
             apple_app_links=tuple(link.value() for link in self.apple_app_links or ()),
             android_app_links=tuple(link.value() for link in self.android_app_links or ()),
@@ -353,6 +365,7 @@ class Study(Schema):
         int, Field(ge=0, le=MAX_REQUEST_INTERVAL_SECONDS)
     ]
     reauthentication_enabled: bool
+    email_verification_enabled: bool
     apple_app_links: list[AppleAppLink]
     android_app_links: list[AndroidAppLink]
     install_links: InstallLinks
@@ -375,6 +388,7 @@ class Study(Schema):
             email_sign_in_token_ttl_seconds=study.email_sign_in_token_ttl_seconds,
             email_sign_in_request_interval_seconds=study.email_sign_in_request_interval_seconds,
             reauthentication_enabled=study.reauthentication_enabled,
+            email_verification_enabled=study.email_verification_enabled,
             apple_app_links=[AppleAppLink.of(link) for link in study.apple_app_links],
             android_app_links=[AndroidAppLink.of(link) for link in study.android_app_links],
             install_links=InstallLinks.of(study.install_links),

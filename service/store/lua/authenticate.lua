@@ -7,8 +7,16 @@
 --                  counted against the pending codes; at $MAX_WRONG_CODES every pending code is
 --                  burnt (the links keep working: their 192 random bits cannot be guessed
 --                  through codes). With no code pending, a guess writes nothing at all.
--- mode "reauth":   a reauth token; each is single use.
+-- mode "reauth":   a reauth token. It is not used up: the newest $MAX_REAUTH_TOKENS stay good,
+--                  so a token works through that many rotations (Bridge's ROTATIONS), and an
+--                  app that crashed before storing the new one still gets in.
 -- mode "password": the caller has verified the password; only the account state is checked.
+--
+-- One session per participant, as in Bridge. Every mode but "reauth" ends the account's earlier
+-- sessions (the session generation moves on) and reauth tokens, and seeds a new session
+-- (sseed: what the session token is made from; sx: when that session ends, ms). "reauth" keeps
+-- the live session, if there is one, and hands back its seed; otherwise it seeds a new one.
+-- The participant's languages are recorded when they have none yet.
 --
 -- A link or code proves the address. A password chosen before that by whoever signed up
 -- (pwu = 1: "password unproven") is dropped then, so an outsider who signed up with somebody
@@ -17,7 +25,8 @@
 -- KEYS[1] account hash   KEYS[2] link set   KEYS[3] code set   KEYS[4] reauth token set
 -- KEYS[5] wrong-code counter
 -- ARGV[1] mode   ARGV[2] new reauth token hash ('' for none)   ARGV[3] reauth ttl (ms)
--- ARGV[4..] hashes of the presented secret, one per key
+-- ARGV[4] new session seed   ARGV[5] session ttl (ms)   ARGV[6] languages ('' for none)
+-- ARGV[7..] hashes of the presented secret, one per key
 -- Returns {"invalid"} | {"disabled"} | {"ok", expiry, field, value, ...}: the expiry (ms) of
 -- the sign-in link or code used ('' for reauth and password), then the account hash
 
@@ -27,7 +36,7 @@ local now = tonumber(time[1]) * 1000 + math.floor(tonumber(time[2]) / 1000)
 
 -- The expiry of the presented secret in the set, or false when it is not there or expired.
 local function find(set_key)
-  for i = 4, #ARGV do
+  for i = 7, #ARGV do
     local expiry = redis.call('ZSCORE', set_key, ARGV[i])
     if expiry and tonumber(expiry) > now then return expiry, ARGV[i] end
   end
@@ -53,9 +62,7 @@ elseif mode == 'link' then
   used_link = find(KEYS[2])
   if not used_link then return {'invalid'} end
 elseif mode == 'reauth' then
-  local found, member = find(KEYS[4])
-  if not found then return {'invalid'} end
-  redis.call('ZREM', KEYS[4], member)
+  if not find(KEYS[4]) then return {'invalid'} end
 elseif mode ~= 'password' then
   return redis.error_reply('unknown mode ' .. tostring(mode))
 end
@@ -72,6 +79,18 @@ if used_link ~= '' then
   if redis.call('HGET', KEYS[1], 'pwu') == '1' then
     redis.call('HSET', KEYS[1], 'pw', '', 'pwu', '0')
   end
+end
+
+local live = mode == 'reauth' and tonumber(redis.call('HGET', KEYS[1], 'sx') or '0') > now
+if not live then
+  if mode ~= 'reauth' then
+    redis.call('HINCRBY', KEYS[1], 'gen', 1)
+    redis.call('DEL', KEYS[4])
+  end
+  redis.call('HSET', KEYS[1], 'sseed', ARGV[4], 'sx', now + tonumber(ARGV[5]))
+end
+if ARGV[6] ~= '' and (redis.call('HGET', KEYS[1], 'lang') or '') == '' then
+  redis.call('HSET', KEYS[1], 'lang', ARGV[6])
 end
 
 if ARGV[2] ~= '' then

@@ -9,5 +9,7 @@
 
 if redis.call('HGET', KEYS[1], 'id') ~= ARGV[1] then return 0 end
 if ARGV[2] == '1' then redis.call('HINCRBY', KEYS[1], 'gen', 1) end
+-- No reauthentication may hand the ended session back (see authenticate.lua).
+redis.call('HDEL', KEYS[1], 'sseed', 'sx')
 redis.call('DEL', KEYS[2])
 return 1

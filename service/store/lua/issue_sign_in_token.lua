@@ -1,5 +1,6 @@
--- Record a new sign-in link token and its typed code for an account, if it is there, enabled,
--- and has not had its day's share of sign-in emails.
+-- Record a new sign-in link token and its typed code for an account, if it is there and has
+-- not had its day's share of sign-in emails. A disabled account gets its email too, as in
+-- Bridge: tapping the link answers 423, so the participant learns why instead of hearing nothing.
 -- The link and its code expire together; at most $MAX_SIGN_IN_TOKENS links and as many codes
 -- stay outstanding (earlier unexpired ones stay valid). Wrong guesses against the codes are
 -- counted until the last pending code expires, so a new code extends the count's life.
@@ -11,8 +12,8 @@
 -- ARGV[4] sign-in emails allowed per address and day (0 = no cap)
 -- Returns {"none"} | {"capped"} | {"issued", address as written, expiry (ms)}
 
-local account = redis.call('HMGET', KEYS[1], 'id', 'email', 'status', 'mday', 'mn')
-if not account[1] or account[3] ~= 'enabled' then
+local account = redis.call('HMGET', KEYS[1], 'id', 'email', 'mday', 'mn')
+if not account[1] then
   return {'none'}
 end
 
@@ -21,8 +22,8 @@ local now = tonumber(time[1]) * 1000 + math.floor(tonumber(time[2]) / 1000)
 
 local cap = tonumber(ARGV[4])
 if cap > 0 then
-  if tonumber(account[4] or '0') > now then
-    if tonumber(account[5] or '0') >= cap then return {'capped'} end
+  if tonumber(account[3] or '0') > now then
+    if tonumber(account[4] or '0') >= cap then return {'capped'} end
     redis.call('HINCRBY', KEYS[1], 'mn', 1)
   else
     redis.call('HSET', KEYS[1], 'mday', now + 86400000, 'mn', 1)
