@@ -17,6 +17,11 @@ or the same as Apple's newer components, ``[{"/": "/s/sleep-study"}, {"/": "/s/s
 ``/s/sleep-study*`` works too, but it also claims ``/s/sleep-study-pilot``, another study's
 links; ``/s/sleep-study/*`` alone misses the link itself (its path has no trailing part).
 
+Bridge's older link form, ``MAGICLINK_BASE_URL/mobile/{studyId}/startSession.html?…`` (the
+``${url}`` of a template written for Bridge, ``links.bridge_sign_in_url``), is the same link:
+the files claim ``/mobile/{studyId}/*`` for every app that opens the study's ``/s/{studyId}``
+link, so researchers need not list it (listing it does no harm).
+
 apple-app-site-association
 --------------------------
 One ``details`` entry per app (an app several studies name gets the rules of all of them, in
@@ -30,6 +35,11 @@ study order), carrying both forms so that every iOS version matches:
   is left out (old iOS opens fewer links, never more); when it excludes, its whole path is
   excluded (``"NOT path"``, or ``"NOT *"`` without a path), which again errs on opening less.
 
+Bridge's link form follows the short one (``with_bridge_links``): each rule whose path matches
+``/s/{studyId}`` (and not already ``/mobile/{studyId}/startSession.html``) is followed by its
+twin for ``/mobile/{studyId}/*``, with the same query, fragment and exclusion. Apple applies the
+first rule that matches, so the Bridge link opens the app exactly when the short link does.
+
 ``webcredentials.apps`` lists every app, for password autofill. Apple's CDN refuses a file over
 128 KB (``MAX_AASA_BYTES``) for the whole host, so a study change that would push it past the
 limit is refused (``aasa_size_problem``).
@@ -39,9 +49,10 @@ assetlinks.json
 One statement per Android package (its fingerprints from every study that names it), granting
 ``handle_all_urls`` (open the links) and ``get_login_creds`` (share saved credentials). Android 15
 ``dynamic_app_link_components`` limit each app to its studies' sign-in paths
-(``/s/{studyId}`` and ``/s/{studyId}/*``): Bridge's android_app_link has no paths of its own, and
-borrowing the iOS paths would let an Android app claim links the researcher only meant for iOS.
-The sign-in paths are the one thing this service knows every study's app needs. (Dynamic rules
+(``/s/{studyId}``, ``/s/{studyId}/*``, and ``/mobile/{studyId}/*`` for Bridge's form):
+Bridge's android_app_link has no paths of its own, and borrowing the iOS paths would let an
+Android app claim links the researcher only meant for iOS. The sign-in paths are the one thing
+this service knows every study's app needs. (Dynamic rules
 narrow, never widen, what the app's manifest declares; older Android versions ignore them.)
 """
 
@@ -49,10 +60,12 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
+from service.deeplinks.links import bridge_sign_in_path
 from service.studies.app_links import NOT_PREFIX, AppleAppLink, AppleComponent
 from service.studies.model import Study
 
@@ -69,6 +82,51 @@ RELATIONS = (HANDLE_ALL_URLS, GET_LOGIN_CREDS)
 def sign_in_paths(study_id: str) -> tuple[str, str]:
     """The path of a study's sign-in link, and everything under it."""
     return f"/s/{study_id}", f"/s/{study_id}/*"
+
+
+def bridge_sign_in_paths(study_id: str) -> str:
+    """Where Bridge's form of a study's sign-in link lives: ``/mobile/{studyId}/*``."""
+    return f"/mobile/{study_id}/*"
+
+
+def _apple_pattern_matches(pattern: str | None, path: str) -> bool:
+    """Whether an Apple path pattern (``*`` any characters, ``?`` one) matches ``path``;
+    a rule without a path matches every path."""
+    if pattern is None:
+        return True
+    regex = "".join(
+        ".*" if char == "*" else "." if char == "?" else re.escape(char) for char in pattern
+    )
+    return re.fullmatch(regex, path, re.DOTALL) is not None
+
+
+def _needs_bridge_twin(pattern: str | None, study_id: str) -> bool:
+    return _apple_pattern_matches(pattern, sign_in_paths(study_id)[0]) and not (
+        _apple_pattern_matches(pattern, bridge_sign_in_path(study_id))
+    )
+
+
+def with_bridge_links(link: AppleAppLink, study_id: str) -> AppleAppLink:
+    """The app link, with Bridge's form of the study's sign-in link claimed wherever the short
+    form is: each rule matching ``/s/{studyId}`` is followed by its twin for
+    ``/mobile/{studyId}/*`` (same query, fragment and exclusion). A rule that already matches
+    the Bridge link (``*``, say) needs none."""
+    twin_path = bridge_sign_in_paths(study_id)
+    if link.components:
+        components: list[AppleComponent] = []
+        for component in link.components:
+            components.append(component)
+            if _needs_bridge_twin(component.path, study_id):
+                components.append(replace(component, path=twin_path, comment=None))
+        return replace(link, components=tuple(components))
+    paths: list[str] = []
+    for path in link.paths:
+        paths.append(path)
+        excluded = path.startswith(NOT_PREFIX)
+        pattern = path[len(NOT_PREFIX) :] if excluded else path
+        if _needs_bridge_twin(pattern, study_id):
+            paths.append(NOT_PREFIX + twin_path if excluded else twin_path)
+    return replace(link, paths=tuple(paths))
 
 
 def components_of(link: AppleAppLink) -> list[Json]:
@@ -114,7 +172,8 @@ def _by_identifier(studies: Iterable[Study]) -> list[Study]:
 def apple_app_site_association(studies: Iterable[Study]) -> Json:
     apps: dict[str, tuple[list[Json], list[str]]] = {}
     for study in _by_identifier(studies):
-        for link in study.apple_app_links:
+        for claimed in study.apple_app_links:
+            link = with_bridge_links(claimed, study.identifier)
             components, paths = apps.setdefault(link.app_id, ([], []))
             _add_new(components, components_of(link))
             _add_new(paths, legacy_paths_of(link))
@@ -134,7 +193,8 @@ def asset_links(studies: Iterable[Study]) -> list[Json]:
         for link in study.android_app_links:
             fingerprints, components = apps.setdefault(link.package_name, ([], []))
             _add_new(fingerprints, (value.upper() for value in link.sha256_cert_fingerprints))
-            _add_new(components, ({"/": path} for path in sign_in_paths(study.identifier)))
+            paths = (*sign_in_paths(study.identifier), bridge_sign_in_paths(study.identifier))
+            _add_new(components, ({"/": path} for path in paths))
     return [
         {
             "relation": list(RELATIONS),

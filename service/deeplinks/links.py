@@ -7,12 +7,31 @@ from urllib.parse import quote, urlencode
 
 
 def sign_in_url(base_url: str, study_id: str, email: str, token: str) -> str:
-    """The universal link: ``{base}/s/{studyId}?email=...&token=...``.
+    """The universal link: ``{base}/s/{studyId}?email=...&token=...`` (``${emailSignInUrl}``,
+    ``${shortUrl}`` and the default template's link).
 
     The study is a path segment so that each study's app can claim its own paths.
     """
     query = urlencode({"email": email, "token": token}, quote_via=quote)
     return f"{base_url}/s/{quote(study_id, safe='')}?{query}"
+
+
+def bridge_sign_in_url(base_url: str, study_id: str, email: str, token: str) -> str:
+    """Bridge's older link form, ``${url}`` in Bridge's templates:
+    ``{base}/mobile/{studyId}/startSession.html?email=...&study=...&appId=...&token=...``.
+
+    Bridge named the study ``study`` in this query until 2020 and ``appId`` since; both are
+    given, so an app written for either version reads it. It opens the same landing page as
+    ``sign_in_url`` and the association files claim it for the same apps.
+    """
+    query = urlencode(
+        {"email": email, "study": study_id, "appId": study_id, "token": token}, quote_via=quote
+    )
+    return f"{base_url}{bridge_sign_in_path(study_id)}?{query}"
+
+
+def bridge_sign_in_path(study_id: str) -> str:
+    return f"/mobile/{quote(study_id, safe='')}/startSession.html"
 
 
 def app_url(scheme: str, study_id: str, email: str) -> str:

@@ -6,11 +6,11 @@ import html as html_lib
 from email.headerregistry import Address
 from email.message import EmailMessage
 from email.utils import formatdate
-from urllib.parse import urlsplit
+from urllib.parse import quote, urlsplit
 
 from service import templates_dir
 from service.accounts.email_address import address_problem, masked
-from service.deeplinks.links import app_url, sign_in_url
+from service.deeplinks.links import app_url, bridge_sign_in_url, sign_in_url
 from service.deeplinks.qr import qr_png
 from service.email.plaintext import html_to_text
 from service.provisioning.study_link import study_provisioning_url
@@ -45,13 +45,23 @@ def default_onboarding_template() -> EmailTemplate:
 
 def _study_values(study: Study, email: str, base_url: str) -> dict[str, str]:
     """What every email of a study can say: who sends it, for which app, and where to get it."""
+    short_name = study.short_name or study.name
     return {
         "email": email,
+        "participantEmail": email,
         "studyName": study.name,
-        "studyShortName": study.short_name or study.name,
+        "studyShortName": short_name,
         "studyId": study.identifier,
+        # Bridge's names for the same (Bridge calls a study an app)
+        "appName": study.name,
+        "appShortName": short_name,
+        "appId": study.identifier,
         "sponsorName": study.sponsor_name or study.name,
         "supportEmail": study.support_email,
+        # Bridge's technical and consent-notification addresses: a study here has only its
+        # support address, the one a participant (or a researcher's template) should write to.
+        "technicalEmail": study.support_email,
+        "consentEmail": study.support_email,
         "host": urlsplit(base_url).netloc,
         "appUrl": app_url(study.app_url_scheme, study.identifier, email)
         if study.app_url_scheme
@@ -74,17 +84,34 @@ def onboarding_values(study: Study, email: str, base_url: str) -> dict[str, str]
 def sign_in_values(
     study: Study, email: str, token: str, code: str, base_url: str
 ) -> dict[str, str]:
+    """The values of a sign-in email, with Bridge's meanings.
+
+    As in Bridge's sign-in emails, ``${email}`` is the address URL-encoded (``a+tag@x.org`` is
+    ``a%2Btag%40x.org``), so that a template building its own link
+    (``https://…/verify.html?email=${email}&token=${token}``) gets one that works;
+    ``${participantEmail}`` is the address as written. ``${url}`` is Bridge's older link form
+    (``/mobile/{studyId}/startSession.html``); ``${emailSignInUrl}`` and ``${shortUrl}`` the
+    short one (``/s/{studyId}``).
+    """
     link = sign_in_url(base_url, study.identifier, email, token)
     return {
         **_study_values(study, email, base_url),
+        "email": url_encoded(email),
         "token": token,
         "code": code,
-        "url": link,
+        "url": bridge_sign_in_url(base_url, study.identifier, email, token),
         "emailSignInUrl": link,
         "shortUrl": link,
         "emailSignInExpirationPeriod": human_period(study.email_sign_in_token_ttl_seconds),
         # qrCode is markup, substituted by build_message for HTML templates only
     }
+
+
+def url_encoded(text: str) -> str:
+    """Text made safe in any part of a URL: every character but ``A-Z a-z 0-9 _ . - ~``
+    percent-encoded (UTF-8), as Bridge's ``encodeURIComponent`` does (except that a space is
+    ``%20``, not ``+``, which reads the same in a path as in a query)."""
+    return quote(text, safe="")
 
 
 class UndeliverableAddress(ValueError):
@@ -143,7 +170,7 @@ def build_message(
             html_part = message.get_body(("html",))
             assert isinstance(html_part, EmailMessage)
             html_part.add_related(
-                qr_png(values.get("url") or values["provisioningUrl"]),
+                qr_png(values.get("emailSignInUrl") or values["provisioningUrl"]),
                 "image",
                 "png",
                 cid=f"<{qr_cid}>",

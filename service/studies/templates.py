@@ -25,21 +25,33 @@ TOKEN_VARIABLES = frozenset({"token", "url", "emailSignInUrl", "shortUrl", "code
 # Markup the service builds itself, substituted as it is (HTML templates only): the QR code of
 # the link, as an image attached to the email (mail clients block data: images).
 HTML_ONLY_VARIABLES = frozenset({"qrCode"})
-# What every email may name: the participant, the study, the service's host, and the app (its
-# custom scheme without any secret, and its store pages).
-_COMMON_VARIABLES = frozenset(
-    {
-        "email",
-        "studyName",
-        "studyShortName",
-        "studyId",
-        "sponsorName",
-        "supportEmail",
-        "host",
-        "appUrl",
-        "installUrlIos",
-        "installUrlAndroid",
-    }
+# Bridge's names for the study (Bridge calls a study an app; BridgeUtils.appTemplateVariables),
+# so that templates written for Bridge carry over. Each is filled with our closest value:
+# app* is the study's name, short name and identifier; technicalEmail and consentEmail, which
+# our study has no field for, are its support address (Bridge always fills technicalEmail).
+BRIDGE_STUDY_VARIABLES = frozenset(
+    {"appName", "appShortName", "appId", "technicalEmail", "consentEmail"}
+)
+# What every email may name: the participant (``email``, and ``participantEmail``, Bridge's name
+# for the address exactly as written), the study, the service's host, and the app (its custom
+# scheme without any secret, and its store pages).
+_COMMON_VARIABLES = (
+    frozenset(
+        {
+            "email",
+            "participantEmail",
+            "studyName",
+            "studyShortName",
+            "studyId",
+            "sponsorName",
+            "supportEmail",
+            "host",
+            "appUrl",
+            "installUrlIos",
+            "installUrlAndroid",
+        }
+    )
+    | BRIDGE_STUDY_VARIABLES
 )
 SIGN_IN_VARIABLES = TOKEN_VARIABLES | _COMMON_VARIABLES | {"emailSignInExpirationPeriod"}
 

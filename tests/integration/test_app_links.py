@@ -80,15 +80,24 @@ async def test_studies_app_links_are_published_in_both_files(api: Api) -> None:
             "details": [
                 {  # studies in identifier order: diary-study first
                     "appIDs": [OTHER_APP],
-                    "components": [{"/": "/s/diary-study"}, {"/": "/s/diary-study/*"}],
+                    # Bridge's form of the link (/mobile/…/startSession.html) right after it
+                    "components": [
+                        {"/": "/s/diary-study"},
+                        {"/": "/mobile/diary-study/*"},
+                        {"/": "/s/diary-study/*"},
+                    ],
                     "appID": OTHER_APP,
-                    "paths": ["/s/diary-study", "/s/diary-study/*"],
+                    "paths": ["/s/diary-study", "/mobile/diary-study/*", "/s/diary-study/*"],
                 },
                 {
                     "appIDs": [APP],
-                    "components": [{"/": "/s/sleep-study"}, {"/": "/s/sleep-study/*"}],
+                    "components": [
+                        {"/": "/s/sleep-study"},
+                        {"/": "/mobile/sleep-study/*"},
+                        {"/": "/s/sleep-study/*"},
+                    ],
                     "appID": APP,
-                    "paths": ["/s/sleep-study", "/s/sleep-study/*"],
+                    "paths": ["/s/sleep-study", "/mobile/sleep-study/*", "/s/sleep-study/*"],
                 },
             ],
         },
@@ -114,7 +123,11 @@ async def test_studies_app_links_are_published_in_both_files(api: Api) -> None:
     }
     assert sleep["relation_extensions"] == {
         "delegate_permission/common.handle_all_urls": {
-            "dynamic_app_link_components": [{"/": "/s/sleep-study"}, {"/": "/s/sleep-study/*"}]
+            "dynamic_app_link_components": [
+                {"/": "/s/sleep-study"},
+                {"/": "/s/sleep-study/*"},
+                {"/": "/mobile/sleep-study/*"},
+            ]
         }
     }
     assert PRINT not in links.text  # never the lower-case form
@@ -129,9 +142,13 @@ async def test_components_are_published_with_derived_legacy_paths(api: Api) -> N
     await api.create_study("sleep-study", appleAppLinks=[{"appID": APP, "components": components}])
     (detail,) = (await api.client.get(AASA)).json()["applinks"]["details"]
     assert detail["appIDs"] == [APP]
-    assert detail["components"] == components
+    assert detail["components"] == [*components[:2], {"/": "/mobile/sleep-study/*"}, components[2]]
     assert detail["appID"] == APP
-    assert detail["paths"] == ["NOT /s/sleep-study/private/*", "/s/sleep-study"]
+    assert detail["paths"] == [
+        "NOT /s/sleep-study/private/*",
+        "/s/sleep-study",
+        "/mobile/sleep-study/*",
+    ]
 
 
 async def test_etag_answers_304_and_head_answers_headers_only(api: Api) -> None:

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import re
+from urllib.parse import urlsplit
 
 import pytest
 
@@ -17,7 +19,9 @@ from service.deeplinks.association import (
     asset_links,
     encode,
     sign_in_paths,
+    with_bridge_links,
 )
+from service.deeplinks.links import bridge_sign_in_url, sign_in_url
 from service.studies.app_links import (
     AndroidAppLink,
     AppleAppLink,
@@ -67,11 +71,17 @@ def test_legacy_paths_are_published_in_both_forms() -> None:
                     "appIDs": [APP],
                     "components": [
                         {"/": "/s/sleep-study"},
+                        {"/": "/mobile/sleep-study/*"},  # Bridge's form of the same link
                         {"/": "/s/sleep-study/x", "exclude": True},
                         {"/": "/s/sleep-study/*"},
                     ],
                     "appID": APP,
-                    "paths": ["/s/sleep-study", "NOT /s/sleep-study/x", "/s/sleep-study/*"],
+                    "paths": [
+                        "/s/sleep-study",
+                        "/mobile/sleep-study/*",
+                        "NOT /s/sleep-study/x",
+                        "/s/sleep-study/*",
+                    ],
                 }
             ],
         },
@@ -93,14 +103,23 @@ def test_components_are_published_with_the_legacy_paths_they_can_say() -> None:
         "applinks"
     ]["details"][0]
     assert detail["appIDs"] == [APP]
-    assert detail["components"] == [component.to_json() for component in components]
+    published = [component.to_json() for component in components]
+    published.insert(2, {"/": "/mobile/a/*"})  # Bridge's form of /s/a, right after it
+    assert detail["components"] == published
     assert detail["components"][0] == {
         "/": "/s/a/private/*",
         "exclude": True,
         "comment": "not these",
     }
     assert detail["appID"] == APP
-    assert detail["paths"] == ["NOT /s/a/private/*", "/s/a", "NOT /s/a/web", "NOT *", "/s/a/*"]
+    assert detail["paths"] == [
+        "NOT /s/a/private/*",
+        "/s/a",
+        "/mobile/a/*",
+        "NOT /s/a/web",
+        "NOT *",
+        "/s/a/*",
+    ]
 
 
 def test_an_app_of_several_studies_is_one_detail_in_study_order() -> None:
@@ -113,11 +132,19 @@ def test_an_app_of_several_studies_is_one_detail_in_study_order() -> None:
     document = apple_app_site_association([b, a])
     details = document["applinks"]["details"]
     assert [detail["appID"] for detail in details] == [APP, OTHER_APP]
-    assert details[0]["paths"] == ["/s/study-a", "/shared", "/s/study-b"]  # no repeats
+    assert details[0]["paths"] == [  # no repeats
+        "/s/study-a",
+        "/mobile/study-a/*",
+        "/shared",
+        "/s/study-b",
+        "/mobile/study-b/*",
+    ]
     assert details[0]["components"] == [
         {"/": "/s/study-a"},
+        {"/": "/mobile/study-a/*"},
         {"/": "/shared"},
         {"/": "/s/study-b"},
+        {"/": "/mobile/study-b/*"},
     ]
     assert document["webcredentials"] == {"apps": [APP, OTHER_APP]}
 
@@ -141,8 +168,10 @@ def test_asset_links_has_one_statement_per_app_with_upper_case_fingerprints() ->
                     "dynamic_app_link_components": [
                         {"/": "/s/study-a"},
                         {"/": "/s/study-a/*"},
+                        {"/": "/mobile/study-a/*"},
                         {"/": "/s/study-b"},
                         {"/": "/s/study-b/*"},
+                        {"/": "/mobile/study-b/*"},
                     ]
                 }
             },
@@ -156,7 +185,11 @@ def test_asset_links_has_one_statement_per_app_with_upper_case_fingerprints() ->
             "relation": [HANDLE_ALL_URLS, GET_LOGIN_CREDS],
             "relation_extensions": {
                 HANDLE_ALL_URLS: {
-                    "dynamic_app_link_components": [{"/": "/s/study-a"}, {"/": "/s/study-a/*"}]
+                    "dynamic_app_link_components": [
+                        {"/": "/s/study-a"},
+                        {"/": "/s/study-a/*"},
+                        {"/": "/mobile/study-a/*"},
+                    ]
                 }
             },
             "target": {
@@ -263,3 +296,89 @@ def test_a_file_already_over_the_limit_may_shrink_but_not_grow() -> None:
     assert aasa_size_problem(stored, _many_paths("a", 700)) is None
     assert aasa_size_problem(stored, _many_paths("a", 800)) is None  # the same size
     assert aasa_size_problem(stored, _many_paths("a", 801)) is not None
+
+
+# --- Bridge's link form (/mobile/{studyId}/startSession.html) --------------------------------
+
+
+def _opens(paths: list[str], path: str) -> bool:
+    """Whether old iOS opens ``path`` in the app: the first legacy pattern that matches wins."""
+    for rule in paths:
+        excluded = rule.startswith("NOT ")
+        pattern = rule.removeprefix("NOT ")
+        regex = "".join(".*" if c == "*" else "." if c == "?" else re.escape(c) for c in pattern)
+        if re.fullmatch(regex, path):
+            return not excluded
+    return False
+
+
+_SHORT_PATH = urlsplit(sign_in_url("https://x.org", "a", "p@x.org", "t")).path
+_BRIDGE_PATH = urlsplit(bridge_sign_in_url("https://x.org", "a", "p@x.org", "t")).path
+
+
+@pytest.mark.parametrize(
+    "paths",
+    [
+        ("/s/a", "/s/a/*"),
+        ("/s/a*",),
+        ("/s/*",),
+        ("NOT /s/a", "*"),  # excluded: Bridge's form is excluded too
+        ("*",),  # already matches Bridge's form: no twin
+        ("/s/ab", "/s/ab/*"),  # another study's paths: nothing to twin
+        ("NOT /s/a/x", "/s/a"),
+    ],
+)
+def test_bridges_link_opens_the_app_exactly_when_the_short_link_does(
+    paths: tuple[str, ...],
+) -> None:
+    assert _SHORT_PATH == "/s/a"
+    assert _BRIDGE_PATH == "/mobile/a/startSession.html"
+    detail = apple_app_site_association([_study("a", AppleAppLink(APP, paths=paths))])["applinks"][
+        "details"
+    ][0]
+    published = detail["paths"]
+    assert (
+        _opens(published, _BRIDGE_PATH)
+        == _opens(published, _SHORT_PATH)
+        == _opens(list(paths), _SHORT_PATH)
+    )
+    # the modern form says the same as the legacy one
+    assert [rule["/"] for rule in detail["components"]] == [
+        path.removeprefix("NOT ") for path in published
+    ]
+
+
+def test_a_study_that_claims_its_link_gets_bridges_form_claimed_too() -> None:
+    detail = apple_app_site_association([_study("a", AppleAppLink(APP, paths=("/s/a",)))])[
+        "applinks"
+    ]["details"][0]
+    assert detail["paths"] == ["/s/a", "/mobile/a/*"]
+    assert _opens(detail["paths"], _BRIDGE_PATH)
+    # a rule that already covers Bridge's link is published as it is
+    assert with_bridge_links(AppleAppLink(APP, paths=("*",)), "a").paths == ("*",)
+
+
+def test_bridges_twin_of_a_component_keeps_its_query_and_exclusion() -> None:
+    link = AppleAppLink(
+        APP,
+        components=(
+            AppleComponent("/s/a", (("token", "?*"),), exclude=True, comment="no bare link"),
+            AppleComponent("/s/a", comment="the link"),
+        ),
+    )
+    twinned = with_bridge_links(link, "a")
+    assert [component.to_json() for component in twinned.components] == [
+        {"/": "/s/a", "?": {"token": "?*"}, "exclude": True, "comment": "no bare link"},
+        {"/": "/mobile/a/*", "?": {"token": "?*"}, "exclude": True},
+        {"/": "/s/a", "comment": "the link"},
+        {"/": "/mobile/a/*"},
+    ]
+
+
+def test_android_apps_open_bridges_link_form() -> None:
+    (statement,) = asset_links(
+        [_study("a", android=(AndroidAppLink("org.example.sleep", (PRINT,)),))]
+    )
+    rules = statement["relation_extensions"][HANDLE_ALL_URLS]["dynamic_app_link_components"]
+    assert {"/": "/mobile/a/*"} in rules
+    assert any(_opens([rule["/"]], _BRIDGE_PATH) for rule in rules)

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import re
 from email.message import EmailMessage
+from urllib.parse import parse_qs, unquote, urlsplit
 
 import pytest
 
+from service.deeplinks.qr import qr_png
 from service.email.message import (
     UndeliverableAddress,
     build_message,
@@ -23,7 +26,12 @@ TOKEN = "tok_" + "A1b2C3d4" * 8  # long enough to push the link past 76 characte
 CODE = "K7M2QX9P"
 MAIL_FROM = "Study Team <study@example.org>"
 MESSAGE_ID = "<1700000000000-0.study-a@signin.example.org>"
-LINK = f"{BASE_URL}/s/study-a?email=Alice%40Example.org&token={TOKEN}"
+# ${url}: Bridge's older link form; ${emailSignInUrl} and ${shortUrl}: the short one.
+LINK = (
+    f"{BASE_URL}/mobile/study-a/startSession.html"
+    f"?email=Alice%40Example.org&study=study-a&appId=study-a&token={TOKEN}"
+)
+SHORT_LINK = f"{BASE_URL}/s/study-a?email=Alice%40Example.org&token={TOKEN}"
 
 
 def _study(**fields: object) -> Study:
@@ -57,8 +65,10 @@ def test_sign_in_values_cover_every_known_variable() -> None:
     # qrCode is markup that build_message puts in itself (HTML templates only)
     assert set(values) == SIGN_IN_VARIABLES - HTML_ONLY_VARIABLES
     assert values["token"] == TOKEN
-    assert values["url"] == values["emailSignInUrl"] == values["shortUrl"] == LINK
-    assert values["email"] == TO
+    assert values["url"] == LINK
+    assert values["emailSignInUrl"] == values["shortUrl"] == SHORT_LINK
+    assert values["email"] == "Alice%40Example.org"  # URL-encoded, as Bridge does
+    assert values["participantEmail"] == TO
     assert values["studyId"] == "study-a"
     assert values["host"] == "signin.example.org"
     assert values["emailSignInExpirationPeriod"] == "1 hour"
@@ -80,7 +90,7 @@ def test_expiration_period_follows_the_study_ttl() -> None:
 
 
 def test_plain_template_gives_a_single_text_part() -> None:
-    template = EmailTemplate("Sign in to ${studyName}", "Hello ${email},\nopen ${url}\n")
+    template = EmailTemplate("Sign in to ${studyName}", "Hello ${participantEmail},\nopen ${url}\n")
     message = _build(template)
     assert not message.is_multipart()
     assert message.get_content_type() == "text/plain"
@@ -169,9 +179,9 @@ def test_default_template_text_part_carries_the_link_unbroken() -> None:
     assert text_part["Content-Transfer-Encoding"] == "7bit"
     raw = text_part.get_payload()
     assert isinstance(raw, str)
-    assert LINK in raw
+    assert SHORT_LINK in raw  # the default template links to the short form
     assert "=\n" not in raw
-    assert f"Sign in to Study A ({LINK})" in _text(text_part)
+    assert f"Sign in to Study A ({SHORT_LINK})" in _text(text_part)
     assert "expire in 1 hour" in _text(text_part)
     assert f"type this code:\n\n{CODE}" in _text(text_part)
     assert "${" not in _text(text_part)
@@ -307,3 +317,85 @@ def test_subjects_with_encoded_words_are_refused() -> None:
     assert template is None
     assert list(errors) == ["emailSignInTemplate.subject"]
     assert "=?" in errors["emailSignInTemplate.subject"][0]
+
+
+# --- templates written for Bridge ----------------------------------------------------------
+
+PLUS = "a+tag@example.org"
+
+
+def test_bridges_study_variables_have_bridges_meanings() -> None:
+    study = _study(
+        name="Sleep Study", shortName="Sleep", sponsorName="Lab", supportEmail="help@example.org"
+    )
+    values = sign_in_values(study, TO, TOKEN, CODE, BASE_URL)
+    assert (values["appName"], values["appShortName"], values["appId"]) == (
+        "Sleep Study",
+        "Sleep",
+        "study-a",
+    )
+    # our study has one address; Bridge's technical and consent addresses are it
+    assert values["technicalEmail"] == values["consentEmail"] == "help@example.org"
+
+
+def test_url_is_bridges_start_session_link_and_short_url_the_short_one() -> None:
+    values = sign_in_values(_study(), PLUS, TOKEN, CODE, BASE_URL)
+    url = urlsplit(values["url"])
+    assert url.path == "/mobile/study-a/startSession.html"
+    assert parse_qs(url.query, strict_parsing=True) == {
+        "email": [PLUS],
+        "study": ["study-a"],
+        "appId": ["study-a"],
+        "token": [TOKEN],
+    }
+    for name in ("emailSignInUrl", "shortUrl"):
+        short = urlsplit(values[name])
+        assert short.path == "/s/study-a"
+        assert parse_qs(short.query) == {"email": [PLUS], "token": [TOKEN]}
+
+
+def test_email_is_url_encoded_as_bridge_does_and_participant_email_is_as_written() -> None:
+    values = sign_in_values(_study(), PLUS, TOKEN, CODE, BASE_URL)
+    assert values["email"] == "a%2Btag%40example.org"
+    assert values["participantEmail"] == PLUS
+    odd = "o'brien&co/x~y@example.org"
+    assert unquote(sign_in_values(_study(), odd, TOKEN, CODE, BASE_URL)["email"]) == odd
+
+
+def test_a_link_the_template_builds_with_email_works_for_a_plus_address() -> None:
+    body = "Tap https://myApp.example.org/mobile/verify.html?email=${email}&token=${token}\n"
+    for mime_type in ("text/plain", "text/html"):
+        values = sign_in_values(_study(), PLUS, TOKEN, CODE, BASE_URL)
+        message = build_message(
+            EmailTemplate("Sign in as ${participantEmail}", body, mime_type),
+            values,
+            to=PLUS,
+            mail_from=MAIL_FROM,
+            message_id=MESSAGE_ID,
+        )
+        text_part = message.get_body(("plain",))
+        assert isinstance(text_part, EmailMessage)
+        (link,) = re.findall(r"https://\S+", _text(text_part))
+        assert parse_qs(urlsplit(link).query) == {"email": [PLUS], "token": [TOKEN]}
+        assert message["Subject"] == f"Sign in as {PLUS}"
+
+
+def test_the_encoded_email_is_still_html_escaped() -> None:
+    # quote() leaves nothing HTML-special, but escaping is applied to every value all the same
+    values = {**sign_in_values(_study(), PLUS, TOKEN, CODE, BASE_URL), "email": "a&b"}
+    template = EmailTemplate("Hi", '<a href="x?email=${email}">${url}</a>', "text/html")
+    message = build_message(template, values, to=PLUS, mail_from=MAIL_FROM, message_id=MESSAGE_ID)
+    html_part = message.get_body(("html",))
+    assert isinstance(html_part, EmailMessage)
+    assert 'href="x?email=a&amp;b"' in _text(html_part)
+    assert LINK.replace("Alice%40Example.org", "a%2Btag%40example.org").replace(
+        "&", "&amp;"
+    ) in _text(html_part)
+
+
+def test_the_qr_code_is_of_the_short_link() -> None:
+    values = sign_in_values(_study(), TO, TOKEN, CODE, BASE_URL)
+    template = EmailTemplate("Sign in", "<p>${qrCode}</p><p>${url}</p>", "text/html")
+    message = build_message(template, values, to=TO, mail_from=MAIL_FROM, message_id=MESSAGE_ID)
+    (image,) = [part for part in message.walk() if part.get_content_type() == "image/png"]
+    assert image.get_payload(decode=True) == qr_png(SHORT_LINK)

@@ -216,7 +216,10 @@ def test_unknown_variable_in_body_is_named_with_a_suggestion() -> None:
         f"{PREFIX}.body uses unknown variable ${{emailSignInExpirationPeriods}}"
     )
     assert "(did you mean ${emailSignInExpirationPeriod}?)" in message
-    assert "known variables are appUrl, code, email, emailSignInExpirationPeriod" in message
+    assert (
+        "known variables are appId, appName, appShortName, appUrl, code, consentEmail, email, "
+        "emailSignInExpirationPeriod" in message
+    )
 
 
 def test_unknown_variable_without_a_close_match_gets_no_suggestion() -> None:
@@ -312,3 +315,51 @@ def test_plain_values_are_not_escaped() -> None:
     values = {"studyName": "<script>alert(1)</script>", "sponsorName": "\"&'"}
     text = substitute("${studyName} ${sponsorName}", values)
     assert text == "<script>alert(1)</script> \"&'"
+
+
+# --- templates written for Bridge ------------------------------------------------------------
+
+BRIDGE_TEMPLATE = {
+    "subject": "Sign in to ${appShortName}",
+    "body": (
+        "Welcome to ${appName} (${appId}), run by ${sponsorName}. Tap ${url} or "
+        "https://myApp.example.org/mobile/verify.html?email=${email}&token=${token}. "
+        "Questions: ${supportEmail}, ${technicalEmail}, ${consentEmail}. "
+        "Sent to ${participantEmail} via ${host}; expires in ${emailSignInExpirationPeriod}."
+    ),
+    "mimeType": "text/html",
+}
+
+
+def test_a_template_written_for_bridge_is_accepted() -> None:
+    template, errors = template_problems(BRIDGE_TEMPLATE, PREFIX)
+    assert errors == {}
+    assert template is not None
+
+
+@pytest.mark.parametrize(
+    "variable",
+    # Bridge fills these only in other emails (consent, SMS), never in a sign-in email
+    ["participantFirstName", "participantLastName", "participantPhone", "resetPasswordUrl"],
+)
+def test_bridge_variables_its_sign_in_email_never_fills_are_refused(variable: str) -> None:
+    errors = _errors(_template(body=f"Hi ${{{variable}}}, tap ${{url}}"))
+    (message,) = errors[f"{PREFIX}.body"]
+    assert message.startswith(f"{PREFIX}.body uses unknown variable ${{{variable}}}")
+
+
+def test_bridge_study_names_do_not_carry_the_token() -> None:
+    body = "Welcome to ${appName} (${appShortName}, ${appId}): ${technicalEmail} ${consentEmail}"
+    errors = _errors(_template(body=body))
+    assert "must contain the sign-in link or code" in errors[f"{PREFIX}.body"][0]
+
+
+def test_a_misspelt_bridge_variable_gets_a_suggestion() -> None:
+    errors = _errors(_template(body="Tap ${url} for ${appShortname}"))
+    (message,) = errors[f"{PREFIX}.body"]
+    assert "unknown variable ${appShortname} (did you mean ${appShortName}?)" in message
+
+
+def test_onboarding_templates_know_bridges_study_names_too() -> None:
+    good = {"subject": "Welcome to ${appName}", "body": "${appId}: ${provisioningUrl}"}
+    assert template_problems(good, "onboardingTemplate", ONBOARDING)[1] == {}

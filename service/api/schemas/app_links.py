@@ -221,7 +221,8 @@ _RULES = 'rules like {"/": "/s/sleep-study/*"}'
 class AppleAppLink(Schema):
     """An iOS app that opens the study's sign-in links: `paths` (legacy patterns; `NOT /path`
     excludes) or `components`, not both. The links are `/s/{studyId}?email=…&token=…`: claim
-    `/s/{studyId}` and `/s/{studyId}/*`. An app appears once per study."""
+    `/s/{studyId}` and `/s/{studyId}/*` (Bridge's form, `/mobile/{studyId}/*`, is then claimed
+    with them). An app appears once per study."""
 
     model_config = _links({"oneOf": [_present("paths"), _present("components")]})
 

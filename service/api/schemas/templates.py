@@ -112,7 +112,11 @@ class EmailTemplate(TemplateInput):
     DESCRIPTION = (
         f"Variables: {_listed(templates.SIGN_IN_VARIABLES)}. The body must carry the token "
         f"(one of {_listed(templates.TOKEN_VARIABLES)}); the subject must not. An unknown "
-        "variable is a 400 naming it. In text/html templates the values are HTML-escaped."
+        "variable is a 400 naming it. As in Bridge, ${email} is the address URL-encoded "
+        "(a+tag@example.org is a%2Btag%40example.org, ready for a link the template builds) "
+        "and ${participantEmail} the address as written; ${url} is Bridge's "
+        "/mobile/{studyId}/startSession.html link, ${emailSignInUrl} and ${shortUrl} the "
+        "/s/{studyId} one. In text/html templates the values are HTML-escaped."
     )
 
 
