@@ -59,10 +59,10 @@ def test_the_readme_walk_through_with_embedded_defaults(tmp_path: Path) -> None:
 README = Path(__file__).resolve().parents[2] / "README.md"
 
 
-def _walk_through_block() -> str:
-    """The README's walk-through, the first ``sh`` block under its heading, as written."""
+def _walk_through_block(number: int = 1) -> str:
+    """A block of the README's walk-through, the n-th ``sh`` block under its heading."""
     section = README.read_text().split("## Walk-through", 1)[1]
-    return section.split("```sh\n", 1)[1].split("```", 1)[0]
+    return section.split("```sh\n")[number].split("```", 1)[0]
 
 
 def test_the_readme_walk_through_pasted_as_one_block(tmp_path: Path) -> None:
@@ -85,6 +85,21 @@ def test_the_readme_walk_through_pasted_as_one_block(tmp_path: Path) -> None:
     assert '"type":"UserSessionInfo"' in done.stdout, done.stdout
     assert '"type":"StudyParticipant"' in done.stdout, done.stdout
     assert '"message":"Signed out."' in done.stdout, done.stdout
+
+
+def test_the_readme_first_install_pasted_as_one_block(tmp_path: Path) -> None:
+    with serving({}, tmp_path, "--demo") as (url, _):
+        done = subprocess.run(
+            ["bash", "-c", _walk_through_block(2).replace("http://127.0.0.1:8000", url)],
+            cwd=tmp_path,
+            capture_output=True,
+            text=True,
+            timeout=30,
+            check=False,
+        )
+    assert done.returncode == 0, done.stderr
+    assert not done.stderr, done.stderr
+    assert done.stdout.splitlines()[-3:] == ["412", "201", "200"], done.stdout
 
 
 def test_serving_from_redis_and_smtp_survives_a_restart(
