@@ -221,3 +221,136 @@ def test_an_app_generated_from_bridges_definition_signs_in_consents_and_signs_ou
         assert json.loads(not_found.value.body) == ACCOUNT_NOT_FOUND
         assert isinstance(not_found.value.data, models.Message)
         assert not_found.value.data.message == "Account not found."
+
+
+BRIDGE_TEMPLATE = {
+    "subject": "Sign in to ${appShortName}",
+    "body": (
+        "Hello from ${appName} (${appId}). Tap ${url} to sign in, or type ${code}. "
+        "Questions: ${technicalEmail}. "
+        "Or https://myapp.example.org/mobile/verify.html?email=${email}&token=${token}"
+    ),
+    "mimeType": "text/plain",
+}
+VERIFIED_STUDY = "bridge-verified"
+
+
+def _admin(service: ServiceProcess, path: str, body: dict[str, Any]) -> dict[str, Any]:
+    response = httpx.post(
+        f"{service.url}{path}", json=body, headers={"Authorization": f"Bearer {ADMIN_KEY}"}
+    )
+    assert response.status_code == 201, response.text
+    created: dict[str, Any] = response.json()
+    return created
+
+
+def test_what_else_a_bridge_app_meets(service: ServiceProcess, smtp_server: SmtpServer) -> None:
+    """The rest of what a Bridge app runs into, through the same generated client: Bridge's
+    202 words, a template written for Bridge, a token pasted with spaces and dashes, the
+    device's languages, a disabled participant's link, an unverified password, withdrawal."""
+    bridge = bridge_client()
+    models = bridge.models
+    _admin(
+        service,
+        "/v3/studies",
+        {
+            "identifier": VERIFIED_STUDY,
+            "name": "Verified Study",
+            "shortName": "Verified",
+            "supportEmail": "help@example.org",
+            "emailSignInEnabled": True,
+            "emailSignInRequestIntervalSeconds": 0,
+            "emailSignInTemplate": BRIDGE_TEMPLATE,
+        },
+    )
+    address = "a+tag@example.org"
+    _admin(service, f"/v3/studies/{VERIFIED_STUDY}/participants", {"email": address})
+    client = api_client(service.url)
+    client.default_headers["Accept-Language"] = "de-DE,de;q=0.9,en;q=0.5"
+    auth = bridge.AuthenticationApi(client)
+
+    # Bridge's 202 words, which promise nothing about the address.
+    seen = len(smtp_server.mailbox.to(address))
+    asked = auth.request_email_sign_in_with_http_info(
+        models.EmailSignInRequest(app_id=VERIFIED_STUDY, email=address)
+    )
+    assert asked.status_code == 202
+    assert asked.data.message == (
+        "If registered with the study, we'll send an email to that address so you can sign in."
+    )
+
+    # A template written for Bridge: its variables, ${url} in Bridge's form, and a link the
+    # template builds itself with ${email}, which must survive the + of the address.
+    email = _next_email(smtp_server.mailbox, address, seen)
+    assert email.message["Subject"] == "Sign in to Verified"
+    assert "Hello from Verified Study (bridge-verified)." in email.text
+    assert "Questions: help@example.org." in email.text
+    url = httpx.URL(next(w for w in email.text.split() if "/startSession.html?" in w))
+    assert url.path == f"/mobile/{VERIFIED_STUDY}/startSession.html"
+    assert url.params["email"] == address
+    assert url.params["appId"] == VERIFIED_STUDY
+    own = httpx.URL(next(w for w in email.text.split() if w.startswith("https://myapp.")))
+    assert own.params["email"] == address
+    token = own.params["token"]
+    assert url.params["token"] == token
+    # It opens the landing page (the service is the link's host here).
+    assert str(url).startswith(service.url)
+    assert httpx.get(str(url)).status_code == 200
+
+    # The token as a person pastes it, broken over lines and grouped with dashes (Bridge
+    # strips [-\s]); the device's languages are kept on the participant.
+    typed = f"{token[:16]}-{token[16:32]}\n {token[32:]}"
+    with pytest.raises(bridge.ApiException) as not_consented:
+        auth.sign_in_via_email(
+            models.EmailSignIn(app_id=VERIFIED_STUDY, email=address, token=typed)
+        )
+    assert not_consented.value.status == 412
+    session = models.UserSessionInfo.from_json(not_consented.value.body)
+    assert session.languages == ["de", "en"]
+    assert session.environment == models.Environment.PRODUCTION
+    assert json.loads(not_consented.value.body)["username"] == address
+
+    # Consent, then withdraw through the subpopulation path: not consented, nothing shared.
+    client.configuration.api_key["BridgeSecurity"] = session.session_token
+    consents = bridge.ConsentsApi(client)
+    consents.create_consent_signature(
+        VERIFIED_STUDY,
+        models.ConsentSignature(name="A Tag", scope=models.SharingScope.ALL_QUALIFIED_RESEARCHERS),
+    )
+    withdrawn = consents.withdraw_consent_from_subpopulation_with_http_info(
+        VERIFIED_STUDY, models.Withdrawal(reason="Moving abroad.")
+    )
+    assert withdrawn.status_code == 200
+    assert withdrawn.data.consented is False
+    assert withdrawn.data.sharing_scope == models.SharingScope.NO_SHARING
+    assert withdrawn.data.consent_statuses[VERIFIED_STUDY].consented is False
+
+    # Where the study verifies addresses, the right password of an address nobody proved
+    # answers 403, a wrong one 404.
+    newcomer = "newcomer@example.org"
+    password = secrets.token_urlsafe(18)
+    auth.sign_up(models.SignUp(app_id=VERIFIED_STUDY, email=newcomer, password=password))
+    with pytest.raises(bridge.ApiException) as unverified:
+        auth.sign_in_v4(models.SignIn(app_id=VERIFIED_STUDY, email=newcomer, password=password))
+    assert unverified.value.status == 403
+    assert unverified.value.data.message == "Email or phone number have not been verified"
+    with pytest.raises(bridge.ApiException) as wrong:
+        auth.sign_in_v4(models.SignIn(app_id=VERIFIED_STUDY, email=newcomer, password="x" * 20))
+    assert wrong.value.status == 404
+
+    # A disabled participant gets the email, and the link says why they cannot sign in.
+    disabled = "off@example.org"
+    _admin(
+        service,
+        f"/v3/studies/{VERIFIED_STUDY}/participants",
+        {"email": disabled, "status": "disabled"},
+    )
+    seen = len(smtp_server.mailbox.to(disabled))
+    auth.request_email_sign_in(models.EmailSignInRequest(app_id=VERIFIED_STUDY, email=disabled))
+    token = _next_email(smtp_server.mailbox, disabled, seen).token
+    with pytest.raises(bridge.ApiException) as locked:
+        auth.sign_in_via_email(
+            models.EmailSignIn(app_id=VERIFIED_STUDY, email=disabled, token=token)
+        )
+    assert locked.value.status == 423
+    assert locked.value.data.message == "Account disabled, please contact user support."
