@@ -34,6 +34,7 @@ PARTICIPANT_PLACEHOLDER = "live-participant"
 TOKEN_PLACEHOLDER = "live-sign-in-token"
 REAUTH_PLACEHOLDER = "live-reauth-token"
 SIGNED_IN = (200, 412)  # 412: signed in, consent still to give
+SIGN_INS = ("/v3/auth/email/signIn", "/v3/auth/signIn", "/v4/auth/signIn")
 
 # What the runner hands the hooks.
 ENV_URL = "FUZZ_SERVICE_URL"
@@ -125,7 +126,12 @@ class World:
             self.participant_id = ""
         else:
             expect(updated, 200)
-        participant: dict[str, Any] = {"email": EMAIL, "status": "enabled", "emailVerified": True}
+        participant: dict[str, Any] = {
+            "email": EMAIL,
+            "status": "enabled",
+            "emailVerified": True,
+            "consented": True,  # a case may have withdrawn the consent
+        }
         if self.password_changed:
             participant["password"] = PASSWORD
         participants = f"/v3/studies/{STUDY}/participants"
@@ -177,14 +183,12 @@ class World:
     def prepare(self, case: schemathesis.Case[Any]) -> None:
         """Just before a case is sent: the world as cases expect it, live values in the case."""
         with self.lock:
-            # A read of what the previous case deleted (the stateful phase checks that it is
-            # gone) sees it gone; the case after that gets the world back.
-            reads_deleted = (
-                case.method.upper() in ("GET", "HEAD") and case.formatted_path == self.deleted
-            )
-            self.deleted = None
-            if self.dirty and not reads_deleted:
-                self.restore()
+            # After a deletion, reads see it gone: the stateful phase checks that, sometimes
+            # after reads of other things. The first case that writes gets the world back.
+            if self.deleted is None or case.method.upper() not in ("GET", "HEAD"):
+                self.deleted = None
+                if self.dirty:
+                    self.restore()
             if case.headers.get(SESSION_HEADER) == self.seeded_session:
                 case.headers[SESSION_HEADER] = self.session
             if case.path_parameters.get("participant_id") == PARTICIPANT_PLACEHOLDER:
@@ -200,8 +204,11 @@ class World:
         path = case.formatted_path
         changed = case.method.upper() not in ("GET", "HEAD") and (
             (response.status_code < 300 and path.startswith(f"/v3/studies/{STUDY}"))
-            or (response.status_code == 200 and path == "/v4/auth/signOut")
-            or (response.status_code in SIGNED_IN and path == "/v3/auth/email/signIn")
+            or (response.status_code == 200 and path.endswith("/auth/signOut"))
+            # One session per participant: any sign-in but a reauthentication ends the seeded
+            # one; a consent or withdrawal changes what sign-ins answer (200 or 412).
+            or (response.status_code in SIGNED_IN and path in SIGN_INS)
+            or (response.status_code < 300 and "/consents/signature" in path)
         )
         if changed:
             with self.lock:

@@ -325,6 +325,8 @@ def _unique_apps(value: Any) -> Found:
 AppleAppLinks = Annotated[
     list[Annotated[AppleAppLink, expecting(f"{HERE} must be an object with appID and paths")]],
     also(_unique_apps),
+    # What the document can say of the rule above: at least no entry twice.
+    Field(json_schema_extra={"uniqueItems": True}),
     expecting(
         f'{HERE} must be a list like [{{"appID": "{EXAMPLE_APP_ID}", '
         '"paths": ["/s/sleep-study", "/s/sleep-study/*"]}]'
@@ -463,6 +465,8 @@ AndroidAppLinks = Annotated[
         ]
     ],
     also(_unique_android_apps),
+    # What the document can say of the rule above: at least no entry twice.
+    Field(json_schema_extra={"uniqueItems": True}),
     expecting(
         f'{HERE} must be a list like [{{"namespace": "android_app", "package_name": '
         f'"{EXAMPLE_PACKAGE}", "sha256_cert_fingerprints": ["{SHORT_FINGERPRINT}"]}}]'
