@@ -65,40 +65,36 @@ def _walk_through_block(number: int = 1) -> str:
     return section.split("```sh\n")[number].split("```", 1)[0]
 
 
+def _pasted(block: str, folder: Path) -> subprocess.CompletedProcess[str]:
+    """The block run by bash, as a newcomer pastes it, against `serve --demo`; it succeeded."""
+    with serving({}, folder, "--demo") as (url, _):
+        done = subprocess.run(
+            ["bash", "-c", block.replace("http://127.0.0.1:8000", url)],
+            cwd=folder,
+            capture_output=True,
+            text=True,
+            timeout=30,
+            check=False,
+        )
+    assert done.returncode == 0, done.stderr
+    assert not done.stderr, done.stderr
+    return done
+
+
 def test_the_readme_walk_through_pasted_as_one_block(tmp_path: Path) -> None:
     # A newcomer pastes the whole block at once: the email is written a moment after the
     # 202, so the block must wait for it, and take it rather than an email from before.
     earlier = tmp_path / "outbox" / "19700101T000000.000000-earlier.eml"
     earlier.parent.mkdir()
     earlier.write_text("Tap https://signin.example.org/s/demo?token=used-long-ago\n")
-    with serving({}, tmp_path, "--demo") as (url, _):
-        done = subprocess.run(
-            ["bash", "-c", _walk_through_block().replace("http://127.0.0.1:8000", url)],
-            cwd=tmp_path,
-            capture_output=True,
-            text=True,
-            timeout=30,
-            check=False,
-        )
-    assert done.returncode == 0, done.stderr
-    assert not done.stderr, done.stderr
+    done = _pasted(_walk_through_block(1), tmp_path)
     assert '"type":"UserSessionInfo"' in done.stdout, done.stdout
     assert '"type":"StudyParticipant"' in done.stdout, done.stdout
     assert '"message":"Signed out."' in done.stdout, done.stdout
 
 
 def test_the_readme_first_install_pasted_as_one_block(tmp_path: Path) -> None:
-    with serving({}, tmp_path, "--demo") as (url, _):
-        done = subprocess.run(
-            ["bash", "-c", _walk_through_block(2).replace("http://127.0.0.1:8000", url)],
-            cwd=tmp_path,
-            capture_output=True,
-            text=True,
-            timeout=30,
-            check=False,
-        )
-    assert done.returncode == 0, done.stderr
-    assert not done.stderr, done.stderr
+    done = _pasted(_walk_through_block(2), tmp_path)
     assert done.stdout.splitlines()[-3:] == ["412", "201", "200"], done.stdout
 
 

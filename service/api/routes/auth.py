@@ -148,6 +148,12 @@ _PASSWORD_BUSY = Failure(
     "once; retry after `Retry-After` seconds.",
     ("ServiceUnavailableException",),
 )
+_PASSWORD_SIGN_IN_FAILURES = {
+    404: _ACCOUNT_NOT_FOUND,
+    423: _DISABLED,
+    429: _PASSWORD_LIMITS,
+    503: _PASSWORD_BUSY,
+}
 _TAG = "Authentication"
 
 operations = [
@@ -238,13 +244,7 @@ operations = [
         "participant).",
         body=bodies.SignIn,
         body_description="The credentials.",
-        failures={
-            403: _NOT_VERIFIED,
-            404: _ACCOUNT_NOT_FOUND,
-            423: _DISABLED,
-            429: _PASSWORD_LIMITS,
-            503: _PASSWORD_BUSY,
-        },
+        failures={403: _NOT_VERIFIED, **_PASSWORD_SIGN_IN_FAILURES},
     ),
     Operation(
         "POST",
@@ -258,12 +258,7 @@ operations = [
         "like a wrong password, as Bridge's deprecated path does.",
         body=bodies.SignIn,
         body_description="The credentials.",
-        failures={
-            404: _ACCOUNT_NOT_FOUND,
-            423: _DISABLED,
-            429: _PASSWORD_LIMITS,
-            503: _PASSWORD_BUSY,
-        },
+        failures=_PASSWORD_SIGN_IN_FAILURES,
     ),
     Operation(
         "POST",
