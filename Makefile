@@ -2,23 +2,33 @@
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
-STAMP := $(VENV)/.installed
+# Serving needs the package and its dependencies; the tests and tools need the test extra too.
+RUN_STAMP := $(VENV)/.installed-run
+TEST_STAMP := $(VENV)/.installed-test
+HOST ?= 127.0.0.1
+PORT ?= 8000
 
 .PHONY: install run test lint typecheck unit integration clean loadtest bench fuzz
 
-install: $(STAMP)
+install: $(TEST_STAMP)
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
 
 # Reinstall whenever the dependency list changes.
-$(STAMP): pyproject.toml
-	$(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[test]'
+$(RUN_STAMP): pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e .
 	@touch $@
 
-run: install
+$(TEST_STAMP): pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e '.[test]'
+	@touch $@ $(RUN_STAMP)
+
+# make run HOST=0.0.0.0 PORT=8001 (or PORT=8001 make run) serves elsewhere.
+run: $(RUN_STAMP)
 	MAGICLINK_LOG_FORMAT=$${MAGICLINK_LOG_FORMAT:-text} MAGICLINK_ACCESS_LOG=$${MAGICLINK_ACCESS_LOG:-all} \
 		MAGICLINK_METRICS_ADDR=$${MAGICLINK_METRICS_ADDR:-127.0.0.1:9100} \
-		$(BIN)/magiclink serve --demo
+		$(BIN)/magiclink serve --demo --host $(HOST) --port $(PORT)
 
 lint: install
 	$(BIN)/ruff check .

@@ -33,24 +33,30 @@ _BACKLOG = 64  # a scraper or two, and the odd probe
 _STOP_SECONDS = 5  # a scrape still being answered at shutdown gets this long
 
 
-class MetricsListenError(OSError):
-    """The metrics address cannot be listened on; the message says where and why."""
+class ListenError(OSError):
+    """An address cannot be listened on; the message says what for, where and why."""
 
 
-def listen(address: ListenAddress) -> socket.socket:
-    """A socket listening on ``address``, or :class:`MetricsListenError` (port taken, ...)."""
+def listen(
+    address: ListenAddress, purpose: str = "metrics", backlog: int = _BACKLOG
+) -> socket.socket:
+    """A socket listening on ``address``, or :class:`ListenError` (port taken, ...).
+
+    Bound before anything starts, so that a taken port is one clear line and exit status 2
+    (see ``service.cli.main``), never a "serving" banner followed by a bind error.
+    """
     family = socket.AF_INET6 if ":" in address.host else socket.AF_INET
     sock = socket.socket(family, socket.SOCK_STREAM)
     try:
         # As uvicorn does: a restart may rebind at once, while a live listener still refuses.
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         sock.bind((address.host, address.port))
-        sock.listen(_BACKLOG)
+        sock.listen(backlog)
     except OSError as exc:
         sock.close()
         reason = exc.strerror or str(exc)
-        raise MetricsListenError(
-            f"cannot listen for metrics on {address}: {reason[:1].lower()}{reason[1:]}"
+        raise ListenError(
+            f"cannot listen for {purpose} on {address}: {reason[:1].lower()}{reason[1:]}"
         ) from None
     return sock
 

@@ -12,7 +12,7 @@ from collections.abc import Sequence
 import click
 
 from service import __version__
-from service.api.metrics_listener import MetricsListenError
+from service.api.metrics_listener import ListenError
 from service.cli import admin_keys, links, mailsink, onboard, outbox, provision, serve
 from service.cli._command import Group
 
@@ -68,7 +68,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except click.ClickException as exc:
         click.echo(f"magiclink: {exc.format_message()}", err=True)
         return exc.exit_code
-    except MetricsListenError as exc:
+    except ListenError as exc:
         click.echo(f"magiclink: {exc}", err=True)
         return 2
     except click.Abort:  # Ctrl-C, or the end of input at a prompt

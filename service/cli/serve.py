@@ -18,11 +18,11 @@ from pydantic import SecretStr
 
 from service.api.application import create_app
 from service.api.http_limits import limited_http_protocol
-from service.api.metrics_listener import listen, serving
+from service.api.metrics_listener import ListenError, listen, serving
 from service.app import build_services, build_worker
 from service.cli._command import Command
 from service.cli._context import Misuse, with_settings
-from service.settings import Settings
+from service.settings import ListenAddress, Settings
 from service.store.connection import connect
 from service.studies.demo import DEMO_EMAIL, DEMO_STUDY
 
@@ -61,6 +61,13 @@ def serve(settings: Settings, host: str, port: int, demo: bool, no_worker: bool)
     Configured by MAGICLINK_* environment variables (see the README). Without
     MAGICLINK_REDIS_URL everything lives in this process and dies with it.
     """
+    max_connections = _connections_within_open_files(settings.max_connections)
+    backlog = min(max_connections, 2048)  # connections the kernel holds until accepted
+    # Bound first: a taken port is one line and exit status 2, before any banner.
+    try:
+        api_socket = listen(ListenAddress(host, port), "the API", backlog)
+    except ListenError as error:
+        raise Misuse(f"{error}; choose another port with --port (make run PORT=8001)") from None
     metrics_socket = _metrics_socket(settings)
     if not os.environ.get("MAGICLINK_BASE_URL", "").strip():
         # Links in emails should point at where this process actually listens.
@@ -74,9 +81,8 @@ def serve(settings: Settings, host: str, port: int, demo: bool, no_worker: bool)
     # Everything loaded so far (modules, templates, the app) lives as long as the process; the
     # collector need not walk it again on every full collection, which stalls every request.
     gc.freeze()
-    max_connections = _connections_within_open_files(settings.max_connections)
     # uvicorn's own access log would print query strings, which hold sign-in tokens.
-    uvicorn.run(
+    config = uvicorn.Config(
         app,
         host=host,
         port=port,
@@ -91,9 +97,10 @@ def serve(settings: Settings, host: str, port: int, demo: bool, no_worker: bool)
         # No WebSocket routes; and the request deadline would cut an upgraded connection.
         ws="none",
         limit_concurrency=max_connections,  # beyond it, 503
-        backlog=min(max_connections, 2048),  # connections the kernel holds until accepted
+        backlog=backlog,
         timeout_keep_alive=settings.keep_alive_seconds,
     )
+    uvicorn.Server(config).run(sockets=[api_socket])
 
 
 @click.command(cls=Command)
