@@ -164,3 +164,18 @@ def test_a_bad_metrics_address_is_a_configuration_error(tmp_path: Path) -> None:
     result = magiclink({"MAGICLINK_METRICS_ADDR": "localhost:9100"}, tmp_path, "serve")
     assert result.returncode == 2
     assert result.stderr.startswith("magiclink: configuration error: MAGICLINK_METRICS_ADDR")
+
+
+def test_a_taken_api_port_is_one_line_and_exit_status_2(tmp_path: Path) -> None:
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        result = magiclink({}, tmp_path, "serve", "--port", str(port))
+    assert result.returncode == 2, (result.stdout, result.stderr)
+    # The one line on stderr: no warning about the embedded store, no uvicorn traceback.
+    assert result.stderr == (
+        f"magiclink: cannot listen for the API on 127.0.0.1:{port}: address already in use; "
+        "choose another port with --port (make run PORT=8001)\n"
+    )
+    assert "serving" not in result.stdout
