@@ -8,7 +8,7 @@ TEST_STAMP := $(VENV)/.installed-test
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: install run test lint typecheck unit integration clean loadtest bench fuzz
+.PHONY: install run test system-packages lint typecheck unit integration clean loadtest bench fuzz
 
 install: $(TEST_STAMP)
 
@@ -43,7 +43,11 @@ unit: install
 integration: install
 	$(BIN)/pytest tests/integration tests/e2e
 
-test: lint typecheck
+# redis-server, chromium and Java: installed when missing (as root), or named.
+system-packages:
+	@tests/system_packages.sh
+
+test: system-packages lint typecheck
 	$(BIN)/pytest
 
 # Locust against a local service, Redis and mail sink for 30 s; reports in bench/.

@@ -1,8 +1,8 @@
 """Fixtures of the browser tests: Debian's chromium driven by Playwright, and a real
 ``magiclink serve`` with a study whose apps are on both stores, and a real emailed link.
 
-Nothing here skips: without chromium the tests fail and say how to install it (CI's ``.ci/run``
-does). Playwright's own browser downloads are never used.
+Nothing here skips: without chromium the tests fail and say how to install it (``make test``
+does, run as root: ``tests/system_packages.sh``). Playwright's own browser downloads are never used.
 
 The browser is Playwright's async API on the session's event loop (the tests here run on that
 loop: ``pytestmark`` in each module). The sync API would not do: while it is open it leaves its
@@ -41,7 +41,7 @@ CHROMIUM_ARGS = [
 ]
 INSTALL_HINT = (
     f"{CHROMIUM} is missing, and the landing page's browser tests need it. Install Debian's "
-    "chromium with 'sudo apt-get install chromium' (or run '.ci/run', which installs it). "
+    "chromium with 'sudo apt-get install chromium' (run as root, 'make test' installs it). "
     "Playwright's own browser downloads are not used."
 )
 
