@@ -8,6 +8,7 @@ installed), and the wheel the image installs carrying the templates and Lua scri
 from __future__ import annotations
 
 import copy
+import ipaddress
 import os
 import re
 import shutil
@@ -205,6 +206,22 @@ def test_autoscaler_and_disruption_budget_target_the_serve_pods() -> None:
     service = found["Service/magiclink"]
     assert service["spec"]["selector"].items() <= serve_labels.items()
     assert service["spec"]["ports"][0]["targetPort"] == "http"
+    # The autoscaler owns the scale: a count in the Deployment would reset it on every apply.
+    assert "replicas" not in deployment("magiclink")["spec"]
+
+
+def test_a_stopping_worker_has_time_to_finish_its_smtp_exchange() -> None:
+    grace = deployment("magiclink-worker")["spec"]["template"]["spec"][
+        "terminationGracePeriodSeconds"
+    ]
+    assert grace >= SERVICE.smtp_timeout_seconds + 10
+
+
+def test_trusted_proxies_example_is_no_wider_than_a_pod_range() -> None:
+    configured = manifests()["ConfigMap/magiclink"]["data"]["MAGICLINK_TRUSTED_PROXIES"]
+    for network in configured.split(","):
+        # Any address listed may claim any client address; a /8 is a whole cluster and more.
+        assert ipaddress.ip_network(network.strip()).prefixlen >= 16, network
 
 
 # --- the proxy in front: the Ingress (ingress-nginx), and nginx --------------------------------
@@ -371,14 +388,18 @@ def test_dockerfile_runs_as_a_non_root_user() -> None:
     assert user not in ("root", "0"), user
 
 
-def test_dockerfile_exposes_8000_checks_health_and_serves() -> None:
+def test_dockerfile_serves_and_checks_health_on_one_port_setting() -> None:
     final = dict(final_stage())
     assert final["EXPOSE"] == "8000"
+    assert final["ENV"] == "PORT=8000"
     healthcheck = final["HEALTHCHECK"]
     assert "urllib.request" in healthcheck
-    assert "http://127.0.0.1:8000/health" in healthcheck
+    # The check follows the port the server was moved to, not a hard-coded 8000.
+    assert "http://127.0.0.1:%s/health' % os.environ.get('PORT', '8000')" in healthcheck
     assert "curl" not in healthcheck
-    assert final["CMD"] == '["magiclink", "serve", "--host", "0.0.0.0", "--port", "8000"]'
+    assert final["CMD"] == (
+        '["sh", "-c", "exec magiclink serve --host 0.0.0.0 --port \\"${PORT}\\""]'
+    )
 
 
 def test_dockerfile_healthcheck_command_is_valid_python() -> None:
