@@ -3,7 +3,8 @@
 - ``provision link PROFILE [options] [--qr FILE.svg|FILE.png]`` prints a provisioning link in
   the format of ``PROFILE`` (one command each; the formats are in
   `service.provisioning.profiles`) and optionally writes its QR code (error correction M).
-  Needs no Redis: the ``study`` profile only reads MAGICLINK_BASE_URL.
+  Needs no Redis. The ``study`` profile needs MAGICLINK_BASE_URL (not this machine's, unless
+  ``--allow-local``) and, with MAGICLINK_REDIS_URL set, checks that the study exists.
 - ``provision appconfig --study ID --format F`` prints a study's managed app configuration
   for an MDM/EMM: the three files the admin API serves (``service/provisioning/appconfig.py``),
   read from the study in MAGICLINK_REDIS_URL.
@@ -14,8 +15,11 @@ usage error (an unknown profile, a missing or wrong option, a link that cannot b
 
 from __future__ import annotations
 
+import ipaddress
+import os
 from collections.abc import Callable
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import click
 import segno
@@ -112,14 +116,42 @@ def _print(build: Callable[[], str], qr: Path | None) -> None:
 @click.option(
     "--login-hint", metavar="ADDRESS", help="The participant's address, prefilled in the app."
 )
+@click.option(
+    "--allow-local",
+    is_flag=True,
+    help="Allow a MAGICLINK_BASE_URL on this machine (127.0.0.1, localhost): for a try-out.",
+)
 @_QR
-def study_command(study_id: str, login_hint: str | None, qr: Path | None) -> None:
+def study_command(
+    study_id: str, login_hint: str | None, qr: Path | None, allow_local: bool
+) -> None:
     """Our own app: the study's universal link.
 
-    The link is under MAGICLINK_BASE_URL; the app that opens it learns the server and study.
+    The link is under MAGICLINK_BASE_URL, which must be set: the app that opens it learns the
+    server and study from it. With MAGICLINK_REDIS_URL set, the study must exist there.
     """
-    base_url = load_settings().base_url
-    _print(lambda: study_link(StudyOptions(base_url, study_id, login_hint)), qr)
+    settings = load_settings()
+    if not os.environ.get("MAGICLINK_BASE_URL", "").strip():
+        raise Misuse(
+            "provision link study needs MAGICLINK_BASE_URL, the service's public address (e.g. "
+            "https://signin.example.org): the link tells the app which server to sign in to"
+        )
+    host = urlsplit(settings.base_url).hostname or ""
+    if not allow_local and (host == "localhost" or _is_loopback(host)):
+        raise Misuse(
+            f"MAGICLINK_BASE_URL {settings.base_url} is this machine, which no phone reaches; "
+            "set the service's public address, or pass --allow-local for a try-out here"
+        )
+    if settings.redis_url is not None:
+        _study(study_id)  # exit 1 when the study does not exist
+    _print(lambda: study_link(StudyOptions(settings.base_url, study_id, login_hint)), qr)
+
+
+def _is_loopback(host: str) -> bool:
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
 
 
 def _element_command(app: ElementApp, name: str) -> None:

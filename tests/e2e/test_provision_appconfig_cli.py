@@ -72,6 +72,13 @@ def test_the_cli_writes_what_the_api_serves(tmp_path: Path, redis_url: str) -> N
     )
     assert unknown.returncode == 1
     assert "no study 'nope'" in unknown.stderr
+    # With the service's Redis configured, a study link is only printed for a real study.
+    linked = magiclink(env, tmp_path, "provision", "link", "study", "--study", "sleep-study")
+    assert (linked.returncode, linked.stderr) == (0, "")
+    assert linked.stdout.startswith(f"{BASE_URL}/")
+    no_link = magiclink(env, tmp_path, "provision", "link", "study", "--study", "nope")
+    assert (no_link.returncode, no_link.stdout) == (1, "")
+    assert "no study 'nope'" in no_link.stderr
     without_redis = {k: v for k, v in env.items() if k != "MAGICLINK_REDIS_URL"}
     refused = magiclink(
         without_redis, tmp_path, "provision", "appconfig", "--study", "x", "--format", "plist"

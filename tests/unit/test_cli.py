@@ -199,12 +199,50 @@ def test_each_profile_prints_its_link(
     ],
 )
 def test_a_profile_names_what_is_missing_or_wrong(
-    capsys: pytest.CaptureFixture[str], args: tuple[str, ...], message: str
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    args: tuple[str, ...],
+    message: str,
 ) -> None:
+    monkeypatch.setenv("MAGICLINK_BASE_URL", BASE_URL)
     status, out, err = run(capsys, "provision", "link", *args)
     assert (status, out) == (2, "")
     assert err.count("\n") == 1
     assert message in err
+
+
+@pytest.mark.parametrize(
+    ("base_url", "message"),
+    [
+        (None, "provision link study needs MAGICLINK_BASE_URL"),
+        ("http://127.0.0.1:8000", "is this machine, which no phone reaches"),
+        ("http://localhost:8000", "is this machine, which no phone reaches"),
+        ("http://[::1]:8000", "is this machine, which no phone reaches"),
+    ],
+)
+def test_a_study_link_needs_a_public_base_url(
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    base_url: str | None,
+    message: str,
+) -> None:
+    if base_url is None:
+        monkeypatch.delenv("MAGICLINK_BASE_URL", raising=False)
+    else:
+        monkeypatch.setenv("MAGICLINK_BASE_URL", base_url)
+    status, out, err = run(capsys, "provision", "link", "study", "--study", "s")
+    assert (status, out) == (2, "")
+    assert err.count("\n") == 1
+    assert message in err
+
+
+def test_a_local_study_link_is_for_a_try_out_only(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("MAGICLINK_BASE_URL", "http://127.0.0.1:8000")
+    status, out, err = run(capsys, "provision", "link", "study", "--study", "s", "--allow-local")
+    assert (status, err) == (0, "")
+    assert out.startswith("http://127.0.0.1:8000/")
 
 
 # --- output --------------------------------------------------------------------------------
