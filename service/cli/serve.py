@@ -77,13 +77,18 @@ def serve(settings: Settings, host: str, port: int, demo: bool, no_worker: bool)
         settings = settings.replace(admin_key=SecretStr(secrets.token_urlsafe(24)))
     _warn_about_defaults(settings)
     app = create_app(settings, demo=demo, run_worker=not no_worker, metrics_socket=metrics_socket)
-    click.echo(_banner(settings, host, port, demo, generated_admin))
+    banner = _banner(settings, host, port, demo, generated_admin)
+    if settings.log_format == "json":
+        log.info("%s", banner)  # every line of a JSON log is JSON, the banner too
+    else:
+        click.echo(banner)
     # Everything loaded so far (modules, templates, the app) lives as long as the process; the
     # collector need not walk it again on every full collection, which stalls every request.
     gc.freeze()
     # uvicorn's own access log would print query strings, which hold sign-in tokens.
     config = uvicorn.Config(
         app,
+        log_config=None,  # uvicorn's lines go through the process's logging: JSON in json mode
         host=host,
         port=port,
         access_log=False,

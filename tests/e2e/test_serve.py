@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 import subprocess
 import time
@@ -46,6 +47,9 @@ def test_the_readme_walk_through_with_embedded_defaults(tmp_path: Path) -> None:
         )
         assert me.status_code == 200
     log = log_path.read_text()
+    # The default format is JSON, for every line: uvicorn's and the banner too.
+    lines = [json.loads(line) for line in log.splitlines()]
+    assert {"uvicorn.error", "magiclink"} <= {line["logger"] for line in lines}
     assert "EMBEDDED" in log  # the loud warning about data dying with the process
     assert "curl" in log  # the banner says what to try
     for secret in (token, session["sessionToken"], session["reauthToken"]):
