@@ -65,6 +65,12 @@ class Metrics:
             "when another link signed in. A running total shared by every process.",
             registry=r,
         )
+        self.redis_up = Gauge(
+            "magiclink_redis_up",
+            "1 when Redis answered this scrape's questions (the outbox figures are current), "
+            "0 when it did not (they are the last ones read).",
+            registry=r,
+        )
         self.outbox_lag = Gauge(
             "magiclink_outbox_lag_seconds",
             "Age of the oldest undelivered email (0 when the outbox is empty).",

@@ -215,9 +215,24 @@ def test_redis_killed_fails_fast_and_recovers_without_a_restart(
     own_redis = RedisServer(tmp_path / "redis", appendonly=True)
     own_redis.start()
     try:
-        service = ServiceProcess(_env(own_redis.url, smtp.port), tmp_path)
+        metrics_port = free_port()
+        env = {
+            **_env(own_redis.url, smtp.port),
+            "MAGICLINK_METRICS_ADDR": f"127.0.0.1:{metrics_port}",
+        }
+        service = ServiceProcess(env, tmp_path)
         services.append(service)
         service.start()
+
+        def redis_up() -> str:
+            scraped = httpx.get(f"http://127.0.0.1:{metrics_port}/metrics", timeout=10).text
+            return next(
+                line.split()[1]
+                for line in scraped.splitlines()
+                if line.startswith("magiclink_redis_up ")
+            )
+
+        assert redis_up() == "1.0"
         _setup_study(service.url, ["r@example.org"])
         assert _ask(service.url, "r@example.org").status_code == 202  # queued; SMTP is down
         time.sleep(1.5)  # appendfsync everysec: let the last second reach the disk
@@ -236,6 +251,7 @@ def test_redis_killed_fails_fast_and_recovers_without_a_restart(
         assert refused.json()["type"] == "ServiceUnavailableException"
         assert api_took < 4, f"the API took {api_took:.1f} s to give up"
         assert httpx.get(f"{service.url}/health").status_code == 200  # the process is fine
+        assert redis_up() == "0.0"  # what the RedisUnavailable alert watches
         down_for = time.monotonic() - started
 
         own_redis.start()  # same port, same directory: the AOF is replayed
@@ -243,6 +259,7 @@ def test_redis_killed_fails_fast_and_recovers_without_a_restart(
             "/ready says 200 again",
             lambda: httpx.get(f"{service.url}/ready", timeout=10).status_code == 200,
         )
+        assert redis_up() == "1.0"
         study = httpx.get(f"{service.url}/v3/studies/faults", headers=ADMIN)
         assert study.status_code == 200, study.text
         smtp.start()

@@ -46,9 +46,10 @@ async def metrics(request: Request) -> Response:
         status = await svc.mailer.outbox.status()
         expired_unused = await svc.link_stats.expired_unused()
     except (RedisError, OSError):
-        pass  # the request and email counters are still worth scraping
+        svc.metrics.redis_up.set(0)  # the request and email counters are still worth scraping
     else:
         gauges = svc.metrics
+        gauges.redis_up.set(1)
         gauges.outbox_depth.labels("queued").set(status.queued - status.pending)
         gauges.outbox_depth.labels("sending").set(status.pending)
         gauges.outbox_depth.labels("delayed").set(status.delayed)
