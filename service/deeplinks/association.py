@@ -84,7 +84,7 @@ def sign_in_paths(study_id: str) -> tuple[str, str]:
     return f"/s/{study_id}", f"/s/{study_id}/*"
 
 
-def bridge_sign_in_paths(study_id: str) -> str:
+def bridge_sign_in_pattern(study_id: str) -> str:
     """Where Bridge's form of a study's sign-in link lives: ``/mobile/{studyId}/*``."""
     return f"/mobile/{study_id}/*"
 
@@ -111,7 +111,7 @@ def with_bridge_links(link: AppleAppLink, study_id: str) -> AppleAppLink:
     form is: each rule matching ``/s/{studyId}`` is followed by its twin for
     ``/mobile/{studyId}/*`` (same query, fragment and exclusion). A rule that already matches
     the Bridge link (``*``, say) needs none."""
-    twin_path = bridge_sign_in_paths(study_id)
+    twin_path = bridge_sign_in_pattern(study_id)
     if link.components:
         components: list[AppleComponent] = []
         for component in link.components:
@@ -193,7 +193,7 @@ def asset_links(studies: Iterable[Study]) -> list[Json]:
         for link in study.android_app_links:
             fingerprints, components = apps.setdefault(link.package_name, ([], []))
             _add_new(fingerprints, (value.upper() for value in link.sha256_cert_fingerprints))
-            paths = (*sign_in_paths(study.identifier), bridge_sign_in_paths(study.identifier))
+            paths = (*sign_in_paths(study.identifier), bridge_sign_in_pattern(study.identifier))
             _add_new(components, ({"/": path} for path in paths))
     return [
         {

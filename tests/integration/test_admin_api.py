@@ -13,7 +13,7 @@ from redis.asyncio import Redis
 from service.store import keys
 from service.store.decoding import text
 from tests.support.api import ADMIN_KEY, Api
-from tests.support.contract import assert_bridge_error
+from tests.support.contract import assert_bridge_error, assert_invalid
 
 ISO_MS = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z")
 STUDY_KEYS = {
@@ -61,17 +61,6 @@ GOOD_TEMPLATE = {
 def assert_not_found(response: httpx.Response, entity_class: str) -> None:
     body = assert_bridge_error(response, 404, "EntityNotFoundException")
     assert body["entityClass"] == entity_class
-
-
-def assert_invalid(response: httpx.Response, *fields: str) -> dict[str, list[str]]:
-    """400 InvalidEntityException whose ``errors`` names exactly ``fields``."""
-    body = assert_bridge_error(response, 400, "InvalidEntityException")
-    errors: dict[str, list[str]] = body["errors"]
-    assert set(errors) == set(fields), errors
-    for messages in errors.values():
-        assert messages
-        assert all(isinstance(m, str) and m for m in messages)
-    return errors
 
 
 def all_keys(value: object) -> list[str]:

@@ -13,6 +13,7 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 
 from tests.support.api import Api
+from tests.support.contract import assert_invalid
 
 BASE_URL = "https://signin.example.org"
 PLUS = "a+tag@example.org"
@@ -72,8 +73,9 @@ async def test_bridge_variables_its_sign_in_email_never_fills_are_refused(api: A
         json={"identifier": "sleep-study", "name": "Sleep", "emailSignInTemplate": template},
         headers=api.admin,
     )
-    assert response.status_code == 400
-    (message,) = response.json()["errors"]["emailSignInTemplate.subject"]
+    (message,) = assert_invalid(response, "emailSignInTemplate.subject")[
+        "emailSignInTemplate.subject"
+    ]
     assert "unknown variable ${participantFirstName}" in message
 
 

@@ -59,3 +59,14 @@ def assert_bridge_error(response: httpx.Response, status: int, type_name: str) -
     assert isinstance(body["message"], str)
     assert body["message"].strip()
     return body
+
+
+def assert_invalid(response: httpx.Response, *fields: str) -> dict[str, list[str]]:
+    """400 InvalidEntityException whose ``errors`` names exactly ``fields``."""
+    body = assert_bridge_error(response, 400, "InvalidEntityException")
+    errors: dict[str, list[str]] = body["errors"]
+    assert set(errors) == set(fields), errors
+    for messages in errors.values():
+        assert messages
+        assert all(isinstance(m, str) and m for m in messages)
+    return errors

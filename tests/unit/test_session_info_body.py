@@ -23,15 +23,20 @@ texts = st.text(max_size=40)  # any text: quotes, backslashes, control character
         consented=st.booleans(),
         email_verified=st.booleans(),
         created_on=texts,
+        # The fields written by hand since issue 12: each varied, none left at its default.
+        sharing_scope=texts,
+        consented_on=st.none() | texts,
+        languages=st.lists(texts, max_size=4).map(tuple),
     ),
     session_token=texts,
     reauth_token=st.none() | texts,
+    environment=texts,
 )
 def test_written_body_equals_the_encoded_dict(
-    participant: Participant, session_token: str, reauth_token: str | None
+    participant: Participant, session_token: str, reauth_token: str | None, environment: str
 ) -> None:
-    body = session_info_body(participant, session_token, reauth_token)
-    assert json.loads(body) == session_info(participant, session_token, reauth_token)
+    body = session_info_body(participant, session_token, reauth_token, environment)
+    assert json.loads(body) == session_info(participant, session_token, reauth_token, environment)
 
 
 def test_a_body_is_one_line_of_utf8() -> None:

@@ -10,11 +10,11 @@ from typing import Annotated, Literal
 
 from pydantic import Field
 
-from service.accounts.participant import STATUSES
+from service.accounts.participant import SHARING_SCOPES, STATUSES
 from service.api.schemas import Schema
 
 PARTICIPANT_ID_PATTERN = "^[A-Za-z0-9_-]+$"  # secrets.token_urlsafe() values
-SharingScope = Literal["no_sharing", "sponsors_and_partners", "all_qualified_researchers"]
+SharingScope = Literal[SHARING_SCOPES]  # type: ignore[valid-type]
 Status = Literal[STATUSES]  # type: ignore[valid-type]
 
 
