@@ -8,21 +8,37 @@ TEST_STAMP := $(VENV)/.installed-test
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: install run test system-packages lint typecheck unit integration clean loadtest bench fuzz
+.PHONY: install lock run test system-packages lint typecheck unit integration clean loadtest bench fuzz
 
 install: $(TEST_STAMP)
 
-$(BIN)/python:
-	$(PYTHON) -m venv $(VENV)
+# uv installs the venv from uv.lock (every package at its locked version and hash). uv itself comes
+# from PyPI at this version into its own small venv, so a machine needs nothing but Python.
+UV_VERSION := 0.13.9
+UV_HOME := .cache/uv
+UV := $(UV_HOME)/bin/uv
+# --locked: stop if pyproject.toml changed and uv.lock was not updated (make lock updates it).
+# The machine's Python (no downloaded interpreter); copies, as the cache may be on another disk.
+SYNC := UV_PROJECT_ENVIRONMENT=$(VENV) UV_PYTHON_DOWNLOADS=never UV_LINK_MODE=copy \
+	$(UV) sync --locked --quiet --python $(PYTHON)
 
-# Reinstall whenever the dependency list changes.
-$(RUN_STAMP): pyproject.toml | $(BIN)/python
-	$(BIN)/python -m pip install --quiet -e .
+$(UV):
+	$(PYTHON) -m venv $(UV_HOME)
+	$(UV_HOME)/bin/python -m pip install --quiet --disable-pip-version-check uv==$(UV_VERSION)
+
+# Reinstall whenever the dependency list or the lock changes. Serving needs no extra; --inexact
+# keeps the test tools of a venv that has them.
+$(RUN_STAMP): pyproject.toml uv.lock | $(UV)
+	$(SYNC) --inexact
 	@touch $@
 
-$(TEST_STAMP): pyproject.toml | $(BIN)/python
-	$(BIN)/python -m pip install --quiet -e '.[test]'
+$(TEST_STAMP): pyproject.toml uv.lock | $(UV)
+	$(SYNC) --extra test
 	@touch $@ $(RUN_STAMP)
+
+# After editing the dependencies in pyproject.toml: resolve again and commit uv.lock.
+lock: | $(UV)
+	$(UV) lock --python $(PYTHON)
 
 # make run HOST=0.0.0.0 PORT=8001 (or PORT=8001 make run) serves elsewhere.
 run: $(RUN_STAMP)
@@ -52,7 +68,7 @@ test: system-packages lint typecheck
 
 # Locust against a local service, Redis and mail sink for 30 s; reports in bench/.
 loadtest: install
-	@$(BIN)/python -c 'import locust' 2>/dev/null || $(BIN)/python -m pip install --quiet -e '.[test,load]'
+	$(SYNC) --extra test --extra load
 	$(BIN)/python -m tests.load.run
 
 # The service against a bare Starlette+Redis floor under wrk; writes bench/results.md.
@@ -64,4 +80,4 @@ fuzz: install
 	$(BIN)/python -m tests.fuzz.run
 
 clean:
-	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache outbox
+	rm -rf $(VENV) $(UV_HOME) .pytest_cache .mypy_cache .ruff_cache outbox

@@ -63,7 +63,7 @@ JAVA_HINT = (
 )
 GENERATOR_HINT = (
     f"the Python package {GENERATOR!r} (OpenAPI Generator) is not installed. Install the test "
-    "dependencies: \".venv/bin/pip install -e '.[test]'\" (or 'make install')."
+    "dependencies: make install."
 )
 
 
