@@ -1,9 +1,10 @@
-"""The metrics listener: ``GET /metrics`` and ``GET /health`` on an address of their own.
+"""The metrics listener: ``GET /metrics``, ``/health`` and ``/ready`` on an address of their own.
 
 Metrics are never served on the API port. The email counters move by one with every sign-in
 email sent or dropped, so whoever can read them can ask for a link and learn whether an address
 has an account. Operators bind this listener (``MAGICLINK_METRICS_ADDR``) where only Prometheus
-reaches it. ``/health`` is served here too: a ``magiclink worker`` has no API port to probe.
+reaches it. ``/health`` and ``/ready`` are served here too: a ``magiclink worker`` has no API port
+to probe.
 
 The socket is bound first, by :func:`listen`, so that a taken port stops the command with one
 line before anything starts. :func:`serving` then runs a uvicorn server on it in the running
@@ -62,7 +63,7 @@ def listen(
 
 
 def metrics_app(svc: Services) -> App:
-    """The listener's app: the process's metrics and its liveness, from the app's services."""
+    """The listener's app: the process's metrics, liveness and readiness, from its services."""
     app = App(routes=ops.metrics_routes)
     app.services = app.state.services = svc
     return app

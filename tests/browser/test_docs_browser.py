@@ -42,3 +42,18 @@ async def test_the_docs_page_shows_every_operation_within_its_csp(
         print(f"screenshot: {path}")
     finally:
         await opened.close()
+
+
+@pytest.mark.parametrize("path", ["/", "/redoc"])
+async def test_the_bare_address_and_redoc_lead_to_the_docs_page(
+    browser: Browser, landing_site: LandingSite, path: str
+) -> None:
+    opened = await visit(browser, DESKTOP, f"{landing_site.url}{path}")
+    try:
+        assert opened.page.url == f"{landing_site.url}/docs"
+        assert opened.response.status == 200
+        await expect(opened.page.get_by_text("/v3/auth/email/signIn").first).to_be_visible(
+            timeout=20_000
+        )
+    finally:
+        await opened.close()

@@ -111,10 +111,11 @@ def test_worker_runs_the_worker_command() -> None:
     assert container("magiclink-worker")["args"] == ["magiclink", "worker"]
 
 
-def test_worker_liveness_asks_its_metrics_listener() -> None:
+def test_worker_liveness_and_readiness_ask_its_metrics_listener() -> None:
     worker = container("magiclink-worker")
     assert worker["livenessProbe"]["httpGet"] == {"path": "/health", "port": "metrics"}
-    assert "readinessProbe" not in worker  # it is behind no Service
+    # Behind no Service, but a rollout waits for new workers that reach Redis.
+    assert worker["readinessProbe"]["httpGet"] == {"path": "/ready", "port": "metrics"}
 
 
 @pytest.mark.parametrize("name", ["magiclink", "magiclink-worker"])

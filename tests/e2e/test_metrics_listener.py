@@ -81,7 +81,7 @@ def test_serve_answers_metrics_only_on_the_metrics_address(
         assert "magiclink_outbox_depth" in scraped.text
         assert httpx.get(f"{metrics}/health").json() == {"status": "ok"}
         assert httpx.post(f"{metrics}/v3/auth/email", json=body).status_code == 404
-        assert httpx.get(f"{metrics}/ready").status_code == 404
+        assert httpx.get(f"{metrics}/ready").json() == {"status": "ready", "redis": "ok"}
         assert f"Metrics on {metrics}/metrics" in service.log  # the banner says where
         service.stop()  # SIGTERM: a graceful shutdown, the metrics listener included
         assert _closed(metrics_port)
@@ -122,6 +122,7 @@ def test_a_worker_serves_its_delivery_metrics(
             assert time.monotonic() < deadline, httpx.get(f"{worker_metrics}/metrics").text
             time.sleep(0.05)
         assert httpx.get(f"{worker_metrics}/health").json() == {"status": "ok"}
+        assert httpx.get(f"{worker_metrics}/ready").json() == {"status": "ready", "redis": "ok"}
         # The web tier sent nothing itself; the shared outbox gauges are read from Redis.
         served = httpx.get(f"http://127.0.0.1:{web_port}/metrics").text
         assert _sample(served, SENT) is None

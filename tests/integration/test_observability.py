@@ -91,7 +91,7 @@ async def test_the_api_port_tells_no_one_which_addresses_have_accounts(api: Api)
 
 
 @pytest.mark.parametrize("redis", ["embedded"], indirect=True)
-async def test_the_listener_serves_metrics_and_health_while_the_app_runs(
+async def test_the_listener_serves_metrics_health_and_readiness_while_the_app_runs(
     settings: Settings, redis: RedisClient
 ) -> None:
     address = ListenAddress("127.0.0.1", free_port())
@@ -104,7 +104,7 @@ async def test_the_listener_serves_metrics_and_health_while_the_app_runs(
         assert metrics.status_code == 200
         assert "magiclink_outbox_depth" in metrics.text
         assert (await http.get("/health")).json() == {"status": "ok"}
-        assert (await http.get("/ready")).status_code == 404  # the API is not served here
+        assert (await http.get("/ready")).json() == {"status": "ready", "redis": "ok"}
         assert (await http.post("/v3/auth/email", json={})).status_code == 404
     with socket.socket() as probe:  # stopped with the app: the port is closed
         assert probe.connect_ex((address.host, address.port)) != 0

@@ -1,5 +1,8 @@
 """The API's documentation: ``GET /openapi.json``, and ``GET /docs``, a page that shows it.
 
+``/`` and ``/redoc`` (where other services keep their docs) redirect to ``/docs``, so whoever
+opens the bare address finds the page instead of a 404.
+
 The page is Swagger UI 5 (which reads OpenAPI 3.1) from the ``swagger-ui-py`` package
 (installed from PyPI, served from here: no CDN), started by our own ``templates/docs.js``,
 under a Content-Security-Policy that runs scripts from this origin only. It reads the document
@@ -14,7 +17,7 @@ from pathlib import Path
 
 import swagger_ui
 from starlette.requests import Request
-from starlette.responses import HTMLResponse, JSONResponse, Response
+from starlette.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 
 from service import templates_dir
 from service.api.context import services
@@ -58,6 +61,30 @@ def _read(path: Path) -> bytes:
 async def docs_page(request: Request) -> Response:
     html = services(request).pages.render("docs.html")
     return HTMLResponse(html, headers=_PAGE_HEADERS)
+
+
+async def to_docs_page(request: Request) -> Response:
+    # Relative: the redirect stays on whatever host and scheme the reader came by.
+    return RedirectResponse("/docs", status_code=302)
+
+
+def _to_docs(path: str, operation_id: str) -> Operation:
+    return Operation(
+        "GET",
+        path,
+        operation_id,
+        to_docs_page,
+        "Documentation",
+        "Redirects to the documentation page, /docs.",
+        {
+            302: Answer(
+                "To /docs.",
+                media_type="text/plain",
+                headers={"Location": {"schema": {"type": "string", "const": "/docs"}}},
+            )
+        },
+        uses_redis=False,
+    )
 
 
 def _asset(name: str) -> Operation:
@@ -106,4 +133,6 @@ operations = [
         uses_redis=False,
     ),
     *(_asset(name) for name in _ASSETS),
+    _to_docs("/", "root"),
+    _to_docs("/redoc", "redoc"),
 ]

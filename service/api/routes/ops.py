@@ -88,8 +88,10 @@ operations = [
     ),
 ]
 
-# The metrics listener's routes; /health is there for processes without an API port (workers).
+# The metrics listener's routes. /health and /ready are there for processes without an API port:
+# a worker's readiness is what holds a rolling update whose new workers cannot reach Redis.
 metrics_routes = [
     Route("/metrics", metrics, methods=["GET"]),
     Route("/health", health, methods=["GET", "HEAD"]),
+    Route("/ready", ready, methods=["GET", "HEAD"]),
 ]
