@@ -9,6 +9,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 
+from service.accounts.listing import ParticipantListing
 from service.accounts.management import ParticipantManagement
 from service.auth.attempt_limits import AttemptLimits
 from service.auth.flows import Authentication
@@ -31,6 +32,7 @@ from service.store.outbox import Outbox
 from service.store.scripts import Scripts
 from service.store.sessions import SessionStore
 from service.store.studies import StudyStore
+from service.store.study_stats import StudyStats
 from service.studies.repository import Studies
 from service.studies.templates import EmailTemplate
 
@@ -55,11 +57,13 @@ class Services:
     pages: Pages
     metrics: Metrics
     link_stats: LinkStats
+    study_stats: StudyStats
     admin_keys: AdminKeyStore
     budgets: BudgetStore
     password_work: PasswordWork
     authentication: Authentication
     participants: ParticipantManagement
+    participant_listing: ParticipantListing
     onboarding: Onboarding
 
 
@@ -67,11 +71,12 @@ def build_services(settings: Settings, redis: RedisClient) -> Services:
     scripts = Scripts(redis)
     metrics = Metrics()
     budgets = BudgetStore(scripts)
-    studies = Studies(StudyStore(redis), settings.study_cache_seconds)
+    studies = Studies(StudyStore(redis, scripts), settings.study_cache_seconds)
     accounts = AccountStore(redis, scripts)
     mailer = Mailer(Outbox(redis, scripts), message_host(settings.base_url))
     hasher = SecretHasher(settings.secret_keys)
     link_stats = LinkStats(redis, scripts)
+    study_stats = StudyStats(redis)
     password_work = PasswordWork(
         settings.password_hash_concurrency,
         on_busy=lambda: metrics.refused.labels("password-work-busy").inc(),
@@ -88,6 +93,7 @@ def build_services(settings: Settings, redis: RedisClient) -> Services:
         admin_keys=AdminKeyStore(redis),
         metrics=metrics,
         link_stats=link_stats,
+        study_stats=study_stats,
         budgets=budgets,
         password_work=password_work,
         authentication=Authentication(
@@ -99,11 +105,17 @@ def build_services(settings: Settings, redis: RedisClient) -> Services:
             hasher=hasher,
             metrics=metrics,
             link_stats=link_stats,
+            study_stats=study_stats,
             password_work=password_work,
             attempt_limits=AttemptLimits(budgets, settings, metrics),
         ),
         participants=ParticipantManagement(
             studies=studies, accounts=accounts, password_work=password_work
+        ),
+        participant_listing=ParticipantListing(
+            studies=studies,
+            accounts=accounts,
+            secret_keys=[key.get_secret_value() for key in settings.secret_keys],
         ),
         onboarding=Onboarding(studies=studies, accounts=accounts, mailer=mailer),
     )
@@ -128,4 +140,5 @@ def build_worker(svc: Services) -> DeliveryWorker:
         metrics=svc.metrics,
         settings=svc.settings,
         link_stats=svc.link_stats,
+        study_stats=svc.study_stats,
     )

@@ -57,6 +57,28 @@ class Conflict(DomainError):
     """The entity already exists."""
 
 
+class AlreadyExists(Conflict):
+    """The entity already exists, and the caller may learn which one: ``keys`` name it
+    (``{"userId": "..."}``). Only for callers allowed to know (researchers, not sign-up)."""
+
+    def __init__(self, entity: str, message: str, keys: dict[str, str]) -> None:
+        super().__init__(message)
+        self.entity = entity
+        self.keys = keys
+
+
+class StaleVersion(DomainError):
+    """A write that started from an older version of the entity than the stored one."""
+
+    def __init__(self, entity: str, current_version: int) -> None:
+        super().__init__(
+            f"{entity} has changed since the version you started from; it is now version "
+            f"{current_version}. Read it again, apply your change to that version, and send "
+            f"version {current_version}."
+        )
+        self.current_version = current_version
+
+
 class AccountDisabled(DomainError):
     def __init__(self) -> None:
         super().__init__("Account disabled, please contact user support.")

@@ -9,15 +9,14 @@ from service.accounts.edits import ParticipantEdit
 from service.accounts.email_address import masked, normalized
 from service.accounts.participant import Participant
 from service.auth.password_work import PasswordWork
-from service.errors import Conflict, NotFound
+from service.errors import AlreadyExists, NotFound
 from service.store.accounts import AccountStore
 from service.studies.repository import Studies
 
 log = logging.getLogger(__name__)
 
 
-def _taken() -> Conflict:
-    return Conflict("A participant with this email address already exists in the study.")
+_TAKEN = "A participant with this email address already exists in the study"
 
 
 class ParticipantManagement:
@@ -47,7 +46,7 @@ class ParticipantManagement:
             password_hash=password_hash,
         )
         if not await self.accounts.create(participant, normalized(participant.email)):
-            raise _taken()
+            raise await self._taken(study.identifier, participant.email)
         log.info(
             "participant %s (%s) created in %s",
             participant.id,
@@ -100,7 +99,7 @@ class ParticipantManagement:
             if not await self.accounts.move(
                 current, normalized(current.email), updated, normalized(email)
             ):
-                raise _taken()
+                raise await self._taken(current.study_id, email)
         else:
             await self.accounts.save(updated, normalized(email))
             if current.enabled and not updated.enabled:
@@ -108,6 +107,16 @@ class ParticipantManagement:
                 await self.accounts.end_sessions(updated, normalized(email))
         log.info("participant %s of %s updated", participant_id, current.study_id)
         return updated
+
+    async def _taken(self, study_id: str, email: str) -> AlreadyExists:
+        """The conflict, naming the participant who has the address: researchers may know
+        (the public sign-up never raises this; it answers alike for every address)."""
+        existing = await self.accounts.by_email(study_id, normalized(email))
+        if existing is None:  # deleted since: nobody to name (trying again would succeed)
+            return AlreadyExists("StudyParticipant", f"{_TAKEN}.", {})
+        return AlreadyExists(
+            "StudyParticipant", f"{_TAKEN} (id {existing.id}).", {"userId": existing.id}
+        )
 
     async def delete_participant(self, study_id: str, participant_id: str) -> None:
         participant = await self.get_participant(study_id, participant_id)

@@ -31,6 +31,11 @@ class Participant:
     sharing_scope: str = "no_sharing"  # chosen with the consent signature
     consented_on: str | None = None  # ISO 8601, UTC, milliseconds; None when not consented
     languages: tuple[str, ...] = ()  # from Accept-Language, at the first sign-up or sign-in
+    # Sign-in activity, written by the sign-in script (link, code and password; a
+    # reauthentication continues a sign-in and is not counted) and by onboarding.
+    last_sign_in_on: str | None = None  # ISO 8601, UTC, milliseconds; None before the first
+    sign_in_count: int = 0
+    onboarded_on: str | None = None  # when the onboarding email was queued; None if never
 
     @classmethod
     def new(

@@ -141,6 +141,7 @@ def create_app(
         if demo:
             await seed_demo(svc.studies, svc.accounts)
         flusher = asyncio.create_task(svc.link_stats.flush_every(), name="link-stats")
+        stats_flusher = asyncio.create_task(svc.study_stats.flush_every(), name="study-stats")
         metrics: contextlib.AbstractAsyncContextManager[None] = (
             serving_metrics(svc, metrics_socket)
             if metrics_socket is not None
@@ -151,6 +152,7 @@ def create_app(
                 yield
         finally:
             await svc.link_stats.close(flusher)
+            await svc.study_stats.close(stats_flusher)
             svc.password_work.close()
             if worker is not None and worker_task is not None:
                 worker.stop()

@@ -22,6 +22,11 @@ def _trusted(address: str, trusted: Networks) -> bool:
     return any(ip in network for network in trusted)
 
 
+def from_trusted_proxy(peer: str | None, trusted: Networks) -> bool:
+    """Whether the peer is one of the trusted proxies, whose forwarded headers are believed."""
+    return bool(peer) and _trusted(peer or "", trusted)
+
+
 def client_ip(peer: str | None, forwarded_for: str | None, trusted: Networks) -> str:
     if not peer:
         return "unknown"

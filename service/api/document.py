@@ -95,8 +95,11 @@ def _ref(name: str) -> Json:
     return {"$ref": f"#/components/schemas/{name}"}
 
 
-def _error(status: int, failure: Failure) -> Json:
-    """A Bridge error answer: ``statusCode`` is the status, ``type`` one of the failure's."""
+def _error(status: int, failure: Failure, names: dict[type[BaseModel], str] | None = None) -> Json:
+    """A Bridge error answer: ``statusCode`` is the status, ``type`` one of the failure's; the
+    body is the failure's own model (``names`` has its schema's name), else BridgeError."""
+    model = names.get(failure.model) if failure.model is not None and names else None
+    base = _ref(model or "BridgeError")
     refined: Json = {
         "type": "object",
         "properties": {"statusCode": {"const": status}, "type": {"enum": list(failure.types)}},
@@ -105,7 +108,7 @@ def _error(status: int, failure: Failure) -> Json:
         refined["properties"]["entityClass"] = {"enum": list(failure.entity_classes)}
     response: Json = {
         "description": failure.description,
-        "content": {"application/json": {"schema": {"allOf": [_ref("BridgeError"), refined]}}},
+        "content": {"application/json": {"schema": {"allOf": [base, refined]}}},
     }
     headers = {**(_RETRY_AFTER if status in (429, 503) else {}), **failure.headers}
     if headers:
@@ -197,13 +200,15 @@ def _operation(operation: Operation, names: dict[type[BaseModel], str]) -> Json:
         item["requestBody"] = {
             "description": operation.body_description,
             "required": True,
-            "content": {"application/json": media},
+            "content": {
+                media_type: copy.deepcopy(media) for media_type in operation.body_media_types
+            },
         }
     responses: Json = {
         str(status): _answer(answer, names) for status, answer in operation.answers.items()
     }
     for status, failure in _failures(operation).items():
-        responses[str(status)] = _error(status, failure)
+        responses[str(status)] = _error(status, failure, names)
     item["responses"] = dict(sorted(responses.items()))
     return item
 
@@ -242,6 +247,9 @@ def _schemas(operations: Sequence[Operation]) -> tuple[Json, dict[type[BaseModel
         for answer in operation.answers.values():
             if answer.model is not None:
                 wanted[(answer.model, "serialization")] = None
+        for failure in operation.failures.values():
+            if failure.model is not None:
+                wanted[(failure.model, "serialization")] = None
     refs, definitions = models_json_schema(
         list(wanted), by_alias=True, ref_template="#/components/schemas/{model}"
     )
@@ -251,7 +259,9 @@ def _schemas(operations: Sequence[Operation]) -> tuple[Json, dict[type[BaseModel
         if isinstance(model, type) and issubclass(model, BaseModel)
     }
     schemas: Json = _without_titles(definitions.get("$defs", {}))
-    schemas["BridgeError"]["properties"]["type"]["enum"] = list(ERROR_TYPES)
+    for model, name in names.items():
+        if issubclass(model, BridgeError):  # BridgeError and the richer error bodies
+            schemas[name]["properties"]["type"]["enum"] = list(ERROR_TYPES)
     return schemas, names
 
 

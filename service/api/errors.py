@@ -69,6 +69,7 @@ _DOMAIN: tuple[tuple[type[errors.DomainError], int, str], ...] = (
     (errors.NotVerified, 403, "UnauthorizedException"),
     (errors.NotFound, 404, "EntityNotFoundException"),
     (errors.NotEnabled, 404, "EndpointNotFoundException"),
+    (errors.StaleVersion, 409, "ConcurrentModificationException"),
     (errors.Conflict, 409, "EntityAlreadyExistsException"),
     (errors.AccountDisabled, 423, "AccountDisabledException"),
     (errors.RateLimited, 429, "RateLimitExceededException"),
@@ -122,6 +123,21 @@ def answer(error: errors.DomainError | HttpError) -> Answer:
                 "message": error.message,
                 "type": type_name,
             }
+            return Answer(status_code, body)
+        if isinstance(error, errors.AlreadyExists):
+            # Bridge's EntityAlreadyExistsException names the existing entity by its keys.
+            body = _bridge(
+                status_code,
+                type_name,
+                error.message,
+                entityClass=error.entity,
+                entityKeys=error.keys,
+            )
+            return Answer(status_code, body)
+        if isinstance(error, errors.StaleVersion):
+            body = _bridge(
+                status_code, type_name, error.message, currentVersion=error.current_version
+            )
             return Answer(status_code, body)
         headers = {}
         if isinstance(error, errors.RateLimited | errors.Busy):

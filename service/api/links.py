@@ -28,6 +28,7 @@ TO_STUDY = _to(
         "updateStudyWithPost",
         "deleteStudy",
         "createParticipant",
+        "listParticipants",
         "startOnboarding",
         "getStudyProvisioning",
         "getStudyAppConfigSpecfile",
@@ -39,7 +40,13 @@ TO_STUDY = _to(
     parameters={"study_id": "$response.body#/identifier"},
 )
 TO_PARTICIPANT = _to(
-    ("getParticipant", "updateParticipant", "updateParticipantWithPost", "deleteParticipant"),
+    (
+        "getParticipant",
+        "updateParticipant",
+        "patchParticipant",
+        "updateParticipantWithPost",
+        "deleteParticipant",
+    ),
     parameters={"study_id": "$request.path.study_id", "participant_id": "$response.body#/id"},
 )
 _SESSION = {"header.Bridge-Session": "$response.body#/sessionToken"}

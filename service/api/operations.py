@@ -58,6 +58,8 @@ class Failure:
     types: tuple[str, ...]
     entity_classes: tuple[str, ...] = ()
     headers: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
+    # A body with more than every error has (a BridgeError subclass), e.g. the existing entity.
+    model: type[BaseModel] | None = None
 
 
 @dataclass(frozen=True)
@@ -88,6 +90,8 @@ class Operation:
     body: type[BaseModel] | None = None
     body_description: str = ""
     body_example: Any = None
+    # The media types the body may be sent as (all read as JSON).
+    body_media_types: tuple[str, ...] = ("application/json",)
     # The entity an invalid body is reported as (``SignUp is invalid: ...``).
     entity: str | None = None
     # A larger body than the service's limit (MAGICLINK's max_body_bytes), for a body whose

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from service.api.console import operations as console
 from service.api.operations import Operation
 from service.api.routes import (
     auth,
@@ -14,12 +15,16 @@ from service.api.routes import (
     provisioning,
     provisioning_exports,
     studies,
+    study_stats,
+    template_trials,
     wellknown,
 )
 
 OPERATIONS: list[Operation] = [
     *auth.operations,
     *studies.operations,
+    *template_trials.operations,
+    *study_stats.operations,
     *ops.operations,
     *participant_self.operations,
     *provisioning_exports.operations,
@@ -29,4 +34,5 @@ OPERATIONS: list[Operation] = [
     *provisioning.operations,
     *docs.operations,
     *wellknown.operations,
+    *console.operations,
 ]

@@ -49,6 +49,7 @@ from service.store.accounts import AccountStore, AuthMode
 from service.store.budgets import budgets_of
 from service.store.link_stats import LinkStats
 from service.store.sessions import SessionRef, SessionStore
+from service.store.study_stats import LINKS_USED, WRONG_CODES, StudyStats, sign_in_field
 from service.studies.model import Study
 from service.studies.repository import Studies
 
@@ -97,6 +98,7 @@ class Authentication:
         hasher: SecretHasher,
         metrics: Metrics,
         link_stats: LinkStats,
+        study_stats: StudyStats,
         password_work: PasswordWork,
         attempt_limits: AttemptLimits,
     ) -> None:
@@ -108,6 +110,7 @@ class Authentication:
         self.hasher = hasher
         self.metrics = metrics
         self.link_stats = link_stats
+        self.study_stats = study_stats
         self.password_work = password_work
         self.attempt_limits = attempt_limits
 
@@ -124,6 +127,9 @@ class Authentication:
             request.normalized_email,
             study.email_sign_in_request_interval_seconds,
             budgets_of("ip", client_ip, self.settings.rate_limit_per_ip),
+            # Counted by the accepting script itself: no round trip more, and the same one for
+            # every address.
+            self.study_stats.key(study.identifier),
         )
         if acceptance.outcome == "refused":
             self.metrics.refused.labels(acceptance.refused_by).inc()
@@ -178,8 +184,11 @@ class Authentication:
             )
             raise AccountDisabled()
         self.metrics.sign_ins.labels(mode).inc()
+        # In memory, written every few seconds: no round trip on the sign-in (study_stats.py).
+        self.study_stats.count(study.identifier, sign_in_field(mode))
         if result.link_expires_ms is not None:
             self.link_stats.used(result.link_expires_ms)
+            self.study_stats.count(study.identifier, LINKS_USED, result.link_expires_ms)
         participant = result.participant
         assert participant is not None
         if result.session_seed != seed:
@@ -198,6 +207,8 @@ class Authentication:
         self, study: Study, identity: Identity, mode: AuthMode, client_ip: str
     ) -> NoReturn:
         self.metrics.failed_sign_ins.labels(mode).inc()
+        if mode in ("link", "code"):  # a typed code or link token that signed nobody in
+            self.study_stats.count(study.identifier, WRONG_CODES)
         log.info(
             "%s sign-in for %s in %s failed: no account, or the secret is wrong, expired or used",
             mode,

@@ -32,6 +32,7 @@ from service.deeplinks.association_check import (
     check_assetlinks,
 )
 from service.store.connection import RedisClient
+from service.store.scripts import Scripts
 from service.store.studies import StudyStore
 
 # Enough for any real file (Apple stops at 128 KB); a host sending more is cut off here.
@@ -71,7 +72,7 @@ async def show(redis: RedisClient) -> None:
     checked as 'magiclink links check' would check them.
     """
     base_url = load_settings().base_url
-    files = AssociationFiles.build(await StudyStore(redis).all())
+    files = AssociationFiles.build(await StudyStore(redis, Scripts(redis)).all())
     served = (
         (AASA_PATH, files.apple_app_site_association.body, check_apple_app_site_association),
         (ASSETLINKS_PATH, files.assetlinks.body, check_assetlinks),

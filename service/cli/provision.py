@@ -41,6 +41,7 @@ from service.provisioning.profiles import (
     study_link,
 )
 from service.store.connection import RedisClient
+from service.store.scripts import Scripts
 from service.store.studies import StudyStore
 from service.studies.model import Study
 
@@ -253,7 +254,7 @@ def appconfig(study_id: str, file_format: str, output: Path | None) -> None:
 
 @on_redis
 async def _study(redis: RedisClient, study_id: str) -> Study:
-    study = await StudyStore(redis).get(study_id)
+    study = await StudyStore(redis, Scripts(redis)).get(study_id)
     if study is None:
         raise Failure(f"no study {study_id!r}")
     return study

@@ -171,6 +171,7 @@ def _warn_about_defaults(settings: Settings) -> None:
 def _banner(settings: Settings, host: str, port: int, demo: bool, generated_admin: bool) -> str:
     url = f"http://{host}:{port}"
     lines = [f"magiclink is serving on {url}  (health: {url}/health, ready: {url}/ready)"]
+    lines.append(f"Researcher console: {url}/console (sign in with an admin key)")
     if settings.metrics_addr is not None:
         lines.append(f"Metrics on {settings.metrics_addr.url}/metrics (not on the API port)")
     if generated_admin and settings.admin_key is not None:

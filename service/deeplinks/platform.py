@@ -35,6 +35,12 @@ class Platform:
     def is_phone(self) -> bool:
         return self.os != "desktop"
 
+    @property
+    def category(self) -> Literal["ios", "android", "desktop", "in-app"]:
+        """How landing views are counted: by system, and in-app browsers apart (their advice
+        differs most: open the system browser first)."""
+        return "in-app" if self.in_app else self.os
+
 
 def detect(user_agent: str) -> Platform:
     if re.search(r"iPhone|iPad|iPod", user_agent):

@@ -36,6 +36,7 @@ from service.email.message import (
     onboarding_values,
     sign_in_values,
 )
+from service.email.preview import TEST_HEADER, marked_as_test, sample_values
 from service.email.transport import Transport
 from service.observability.metrics import Metrics
 from service.settings import Settings
@@ -44,7 +45,8 @@ from service.store.budgets import STUDY_PACE, Budget, BudgetStore, budgets_of
 from service.store.link_stats import LinkStats
 from service.store.outbox import Acceptance, Job, Outbox, OutboxEntry
 from service.store.studies import StudyStore
-from service.studies.model import Study
+from service.store.study_stats import EMAILS_FAILED, EMAILS_SENT, LINKS_ISSUED, StudyStats, Tally
+from service.studies.model import Study, stored_template
 from service.studies.templates import EmailTemplate
 
 log = logging.getLogger(__name__)
@@ -75,6 +77,11 @@ class Mailer:
     def onboarding_job(self, study_id: str, email: str) -> Job:
         return self._job("onboarding", study_id, email)
 
+    def test_job(self, study_id: str, email: str, template: EmailTemplate | None) -> Job:
+        """A researcher's test of the sign-in email: ``template``, or the study's when None."""
+        job = self._job("test", study_id, email)
+        return job if template is None else replace(job, template=template.to_json())
+
     def _job(self, kind: str, study_id: str, email: str) -> Job:
         return Job(
             kind=kind,
@@ -84,6 +91,10 @@ class Mailer:
             queued_ms=int(time.time() * 1000),
         )
 
+    async def send_test(self, job: Job) -> None:
+        await self.outbox.enqueue(job)
+        self.wakeup.set()
+
     async def accept_onboarding(self, job: Job, normalized_email: str, force: bool) -> bool:
         queued = await self.outbox.accept_onboarding(job, normalized_email, force)
         if queued:
@@ -91,9 +102,16 @@ class Mailer:
         return queued
 
     async def accept(
-        self, job: Job, normalized_email: str, interval_seconds: int, budgets: list[Budget]
+        self,
+        job: Job,
+        normalized_email: str,
+        interval_seconds: int,
+        budgets: list[Budget],
+        counted_in: str,
     ) -> Acceptance:
-        acceptance = await self.outbox.accept(job, normalized_email, interval_seconds, budgets)
+        acceptance = await self.outbox.accept(
+            job, normalized_email, interval_seconds, budgets, counted_in
+        )
         if acceptance.outcome == "queued":
             self.wakeup.set()
         return acceptance
@@ -112,6 +130,7 @@ class DeliveryWorker:
     settings: Settings
     metrics: Metrics
     link_stats: LinkStats
+    study_stats: StudyStats
     batch: int = 20
     consumer: str = field(default_factory=lambda: f"worker-{secrets.token_hex(4)}")
     _group_ready: bool = False
@@ -137,8 +156,9 @@ class DeliveryWorker:
             self.mailer.wakeup.clear()
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self.mailer.wakeup.wait(), self.settings.poll_seconds)
-        with contextlib.suppress(RedisError, OSError):
-            await self.link_stats.flush()
+        for stats in (self.link_stats, self.study_stats):
+            with contextlib.suppress(RedisError, OSError):
+                await stats.flush()
         await self.transport.close()
         log.info("delivery worker %s stopped", self.consumer)
 
@@ -158,7 +178,8 @@ class DeliveryWorker:
         entries += await self.outbox.read_new(self.consumer, self.batch)
         # Concurrently: the transport bounds how many sends are in flight (the SMTP pool).
         await asyncio.gather(*(self._deliver(entry) for entry in entries))
-        await self.link_stats.flush()  # the links this batch issued, in one round trip
+        # The links this batch issued; concurrently, so the batch waits one round trip.
+        await asyncio.gather(self.link_stats.flush(), self.study_stats.flush())
         return len(entries)
 
     async def _deliver(self, entry: OutboxEntry) -> None:
@@ -179,13 +200,17 @@ class DeliveryWorker:
         except UndeliverableAddress as exc:
             # Stored before the API refused such addresses; nothing to retry, no traceback.
             log.error("job %s: %s; moved to dead letters", job.message_id, exc)
-            await self.outbox.dead(entry, str(exc))
+            await self.outbox.dead(entry, str(exc), self._counts(job, EMAILS_FAILED))
             self.metrics.emails.labels(job.kind, "dead").inc()
             return
         except Exception as exc:
             # Sending again cannot fix an email that does not render.
             log.exception("job %s cannot be rendered; moved to dead letters", job.message_id)
-            await self.outbox.dead(entry, f"cannot render: {type(exc).__name__}: {exc}")
+            await self.outbox.dead(
+                entry,
+                f"cannot render: {type(exc).__name__}: {exc}",
+                self._counts(job, EMAILS_FAILED),
+            )
             self.metrics.emails.labels(job.kind, "dead").inc()
             return
         if isinstance(message, NotNow):
@@ -202,7 +227,7 @@ class DeliveryWorker:
         except Exception as exc:
             await self._failed(entry, job, exc)
             return
-        await self.outbox.done(entry.entry_id)
+        await self.outbox.done(entry.entry_id, self._counts(job, EMAILS_SENT))
         self.metrics.emails.labels(job.kind, "sent").inc()
         waited = time.time() * 1000 - job.queued_ms
         log.info(
@@ -215,6 +240,13 @@ class DeliveryWorker:
             waited,
         )
 
+    def _counts(self, job: Job, field: str) -> list[Tally]:
+        """The study's funnel count a settled sign-in email adds to (onboarding emails: none);
+        written by the script that settles it, so it costs no round trip."""
+        if job.kind != "sign-in":
+            return []
+        return [self.study_stats.tally(job.study_id, field)]
+
     async def _failed(self, entry: OutboxEntry, job: Job, error: Exception) -> None:
         failure = classify(error)
         attempt = job.attempt + 1
@@ -225,7 +257,7 @@ class DeliveryWorker:
                 else (f"gave up after {attempt} attempts: {failure.reason}")
             )
             log.error("%s email %s failed for good: %s", job.kind, job.message_id, reason)
-            await self.outbox.dead(entry, reason)
+            await self.outbox.dead(entry, reason, self._counts(job, EMAILS_FAILED))
             self.metrics.emails.labels(job.kind, "dead").inc()
             return
         delay = retry_delay(
@@ -253,6 +285,8 @@ class DeliveryWorker:
             template = study.onboarding_template or self.default_onboarding_template
             values = onboarding_values(study, job.email, self.settings.base_url)
             return await self._build(template, values, job.email, job)
+        if job.kind == "test":
+            return await self._test_email(study, job)
         if job.kind != "sign-in":
             raise ValueError(f"unknown kind of job {job.kind!r}")
         token, code = new_token(), new_code()
@@ -292,9 +326,23 @@ class DeliveryWorker:
             )
             return NotNow(wait_ms)
         self.link_stats.issued(issued.expires_ms)
+        self.study_stats.count(study.identifier, LINKS_ISSUED, issued.expires_ms)
         template = study.email_sign_in_template or self.default_template
         values = sign_in_values(study, issued.email, token, code, self.settings.base_url)
         return await self._build(template, values, issued.email, job)
+
+    async def _test_email(self, study: Study, job: Job) -> EmailMessage:
+        """The sign-in email as a participant would get it, with a sample token and code that
+        sign nobody in, its subject marked [Test], its headers saying so."""
+        template = (
+            stored_template(job.template)
+            if job.template is not None
+            else study.email_sign_in_template or self.default_template
+        )
+        values = sample_values(study, job.email, self.settings.base_url)
+        message = await self._build(marked_as_test(template), values, job.email, job)
+        message[TEST_HEADER] = "a researcher's test of the sign-in email; it signs nobody in"
+        return message
 
     async def _pace(self, study: Study) -> int:
         """0 when the study may send a sign-in email now, else how many ms to wait."""

@@ -53,11 +53,16 @@ class Onboarding:
         """Create the participant if missing, then queue their email unless they had one."""
         created = 0
         lookup = normalized(address)
-        if await self.accounts.by_email(study_id, lookup) is None:
+        participant = await self.accounts.by_email(study_id, lookup)
+        if participant is None:
             participant = Participant.new(study_id, address)
             created = int(await self.accounts.create(participant, lookup))
         job = self.mailer.onboarding_job(study_id, address)
         queued = await self.mailer.accept_onboarding(job, lookup, force)
+        if queued:
+            # On the account too, for the researcher's view (onboardedOn). A write of its own:
+            # the queue and the account are in different slots. Onboarding is no hot path.
+            await self.accounts.mark_onboarded(participant, lookup)
         log.info(
             "onboarding email for %s in %s %s",
             masked(address),

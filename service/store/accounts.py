@@ -3,7 +3,7 @@
 Each account is a hash under the participant's hash tag, beside its sets of link, code and
 reauth token hashes and its count of wrong codes, so every check-and-act runs as one Lua script
 in one slot. An id index and a per-study set let researchers address participants by id and
-let a study deletion find them.
+let a study deletion find them; the study's roster (``service/store/roster.py``) lists them.
 """
 
 from __future__ import annotations
@@ -11,12 +11,16 @@ from __future__ import annotations
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Literal
 
 from service.accounts.participant import Participant
+from service.clock import iso_from_ms
 from service.store import keys
 from service.store.connection import RedisClient
 from service.store.decoding import flat, text, text_dict, text_set
+from service.store.roster import Roster
+from service.store.roster import member as roster_member
 from service.store.scripts import Scripts
 
 
@@ -26,6 +30,13 @@ class IssuedToken:
 
     email: str
     expires_ms: int
+
+
+@dataclass(frozen=True)
+class AccountPage:
+    participants: list[Participant]
+    total: int  # how many match the filter
+    last: str | None  # where the next page starts (a roster position), None at the end
 
 
 # Why no token was issued: no enabled account, or the address had its emails of the day.
@@ -65,6 +76,26 @@ def _to_hash(participant: Participant) -> dict[str, str]:
     return record
 
 
+def _activity(participant: Participant) -> dict[str, str]:
+    """The fields only the sign-in script and onboarding write: carried over when an account
+    moves to a new address, never written by a researcher's edit (it would undo a sign-in)."""
+    record = {"signins": str(participant.sign_in_count)}
+    if participant.last_sign_in_on is not None:
+        record["lastsignin"] = str(_ms(participant.last_sign_in_on))
+    if participant.onboarded_on is not None:
+        record["onboarded"] = str(_ms(participant.onboarded_on))
+    return record
+
+
+def _ms(iso: str) -> int:
+    return int(datetime.fromisoformat(iso).timestamp() * 1000 + 0.5)
+
+
+def _time(record: dict[str, str], field: str) -> str | None:
+    value = record.get(field)
+    return iso_from_ms(int(value)) if value else None
+
+
 def _from_hash(record: dict[str, str]) -> Participant:
     return Participant(
         id=record["id"],
@@ -80,6 +111,9 @@ def _from_hash(record: dict[str, str]) -> Participant:
         sharing_scope=record.get("scope") or "no_sharing",
         consented_on=record.get("signed") or None,
         languages=tuple(record["lang"].split(",")) if record.get("lang") else (),
+        last_sign_in_on=_time(record, "lastsignin"),
+        sign_in_count=int(record.get("signins") or 0),
+        onboarded_on=_time(record, "onboarded"),
     )
 
 
@@ -87,6 +121,7 @@ class AccountStore:
     def __init__(self, redis: RedisClient, scripts: Scripts) -> None:
         self._redis = redis
         self._scripts = scripts
+        self.roster = Roster(redis)
 
     async def issue_sign_in_token(
         self,
@@ -180,7 +215,13 @@ class AccountStore:
         if not created:
             await self._redis.delete(keys.participant_id(participant.study_id, participant.id))
             return False
-        await self._redis.sadd(keys.study_participants(participant.study_id), participant.id)
+        async with self._redis.pipeline(transaction=False) as pipe:  # one round trip for both
+            pipe.sadd(keys.study_participants(participant.study_id), participant.id)
+            pipe.zadd(
+                keys.study_roster(participant.study_id),
+                {roster_member(normalized_email, participant.id): 0},
+            )
+            await pipe.execute()
         return True
 
     async def move(
@@ -189,12 +230,14 @@ class AccountStore:
         """Move an account to a new address; False (nothing changed) when that one is taken."""
         new_tag = keys.account_tag(updated.study_id, new_email)
         if not await self._scripts.create_account(
-            keys=[keys.account(new_tag)], args=flat(_to_hash(updated))
+            keys=[keys.account(new_tag)], args=flat({**_to_hash(updated), **_activity(current)})
         ):
             return False
         await self._redis.set(keys.participant_id(updated.study_id, updated.id), new_tag)
         old_tag = keys.account_tag(current.study_id, current_email)
         await self._redis.delete(*keys.account_keys(old_tag))
+        await self.roster.add(updated.study_id, new_email, updated.id)
+        await self.roster.remove(current.study_id, current_email, current.id)
         return True
 
     async def by_email(self, study_id: str, normalized_email: str) -> Participant | None:
@@ -286,6 +329,20 @@ class AccountStore:
         await self._redis.delete(*keys.account_keys(tag))
         await self._redis.delete(keys.participant_id(participant.study_id, participant.id))
         await self._redis.srem(keys.study_participants(participant.study_id), participant.id)
+        await self.roster.remove(participant.study_id, normalized_email, participant.id)
+
+    async def page(
+        self, study_id: str, after: str | None, size: int, email_contains: str = ""
+    ) -> AccountPage:
+        """A page of the study's participants by address, then id (see ``roster.py``)."""
+        found = await self.roster.page(study_id, after, size, email_contains)
+        return AccountPage([_from_hash(r) for r in found.records], found.total, found.last)
+
+    async def mark_onboarded(self, participant: Participant, normalized_email: str) -> bool:
+        """Record now as when the participant's onboarding email was queued."""
+        tag = keys.account_tag(participant.study_id, normalized_email)
+        now_ms = int(time.time() * 1000)
+        return await self.update(tag, participant.id, {"onboarded": str(now_ms)})
 
     async def delete_study(self, study_id: str) -> int:
         """Delete every account of a study; returns how many."""
@@ -298,4 +355,5 @@ class AccountStore:
                 count += 1
             await self._redis.delete(keys.participant_id(study_id, participant_id))
         await self._redis.delete(keys.study_participants(study_id))
+        await self.roster.delete(study_id)
         return count

@@ -33,6 +33,9 @@ from service.store.decoding import text, text_dict
 # A recognisable prefix, so that a leaked key is easy to spot (secret scanners, log reviews).
 KEY_PREFIX = "mlk_"
 NAME = re.compile(r"[a-z0-9][a-z0-9._-]{0,62}")
+# What logs and console sessions call the bootstrap key (MAGICLINK_ADMIN_KEY); NAME is lower
+# case, so no named key can be mistaken for it.
+BOOTSTRAP_NAME = "MAGICLINK_ADMIN_KEY"
 NAME_RULE = "1-63 characters of a-z, 0-9, '.', '_' and '-', starting with a letter or digit"
 # token_urlsafe(32) gives 43 characters; anything much longer is not one of ours.
 _MAX_KEY_LENGTH = 128
@@ -118,6 +121,11 @@ class AdminKeyStore:
         if digest is not None:
             await self._redis.delete(keys.admin_key(digest))
         return bool(await self._redis.hdel(keys.ADMIN_KEYS, name))
+
+    async def listed_hash(self, name: str) -> str | None:
+        """The hash of the live key named ``name``; None once it is revoked (one HGET)."""
+        record = await self._redis.hget(keys.ADMIN_KEYS, name)
+        return _hash_of(text(record)) if record is not None else None
 
     async def lookup(self, presented: str) -> str | None:
         """The name of the key ``presented``, or None when it is not a live named key."""

@@ -52,6 +52,10 @@ class BudgetStore:
         """Count an event that happened; the budget it used up, if it did."""
         return await self._run("count", budgets)
 
+    async def wait(self, budgets: Sequence[Budget]) -> Exceeded | None:
+        """Count nothing: the budget that has no room for one more event, if any."""
+        return await self._run("wait", budgets)
+
     async def _run(self, mode: str, budgets: Sequence[Budget]) -> Exceeded | None:
         if not budgets:
             return None

@@ -31,6 +31,13 @@ def email_hash(normalized_email: str) -> str:
     return hashlib.sha256(normalized_email.encode()).hexdigest()[:32]
 
 
+def study_stats(study_id: str, day: str) -> str:
+    """Hash of one study's sign-in funnel counts for one UTC day (``YYYY-MM-DD``). In the outbox
+    slot, so that the scripts that accept a link request and settle an email count it in the
+    same step (no round trip more); a handful of fields per study and day."""
+    return f"{_OUTBOX}:stats:{study_id}:{day}"
+
+
 def request_window(study_id: str, normalized_email: str) -> str:
     """Exists while an address must wait before another sign-in email (known or not)."""
     return f"{_OUTBOX}:window:{study_id}:{email_hash(normalized_email)}"
@@ -65,6 +72,17 @@ def study(study_id: str) -> str:
 def study_participants(study_id: str) -> str:
     """Set of participant ids of a study, so deleting a study can find them without KEYS."""
     return f"{PREFIX}study:{study_id}:participants"
+
+
+def study_roster(study_id: str) -> str:
+    """Sorted set of a study's participants for listing: every member scores 0 and is
+    ``"normalized-address participant-id"``, so the set is ordered by address, then id."""
+    return f"{PREFIX}study:{study_id}:roster"
+
+
+def study_roster_built(study_id: str) -> str:
+    """Exists once the roster holds the participants created before it existed (backfill)."""
+    return f"{PREFIX}study:{study_id}:roster-built"
 
 
 def account_tag(study_id: str, normalized_email: str) -> str:
@@ -118,3 +136,7 @@ def admin_key(key_hash: str) -> str:
 
 def session(token_hash: str) -> str:
     return f"{PREFIX}session:{token_hash}"  # -> "study account-tag participant-id generation"
+
+
+def console_session(id_hash: str) -> str:
+    return f"{PREFIX}console-session:{id_hash}"  # -> JSON: key name, key hash, CSRF token

@@ -22,6 +22,7 @@ from service.store.budgets import Budget
 from service.store.connection import RedisClient
 from service.store.decoding import text, text_dict
 from service.store.scripts import Scripts
+from service.store.study_stats import TTL_SECONDS, Tally
 
 
 @dataclass(frozen=True)
@@ -34,18 +35,22 @@ class Job:
     message_id: str
     queued_ms: int
     attempt: int = 0
+    # A test email's template as the researcher wrote it (subject, body, mimeType), when it
+    # is not the study's saved one.
+    template: dict[str, str] | None = None
 
     def encode(self) -> str:
-        return ENCODER.encode(
-            {
-                "kind": self.kind,
-                "study": self.study_id,
-                "email": self.email,
-                "mid": self.message_id,
-                "queued": self.queued_ms,
-                "attempt": self.attempt,
-            }
-        )
+        data: dict[str, Any] = {
+            "kind": self.kind,
+            "study": self.study_id,
+            "email": self.email,
+            "mid": self.message_id,
+            "queued": self.queued_ms,
+            "attempt": self.attempt,
+        }
+        if self.template is not None:
+            data["template"] = self.template
+        return ENCODER.encode(data)
 
     @classmethod
     def decode(cls, raw: str) -> Job:
@@ -57,6 +62,7 @@ class Job:
             message_id=data["mid"],
             queued_ms=int(data["queued"]),
             attempt=int(data.get("attempt", 0)),
+            template=data.get("template"),
         )
 
 
@@ -118,13 +124,16 @@ class Outbox:
         normalized_email: str,
         interval_seconds: int,
         budgets: Sequence[Budget],
+        counted_in: str,
     ) -> Acceptance:
-        """Check the address window and every budget; queue the sign-in job only if all allow it."""
+        """Check the address window and every budget; queue the sign-in job only if all allow it,
+        and count it as a link requested in ``counted_in`` (the study's funnel hash of the day)."""
         assert job.kind == "sign-in", "onboarding jobs go through accept_onboarding"
         reply = await self._scripts.accept_sign_in(
             keys=[
                 keys.OUTBOX,
                 keys.request_window(job.study_id, normalized_email),
+                counted_in,
                 *(keys.budget(b.policy, b.subject) for b in budgets),
             ],
             args=[
@@ -132,6 +141,7 @@ class Outbox:
                 job.study_id,
                 job.email,
                 job.message_id,
+                TTL_SECONDS,
                 *(value for b in budgets for value in (b.limit, b.window_seconds)),
             ],
         )
@@ -140,6 +150,10 @@ class Outbox:
         index = int(reply[1])
         policy = "address" if index == 0 else budgets[index - 1].policy
         return Acceptance("refused", refused_by=policy, wait_ms=int(reply[2]))
+
+    async def enqueue(self, job: Job) -> None:
+        """Queue a job no limit of the request path applies to (a researcher's test email)."""
+        await self._redis.xadd(keys.OUTBOX, {"job": job.encode()})
 
     async def accept_onboarding(self, job: Job, normalized_email: str, force: bool) -> bool:
         """Queue the onboarding email unless this address had one (or ``force``)."""
@@ -179,23 +193,34 @@ class Outbox:
         )
         return int(moved)
 
-    async def _settle(self, entry_id: str, mode: str, job: str = "", detail: str = "") -> bool:
+    async def _settle(
+        self,
+        entry_id: str,
+        mode: str,
+        job: str = "",
+        detail: str = "",
+        counts: Sequence[Tally] = (),
+    ) -> bool:
+        """Settle the entry; ``counts`` are the funnel counts it adds to, in the same step."""
+        args: list[str | int] = [keys.OUTBOX_GROUP, entry_id, mode, job, detail]
+        if counts:
+            args += [TTL_SECONDS, *(field for _, field in counts)]
         settled = await self._scripts.settle_job(
-            keys=[keys.OUTBOX, keys.OUTBOX_DELAYED, keys.OUTBOX_DEAD],
-            args=[keys.OUTBOX_GROUP, entry_id, mode, job, detail],
+            keys=[keys.OUTBOX, keys.OUTBOX_DELAYED, keys.OUTBOX_DEAD, *(key for key, _ in counts)],
+            args=args,
         )
         return bool(settled)
 
-    async def done(self, entry_id: str) -> bool:
-        return await self._settle(entry_id, "done")
+    async def done(self, entry_id: str, counts: Sequence[Tally] = ()) -> bool:
+        return await self._settle(entry_id, "done", counts=counts)
 
     async def retry_later(self, entry_id: str, job: Job, delay_ms: int) -> bool:
         return await self._settle(entry_id, "retry", job.encode(), str(delay_ms))
 
-    async def dead(self, entry: OutboxEntry, reason: str) -> bool:
+    async def dead(self, entry: OutboxEntry, reason: str, counts: Sequence[Tally] = ()) -> bool:
         # Stored with its attempts reset, so that a re-queued job gets a full set of tries.
         requeue_as = replace(entry.job, attempt=0).encode() if entry.job else entry.raw
-        return await self._settle(entry.entry_id, "dead", requeue_as, reason)
+        return await self._settle(entry.entry_id, "dead", requeue_as, reason, counts)
 
     async def status(self) -> OutboxStatus:
         async with self._redis.pipeline(transaction=False) as pipe:

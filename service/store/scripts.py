@@ -66,5 +66,7 @@ class Scripts:
         self.accept_onboarding = load("accept_onboarding")
         # rate-limit budgets other than the request's own (the {limits} slot)
         self.take_budgets = load("take_budgets")
+        # studies (one study's document)
+        self.replace_study = load("replace_study")
         # sign-in link counts (the {link-stats} slot)
         self.fold_expired_links = load("fold_expired_links")

@@ -13,19 +13,27 @@ from __future__ import annotations
 import json
 import logging
 import secrets
+from datetime import UTC, datetime
+from typing import Literal
 
-from service.store import keys
+from service.store import keys, study_stats
 from service.store.budgets import STUDY_PACE
 from service.store.connection import RedisClient
 from service.store.decoding import text, text_set
+from service.store.scripts import Scripts
 from service.studies.model import IDENTIFIER, Study, stored_study
 
 log = logging.getLogger(__name__)
 
 
+Outcome = Literal["replaced", "stale", "missing"]
+_OUTCOMES: dict[str, Outcome] = {"replaced": "replaced", "stale": "stale", "missing": "missing"}
+
+
 class StudyStore:
-    def __init__(self, redis: RedisClient) -> None:
+    def __init__(self, redis: RedisClient, scripts: Scripts) -> None:
         self._redis = redis
+        self._scripts = scripts
 
     async def create(self, study: Study) -> bool:
         """Store a new study; False when the identifier is taken."""
@@ -37,14 +45,18 @@ class StudyStore:
             await self._changed()
         return bool(created)
 
-    async def replace(self, study: Study) -> bool:
-        """Overwrite an existing study; False when it does not exist."""
-        updated = await self._redis.set(
-            keys.study(study.identifier), json.dumps(study.to_json()), xx=True
+    async def replace(self, study: Study, started_from: int) -> tuple[Outcome, int]:
+        """Overwrite the study if it is still at version ``started_from``; ``study`` carries
+        the version after it. Answers what happened and the version the study is at now."""
+        assert study.version == started_from + 1
+        reply = await self._scripts.replace_study(
+            keys=[keys.study(study.identifier)],
+            args=[started_from, json.dumps(study.to_json())],
         )
-        if updated:
+        outcome, version = _OUTCOMES[text(reply[0])], int(reply[1])
+        if outcome == "replaced":
             await self._changed()
-        return bool(updated)
+        return outcome, version
 
     async def get(self, identifier: str) -> Study | None:
         if not IDENTIFIER.fullmatch(identifier):
@@ -59,6 +71,9 @@ class StudyStore:
         await self._redis.srem(keys.STUDIES, identifier)
         await self._redis.delete(keys.limit_budget(STUDY_PACE, identifier))  # its email pace
         await self._redis.delete(keys.onboarded(identifier))  # who had an onboarding email
+        # Its funnel counts, so that a new study of the same name starts from nothing (their
+        # TTL alone would hand it the old one's). One slot: one DEL, also on a Cluster.
+        await self._redis.delete(*study_stats.kept_keys(identifier, datetime.now(UTC).date()))
         await self._changed()
         return bool(deleted)
 

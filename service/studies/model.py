@@ -42,7 +42,8 @@ class Study:
     short_name: str = ""
     sponsor_name: str = ""
     support_email: str = ""
-    email_sign_in_enabled: bool = False
+    # On for a new study: a study exists to sign its participants in.
+    email_sign_in_enabled: bool = True
     email_sign_in_template: EmailTemplate | None = None
     onboarding_template: EmailTemplate | None = None
     email_sign_in_token_ttl_seconds: int = 3600
@@ -58,6 +59,9 @@ class Study:
     app_url_scheme: str | None = None
     created_on: str = ""
     modified_on: str = ""
+    # Bridge's VersionHolder: 1 when created, one more with every change. A write names the
+    # version it started from, so two researchers editing at once cannot lose each other's work.
+    version: int = 1
 
     def to_json(self) -> dict[str, Any]:
         template = self.email_sign_in_template
@@ -82,11 +86,12 @@ class Study:
             "appUrlScheme": self.app_url_scheme,
             "createdOn": self.created_on,
             "modifiedOn": self.modified_on,
+            "version": self.version,
             "type": "Study",
         }
 
-    def stamped(self, created_on: str, modified_on: str) -> Study:
-        return replace(self, created_on=created_on, modified_on=modified_on)
+    def stamped(self, created_on: str, modified_on: str, version: int = 1) -> Study:
+        return replace(self, created_on=created_on, modified_on=modified_on, version=version)
 
 
 # --- single values ---------------------------------------------------------------------------
@@ -184,7 +189,11 @@ def _strings(data: Mapping[str, Any], name: str) -> tuple[str, ...]:
 def _template(data: Mapping[str, Any], name: str) -> EmailTemplate | None:
     if data.get(name) is None:
         return None
-    stored = _object(data[name], name)
+    return stored_template(_object(data[name], name))
+
+
+def stored_template(stored: Mapping[str, Any]) -> EmailTemplate:
+    """The template ``EmailTemplate.to_json()`` wrote."""
     return EmailTemplate(
         subject=_field(stored, "subject", str, ""),
         body=_field(stored, "body", str, ""),
@@ -233,6 +242,7 @@ def stored_study(data: object) -> Study:
         short_name=_field(stored, "shortName", str, ""),
         sponsor_name=_field(stored, "sponsorName", str, ""),
         support_email=_field(stored, "supportEmail", str, ""),
+        # Stored studies always name it; one written before it existed had it off.
         email_sign_in_enabled=_field(stored, "emailSignInEnabled", bool, False),
         email_sign_in_template=_template(stored, "emailSignInTemplate"),
         onboarding_template=_template(stored, "onboardingTemplate"),
@@ -258,4 +268,6 @@ def stored_study(data: object) -> Study:
         app_url_scheme=_optional(stored, "appUrlScheme", str),
         created_on=_field(stored, "createdOn", str, ""),
         modified_on=_field(stored, "modifiedOn", str, ""),
+        # Studies stored before versions existed are version 1 (replace_study.lua agrees).
+        version=_field(stored, "version", int, 1),
     )

@@ -9,8 +9,9 @@ read the stored study.
 from __future__ import annotations
 
 import time
+from dataclasses import replace
 
-from service.errors import NotEnabled, NotFound
+from service.errors import NotEnabled, NotFound, StaleVersion
 from service.store.studies import StudyStore
 from service.studies.model import Study
 
@@ -62,11 +63,20 @@ class Studies:
         """Store a new study; False when its identifier is taken."""
         return await self.store.create(study)
 
-    async def replace(self, study: Study) -> None:
-        """Overwrite a study; :class:`NotFound` when it was deleted meanwhile."""
+    async def replace(self, study: Study, started_from: int) -> Study:
+        """Store ``study`` as the next version after ``started_from``; the stored study.
+
+        :class:`StaleVersion` when another write came first (nothing changes), :class:`NotFound`
+        when the study was deleted meanwhile.
+        """
         self._cached.pop(study.identifier, None)
-        if not await self.store.replace(study):
+        study = replace(study, version=started_from + 1)
+        outcome, version = await self.store.replace(study, started_from)
+        if outcome == "missing":
             raise NotFound("Study")
+        if outcome == "stale":
+            raise StaleVersion("Study", version)
+        return study
 
     async def delete(self, study_id: str) -> None:
         self._cached.pop(study_id, None)

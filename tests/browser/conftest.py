@@ -174,3 +174,42 @@ def _signed_up(url: str, smtp_server: SmtpServer) -> LandingSite:
         code=caught.code,
         caught=caught,
     )
+
+
+CONSOLE_REDIS_DATABASE = 10
+
+
+@dataclass(frozen=True)
+class ConsoleSite:
+    """``magiclink serve`` for the console's tests: its own Redis database, the SMTP sink."""
+
+    url: str
+    redis_url: str
+    smtp: SmtpServer
+
+
+@pytest.fixture(scope="module")
+def console_site(
+    redis_server: RedisServer, smtp_server: SmtpServer, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[ConsoleSite]:
+    redis_url = f"{redis_server.url.rsplit('/', 1)[0]}/{CONSOLE_REDIS_DATABASE}"
+    with redis.Redis.from_url(redis_url) as client:
+        client.flushdb()
+    service = ServiceProcess(
+        {
+            "MAGICLINK_REDIS_URL": redis_url,
+            "MAGICLINK_SMTP_URL": smtp_server.url,
+            "MAGICLINK_ADMIN_KEY": ADMIN_KEY,
+            "MAGICLINK_SECRET_KEY": SECRET_KEY,
+            "MAGICLINK_MAIL_FROM": "Study Team <team@example.org>",
+        },
+        tmp_path_factory.mktemp("console-serve"),
+    )
+    service.set_env("MAGICLINK_BASE_URL", service.url)
+    service.start()
+    try:
+        yield ConsoleSite(service.url, redis_url, smtp_server)
+    finally:
+        if service.running:
+            service.stop()
+        service.ensure_stopped()

@@ -133,7 +133,12 @@ class World:
             "emailSignInRequestIntervalSeconds": 0,
             "reauthenticationEnabled": True,
         }
-        if self._admin("PUT", f"/v3/studies/{STUDY}", study).status_code == 404:
+        current = self._admin("GET", f"/v3/studies/{STUDY}")
+        version = current.json()["version"] if current.status_code == 200 else 1
+        if (
+            self._admin("PUT", f"/v3/studies/{STUDY}", {**study, "version": version}).status_code
+            == 404
+        ):
             created = self._admin("POST", "/v3/studies", {"identifier": STUDY, **study})
             assert created.status_code == 201, created.text
             self.participant_id = ""

@@ -120,7 +120,9 @@ class World:
 
     def restore(self) -> None:
         """Put back the study (email sign-in on), the participant and a live session."""
-        updated = self._admin("PUT", f"/v3/studies/{STUDY}", STUDY_SETTINGS)
+        current = self._admin("GET", f"/v3/studies/{STUDY}")
+        version = current.json()["version"] if current.status_code == 200 else 1
+        updated = self._admin("PUT", f"/v3/studies/{STUDY}", {**STUDY_SETTINGS, "version": version})
         if updated.status_code == 404:
             expect(self._admin("POST", "/v3/studies", {"identifier": STUDY, **STUDY_SETTINGS}), 201)
             self.participant_id = ""

@@ -221,6 +221,11 @@ class TestNoOracle:
         for commands, answer in paths.values():
             assert commands == reference_commands
             assert answer == reference_answer
+        # The study's funnel count is made inside the accepting script, for every address.
+        assert ("HINCRBY", 3) in reference_commands
+        assert ("EXPIRE", 2) in reference_commands
+        stats_key = api.services.study_stats.key("study-a")
+        assert await redis.hget(stats_key, "linksRequested") == "4"  # with the warm-up
 
 
 async def _monitored(

@@ -44,7 +44,9 @@ async def test_an_address_stored_before_the_rule_is_a_dead_letter_not_two_recipi
     caplog.set_level(logging.INFO)
     # Today's door refuses the address, so the job is queued the way it was before the rule.
     job = api.services.mailer.sign_in_job("study-a", ENCODED)
-    await api.services.mailer.accept(job, ENCODED.lower(), 0, [])
+    await api.services.mailer.accept(
+        job, ENCODED.lower(), 0, [], api.services.study_stats.key("study-a")
+    )
     await api.outbox_drained()
     assert api.mailbox.emails == []  # neither the attacker nor the victim
     (letter,) = await api.services.mailer.outbox.dead_letters()

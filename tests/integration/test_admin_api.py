@@ -35,6 +35,7 @@ STUDY_KEYS = {
     "appUrlScheme",
     "createdOn",
     "modifiedOn",
+    "version",
     "type",
 }
 PARTICIPANT_KEYS = {
@@ -49,6 +50,9 @@ PARTICIPANT_KEYS = {
     "dataGroups",
     "sharingScope",
     "languages",
+    "lastSignInOn",
+    "signInCount",
+    "onboardedOn",
     "type",
 }
 GOOD_TEMPLATE = {
@@ -188,7 +192,9 @@ async def test_create_study_fills_defaults(api: Api) -> None:
     assert body["identifier"] == "study-x"
     assert body["name"] == "Study X"
     assert body["type"] == "Study"
-    assert body["emailSignInEnabled"] is False
+    assert body["emailSignInEnabled"] is True  # a new study signs its participants in
+    assert body["version"] == 1
+    assert response.headers["etag"] == '"1"'
     assert body["emailSignInTokenTtlSeconds"] == 3600
     assert body["emailSignInRequestIntervalSeconds"] == 60
     assert body["reauthenticationEnabled"] is True
@@ -395,6 +401,7 @@ async def test_put_replaces_the_study(api: Api) -> None:
             "emailSignInEnabled": True,
             "emailSignInTemplate": GOOD_TEMPLATE,
             "createdOn": "2000-01-01T00:00:00.000Z",
+            "version": 1,
         },
         headers=api.admin,
     )
@@ -410,14 +417,19 @@ async def test_put_replaces_the_study(api: Api) -> None:
     assert body["createdOn"] == created["createdOn"]
     assert ISO_MS.fullmatch(body["modifiedOn"])
     assert body["modifiedOn"] > created["modifiedOn"]
+    assert body["version"] == 2
+    assert response.headers["etag"] == '"2"'
     stored = await api.client.get("/v3/studies/study-a", headers=api.admin)
     assert stored.json() == body
+    assert stored.headers["etag"] == '"2"'
 
 
 async def test_put_with_the_same_identifier_is_accepted(api: Api) -> None:
     await api.create_study("study-a")
     response = await api.client.put(
-        "/v3/studies/study-a", json={"identifier": "study-a", "name": "Same"}, headers=api.admin
+        "/v3/studies/study-a",
+        json={"identifier": "study-a", "name": "Same", "version": 1},
+        headers=api.admin,
     )
     assert response.status_code == 200, response.text
     assert response.json()["name"] == "Same"
@@ -426,7 +438,9 @@ async def test_put_with_the_same_identifier_is_accepted(api: Api) -> None:
 async def test_put_cannot_change_the_identifier(api: Api) -> None:
     await api.create_study("study-a")
     response = await api.client.put(
-        "/v3/studies/study-a", json={"identifier": "study-b", "name": "Moved"}, headers=api.admin
+        "/v3/studies/study-a",
+        json={"identifier": "study-b", "name": "Moved", "version": 1},
+        headers=api.admin,
     )
     errors = assert_invalid(response, "identifier")
     assert "cannot be changed" in errors["identifier"][0]
@@ -440,7 +454,7 @@ async def test_put_invalid_study_is_400_and_keeps_the_old_one(api: Api) -> None:
     created = await api.create_study("study-a")
     response = await api.client.put(
         "/v3/studies/study-a",
-        json={"name": "X", "emailSignInTokenTtlSeconds": 0},
+        json={"name": "X", "emailSignInTokenTtlSeconds": 0, "version": 1},
         headers=api.admin,
     )
     assert_invalid(response, "emailSignInTokenTtlSeconds")
@@ -450,7 +464,7 @@ async def test_put_invalid_study_is_400_and_keeps_the_old_one(api: Api) -> None:
 
 async def test_put_unknown_study_is_404_and_creates_nothing(api: Api) -> None:
     response = await api.client.put(
-        "/v3/studies/study-b", json={"name": "Nobody"}, headers=api.admin
+        "/v3/studies/study-b", json={"name": "Nobody", "version": 1}, headers=api.admin
     )
     assert_not_found(response, "Study")
     listing = await api.client.get("/v3/studies", headers=api.admin)
@@ -826,7 +840,7 @@ async def test_a_study_change_takes_effect_at_once_on_the_public_endpoints(api: 
     assert (await api.request_link("study-c", "cache@example.org")).status_code == 202
     closed = await api.client.put(
         "/v3/studies/study-c",
-        json={"name": "Study study-c", "emailSignInEnabled": False},
+        json={"name": "Study study-c", "emailSignInEnabled": False, "version": 1},
         headers=api.admin,
     )
     assert closed.status_code == 200

@@ -32,7 +32,10 @@ def android(package: str = "org.example.sleep", *prints: str) -> dict[str, Any]:
 
 
 async def put_study(api: Api, identifier: str, **fields: Any) -> httpx.Response:
-    body = {"name": f"Study {identifier}", **fields}
+    """Replace the study, starting from the version stored now."""
+    current = await api.client.get(f"/v3/studies/{identifier}", headers=api.admin)
+    version = current.json()["version"] if current.status_code == 200 else 1
+    body = {"name": f"Study {identifier}", "version": version, **fields}
     return await api.client.put(f"/v3/studies/{identifier}", json=body, headers=api.admin)
 
 

@@ -159,6 +159,8 @@ def _error_examples() -> list[errors.DomainError | api_errors.HttpError]:
         api_errors.EndpointNotFound("No endpoint at /x."),
         api_errors.MethodNotAllowed("GET is not supported at /x."),
         errors.Conflict("taken"),
+        errors.AlreadyExists("StudyParticipant", "taken (id x).", {"userId": "x"}),
+        errors.StaleVersion("Study", 4),
         api_errors.PayloadTooLarge("too large"),
         errors.AccountDisabled(),
         errors.NotVerified(),
@@ -185,8 +187,12 @@ def test_the_documented_request_fields_are_the_parsed_ones() -> None:
     schemas = DOCUMENT["components"]["schemas"]
     # Every documented field of a study body reaches the study (the service sets the times).
     study_fields = {to_camel(field.name) for field in dataclasses.fields(Study)}
-    assert set(schemas["StudyInput"]["properties"]) == study_fields - {"createdOn", "modifiedOn"}
-    assert set(schemas["StudyUpdate"]["properties"]) == set(schemas["StudyInput"]["properties"])
+    # The service sets the times, and a new study's version; a change names the one it started
+    # from (the stored version it replaces).
+    written = study_fields - {"createdOn", "modifiedOn", "version"}
+    assert set(schemas["StudyInput"]["properties"]) == written
+    assert set(schemas["StudyUpdate"]["properties"]) == written | {"version"}
+    assert set(schemas["StudyPatch"]["properties"]) == {"version"}  # and any study field
     # Every documented field of a participant edit reaches the use case.
     edit_fields = {to_camel(field.name) for field in dataclasses.fields(ParticipantEdit)}
     assert set(schemas["ParticipantInput"]["properties"]) == edit_fields

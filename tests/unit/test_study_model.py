@@ -41,7 +41,7 @@ def _errors(data: object, *, identifier: str | None = None) -> dict[str, list[st
 def test_defaults_of_a_minimal_study() -> None:
     study = read_study({"identifier": "study-a", "name": "Study A"})
     assert study == Study(identifier="study-a", name="Study A")
-    assert study.email_sign_in_enabled is False
+    assert study.email_sign_in_enabled is True  # a new study signs its participants in
     assert study.email_sign_in_template is None
     assert study.email_sign_in_token_ttl_seconds == 3600
     assert study.email_sign_in_request_interval_seconds == 60

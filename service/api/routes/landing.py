@@ -14,6 +14,7 @@ from service.deeplinks.landing import LinkRequest, landing_page
 from service.deeplinks.pages import PAGE_HEADERS
 from service.deeplinks.platform import detect
 from service.errors import NotFound
+from service.store.study_stats import landing_field
 from service.studies.model import Study
 
 _HTML = {"type": "string"}
@@ -53,7 +54,9 @@ async def sign_in_landing(request: Request) -> Response:
     )
     platform = detect(request.headers.get("user-agent", ""))
     page = landing_page(study, platform, opened, alt_base_url_for(request))
-    svc.metrics.landing_views.labels("in-app" if platform.in_app else platform.os).inc()
+    svc.metrics.landing_views.labels(platform.category).inc()
+    # In memory, written every few seconds: the page costs no round trip more (study_stats.py).
+    svc.study_stats.count(study.identifier, landing_field(platform.category))
     html = svc.pages.render("landing.html", **page.context())
     return HTMLResponse(html, headers={**PAGE_HEADERS, "Vary": "User-Agent"})
 

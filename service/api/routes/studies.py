@@ -1,18 +1,31 @@
-"""Researcher API: create, read, replace and delete studies."""
+"""Researcher API: create, read, replace, patch and delete studies.
+
+Every change names the version it started from (Bridge's VersionHolder), in the body or as
+``If-Match``; answers carry the study's version as its ``ETag``.
+"""
 
 from __future__ import annotations
 
 import logging
+import re
+from typing import Any
 
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
 from service.api.context import services, status_message
 from service.api.links import TO_STUDY
+from service.api.merge_patch import merged
 from service.api.operations import Access, Answer, Failure, Operation, Parameter
 from service.api.schemas import studies as bodies
 from service.api.schemas.common import StatusMessage
-from service.api.schemas.studies import EXAMPLE_STUDY, EXAMPLE_STUDY_ID, IDENTIFIER_PATTERN
+from service.api.schemas.studies import (
+    EXAMPLE_STUDY,
+    EXAMPLE_STUDY_ID,
+    IDENTIFIER_PATTERN,
+    READ_ONLY,
+)
+from service.api.validation import validated
 from service.clock import utc_now_iso
 from service.deeplinks.association import aasa_size_problem
 from service.errors import Conflict, Invalid
@@ -24,7 +37,41 @@ log = logging.getLogger(__name__)
 
 def _answer(study: Study, status_code: int = 200) -> Response:
     body = bodies.Study.of(study).model_dump(mode="json", by_alias=True)
-    return JSONResponse(body, status_code=status_code)
+    return JSONResponse(body, status_code=status_code, headers={"ETag": f'"{study.version}"'})
+
+
+_ETAG = re.compile(r'\s*(?:W/)?"([1-9][0-9]{0,17})"\s*')
+
+
+def _started_from(request: Request, version: int | None) -> int:
+    """The version a change started from: the body's ``version`` or the ``If-Match`` ETag."""
+    header = request.headers.get("if-match")
+    from_header = None
+    if header is not None:
+        match = _ETAG.fullmatch(header)
+        if match is None:
+            raise Invalid(
+                "Study",
+                {"If-Match": ['If-Match must be the study\'s ETag as answered, such as "3"']},
+            )
+        from_header = int(match.group(1))
+    if version is not None and from_header is not None and version != from_header:
+        raise Invalid(
+            "Study",
+            {"version": [f"version {version} and If-Match {from_header} differ; send one of them"]},
+        )
+    started = version if version is not None else from_header
+    if started is None:
+        raise Invalid(
+            "Study",
+            {
+                "version": [
+                    "version is required: send the version you started from (GET answers it, "
+                    "also as the ETag header), in the body or as If-Match"
+                ]
+            },
+        )
+    return started
 
 
 async def _check_association_size(studies: Studies, study: Study) -> None:
@@ -61,15 +108,34 @@ async def get_study(request: Request) -> Response:
     return _answer(await services(request).studies.get(request.path_params["study_id"]))
 
 
-async def update_study(request: Request, body: bodies.StudyUpdate) -> Response:
+async def _store(request: Request, current: Study, update: bodies.StudyUpdate) -> Response:
     svc = services(request)
-    current = await svc.studies.get(request.path_params["study_id"])
-    study = body.value(current.identifier)
+    started_from = _started_from(request, update.version)
+    study = update.value(current.identifier)
     await _check_association_size(svc.studies, study)
     study = study.stamped(created_on=current.created_on, modified_on=utc_now_iso())
-    await svc.studies.replace(study)
-    log.info("study %s updated", study.identifier)
-    return _answer(study)
+    stored = await svc.studies.replace(study, started_from)
+    log.info("study %s updated to version %d", stored.identifier, stored.version)
+    return _answer(stored)
+
+
+async def update_study(request: Request, body: bodies.StudyUpdate) -> Response:
+    current = await services(request).studies.get(request.path_params["study_id"])
+    return await _store(request, current, body)
+
+
+def _editable(study: Study) -> dict[str, Any]:
+    """The study as a replacement would write it: its answer without what the service sets."""
+    answered = bodies.Study.of(study).model_dump(mode="json", by_alias=True)
+    return {name: value for name, value in answered.items() if name not in READ_ONLY}
+
+
+async def patch_study(request: Request, body: bodies.StudyPatch) -> Response:
+    current = await services(request).studies.get(request.path_params["study_id"])
+    patched = merged(_editable(current), body.changes())
+    # The version is the patch's (or If-Match's), never the stored one the merge started from.
+    patched["version"] = body.version
+    return await _store(request, current, validated(bodies.StudyUpdate, patched, "Study"))
 
 
 async def delete_study(request: Request) -> Response:
@@ -90,7 +156,25 @@ _STUDY_ID = Parameter(
     example=EXAMPLE_STUDY_ID,
 )
 _NOT_FOUND = Failure("No study with this identifier.", ("EntityNotFoundException",), ("Study",))
-_STORED = Answer("The stored study.", bodies.Study, links=TO_STUDY)
+_ETAG_HEADER = {
+    "ETag": {
+        "description": 'The study\'s version, quoted ("3"): send it back as If-Match.',
+        "schema": {"type": "string", "pattern": '^"[1-9][0-9]*"$'},
+    }
+}
+_STORED = Answer("The stored study.", bodies.Study, links=TO_STUDY, headers=_ETAG_HEADER)
+_IF_MATCH = Parameter(
+    "If-Match",
+    "header",
+    "The ETag of the version this change started from (instead of the body's version).",
+    {"type": "string"},
+    example='"1"',
+)
+_STALE = Failure(
+    "The study changed since the version this change started from; nothing changed. The "
+    "message and currentVersion name the version it is at now.",
+    ("ConcurrentModificationException",),
+)
 
 
 def _update(method: str, operation_id: str, description: str = "") -> Operation:
@@ -106,9 +190,9 @@ def _update(method: str, operation_id: str, description: str = "") -> Operation:
         access=Access.ADMIN,
         body=bodies.StudyUpdate,
         entity="Study",
-        body_description="The whole study.",
-        failures={404: _NOT_FOUND},
-        parameters=(_STUDY_ID,),
+        body_description="The whole study, with the version it started from.",
+        failures={404: _NOT_FOUND, 409: _STALE},
+        parameters=(_STUDY_ID, _IF_MATCH),
     )
 
 
@@ -145,7 +229,7 @@ operations = [
         get_study,
         _TAG,
         "One study.",
-        {200: Answer("The study.", bodies.Study, links=TO_STUDY)},
+        {200: Answer("The study.", bodies.Study, links=TO_STUDY, headers=_ETAG_HEADER)},
         access=Access.ADMIN,
         failures={404: _NOT_FOUND},
         parameters=(_STUDY_ID,),
@@ -153,6 +237,23 @@ operations = [
     _update("PUT", "updateStudy"),
     # Bridge SDKs update with POST.
     _update("POST", "updateStudyWithPost", "The same as PUT (Bridge SDKs update with POST)."),
+    Operation(
+        "PATCH",
+        "/v3/studies/{study_id}",
+        "patchStudy",
+        patch_study,
+        _TAG,
+        "Change the fields the patch names (JSON merge patch); the others stay.",
+        {200: _STORED},
+        access=Access.ADMIN,
+        body=bodies.StudyPatch,
+        body_media_types=("application/merge-patch+json", "application/json"),
+        entity="Study",
+        body_description="The fields to change, and the version the change started from.",
+        body_example={"version": 1, "emailSignInEnabled": True},
+        failures={404: _NOT_FOUND, 409: _STALE},
+        parameters=(_STUDY_ID, _IF_MATCH),
+    ),
     Operation(
         "DELETE",
         "/v3/studies/{study_id}",

@@ -35,6 +35,43 @@ class BridgeError(Schema):
         dict[str, list[str]] | None,
         Field(description="Field path -> what is wrong with it and how to fix it."),
     ] = None
+    entity_keys: Annotated[
+        dict[str, str] | None,
+        Field(description="What already exists, by its keys (EntityAlreadyExistsException)."),
+    ] = None
+    current_version: Annotated[
+        int | None,
+        Field(
+            ge=1,
+            description="The version the entity is at now (ConcurrentModificationException).",
+        ),
+    ] = None
+
+
+class EntityAlreadyExists(BridgeError):
+    """A 409 that names the entity that exists already, as Bridge's EntityAlreadyExistsException
+    does: for a participant, ``entityKeys`` is ``{"userId": "<its id>"}``."""
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "statusCode": 409,
+                    "entityClass": "StudyParticipant",
+                    "entityKeys": {"userId": "X2kq4sL0dQe9nZr1vB7yTg3w"},
+                    "message": "A participant with this email address already exists in the "
+                    "study (id X2kq4sL0dQe9nZr1vB7yTg3w); edit it with PATCH "
+                    "/v3/studies/sleep-study/participants/X2kq4sL0dQe9nZr1vB7yTg3w",
+                    "type": "EntityAlreadyExistsException",
+                }
+            ]
+        }
+    )
+
+    entity_class: Annotated[str, Field(description="What exists already: StudyParticipant.")]
+    entity_keys: Annotated[
+        dict[str, str], Field(description="The existing entity's keys: `userId`, its id.")
+    ]
 
 
 class StatusMessage(Schema):

@@ -7,6 +7,7 @@ from typing import Annotated, Any, Literal, cast
 from pydantic import AfterValidator, ConfigDict, Field, field_validator, model_validator
 
 from service.accounts.edits import ParticipantEdit
+from service.accounts.listing import MAX_PAGE_SIZE, MIN_PAGE_SIZE, ParticipantPage
 from service.accounts.participant import STATUSES, Participant
 from service.api.schemas import HERE, LenientSchema, Schema, checked, problems
 from service.api.schemas.auth import EXAMPLE_EMAIL, Email
@@ -79,6 +80,83 @@ class StudyParticipant(Schema):
             data_groups=[],
             sharing_scope=cast(SharingScope, participant.sharing_scope),
             languages=list(participant.languages),
+        )
+
+
+_UTC_MS = "UTC with milliseconds, e.g. 2020-08-28T14:28:13.386Z"
+
+
+class ResearcherParticipant(StudyParticipant):
+    """A participant as researchers see it: the StudyParticipant and its sign-in activity."""
+
+    last_sign_in_on: Annotated[
+        str | None,
+        Field(
+            description=f"The latest sign-in by link, code or password ({_UTC_MS}); null before "
+            "the first. A reauthentication continues a sign-in and does not change it.",
+            json_schema_extra={"format": "date-time"},
+        ),
+    ]
+    sign_in_count: Annotated[
+        int,
+        Field(
+            ge=0,
+            description="Sign-ins by link, code or password; reauthentications are not counted.",
+        ),
+    ]
+    onboarded_on: Annotated[
+        str | None,
+        Field(
+            description=f"When the participant's onboarding email was queued for sending "
+            f"({_UTC_MS}; the latest, when sent again); null if never.",
+            json_schema_extra={"format": "date-time"},
+        ),
+    ]
+
+    @classmethod
+    def of(cls, participant: Participant) -> ResearcherParticipant:
+        return cls(
+            **StudyParticipant.of(participant).model_dump(),
+            last_sign_in_on=participant.last_sign_in_on,
+            sign_in_count=participant.sign_in_count,
+            onboarded_on=participant.onboarded_on,
+        )
+
+
+class ParticipantSearch(Schema):
+    """The search a page answers, as asked (Bridge's RequestParams)."""
+
+    page_size: Annotated[int, Field(ge=MIN_PAGE_SIZE, le=MAX_PAGE_SIZE)]
+    offset_key: str | None
+    email_filter: str | None
+    type: Literal["RequestParams"] = "RequestParams"
+
+
+class ParticipantList(Schema):
+    """One page of a study's participants (Bridge's PagedResourceList), by address then id."""
+
+    items: list[ResearcherParticipant]
+    total: Annotated[int, Field(ge=0, description="Participants that match the filter.")]
+    next_page_offset_key: Annotated[
+        str | None,
+        Field(description="The `offsetKey` of the next page; null on the last page."),
+    ]
+    has_next: Annotated[bool, Field(description="Whether another page follows.")]
+    request_params: ParticipantSearch
+    type: Literal["PagedResourceList"] = "PagedResourceList"
+
+    @classmethod
+    def of(cls, page: ParticipantPage) -> ParticipantList:
+        return cls(
+            items=[ResearcherParticipant.of(participant) for participant in page.participants],
+            total=page.total,
+            next_page_offset_key=page.next_offset_key,
+            has_next=page.next_offset_key is not None,
+            request_params=ParticipantSearch(
+                page_size=page.search.page_size,
+                offset_key=page.search.offset_key,
+                email_filter=page.search.email_filter,
+            ),
         )
 
 

@@ -1,13 +1,15 @@
-"""The researcher API's study bodies: a new study, a replacement, and the study it answers.
+"""The researcher API's study bodies: a new study, a replacement, a merge patch, and the study
+it answers.
 
 A request field that is null takes its default, as one left out does. The read-only fields a
-study answers with (``type``, ``createdOn``, ``modifiedOn``, ``version``) may be sent back and
-are ignored; any other unknown field is a 400 that names it (and the field it resembles).
+study answers with (``type``, ``createdOn``, ``modifiedOn``) may be sent back and are ignored;
+so is ``version`` in a new study. A replacement or patch names in ``version`` the version it
+started from. Any other unknown field is a 400 that names it (and the field it resembles).
 """
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, ClassVar, Literal
 
 from pydantic import (
     AfterValidator,
@@ -60,7 +62,15 @@ IDENTIFIER_PATTERN = f"^{model.IDENTIFIER.pattern}$"
 _WHOLE = "A whole number (60; 60.0 is taken as 60, 60.5 is refused)."
 _DEFAULTS = model.Study(identifier=EXAMPLE_STUDY_ID, name="")
 # What the service sets: a study sent back as it was answered is accepted, these ignored.
-READ_ONLY = frozenset({"type", "createdOn", "modifiedOn", "version"})
+READ_ONLY = frozenset({"type", "createdOn", "modifiedOn"})
+_VERSION_DESCRIPTION = (
+    "The version of the study this change started from (as GET answers it, also as the ETag "
+    "header). Required here or as If-Match: when the study has changed since, the answer is "
+    "409 ConcurrentModificationException and nothing changes."
+)
+StartedFrom = Annotated[
+    int, Field(ge=1, description=_VERSION_DESCRIPTION, json_schema_extra={"examples": [1]})
+]
 
 EXAMPLE_STUDY: dict[str, Any] = {
     "identifier": EXAMPLE_STUDY_ID,
@@ -250,11 +260,14 @@ class _StudyFields(Schema):
     install_links: Annotated[InstallLinks, expecting(INSTALL_LINKS_OBJECT)] | None = None
     app_url_scheme: UrlScheme | None = None
 
+    # The fields this body takes and ignores (what the service sets).
+    IGNORED: ClassVar[frozenset[str]] = READ_ONLY
+
     @model_validator(mode="before")
     @classmethod
     def _without_read_only_fields(cls, data: Any) -> Any:
-        if isinstance(data, dict) and not READ_ONLY.isdisjoint(data):
-            return {name: value for name, value in data.items() if name not in READ_ONLY}
+        if isinstance(data, dict) and not cls.IGNORED.isdisjoint(data):
+            return {name: value for name, value in data.items() if name not in cls.IGNORED}
         return data
 
     def _study(self, identifier: str) -> model.Study:
@@ -302,6 +315,7 @@ class StudyInput(_StudyFields):
     """A new study as a researcher writes it. Read-only fields (type, createdOn, modifiedOn,
     version) are ignored; any other unknown field is a 400 naming it."""
 
+    IGNORED: ClassVar[frozenset[str]] = READ_ONLY | {"version"}  # a new study is version 1
     identifier: Identifier  # required here
 
     def value(self) -> model.Study:
@@ -322,6 +336,7 @@ class StudyUpdate(_StudyFields):
             json_schema_extra={"pattern": IDENTIFIER_PATTERN, "readOnly": True},
         ),
     ] = None
+    version: StartedFrom | None = None
 
     def value(self, identifier: str) -> model.Study:
         """The study named ``identifier`` (the URL's); Invalid when the body names another."""
@@ -329,6 +344,20 @@ class StudyUpdate(_StudyFields):
         if problem:
             raise Invalid("Study", {"identifier": [problem]})
         return self._study(identifier)
+
+
+class StudyPatch(Schema):
+    """A JSON merge patch (RFC 7396) of the study: the fields it names change, the others stay;
+    a field set to null takes its default; objects (installLinks) merge member by member. The
+    patched study must be a valid study, and errors name the field as in a replacement."""
+
+    model_config = ConfigDict(title="study patch", extra="allow")
+
+    version: StartedFrom | None = None
+
+    def changes(self) -> dict[str, Any]:
+        """The patch's members other than ``version``, as sent."""
+        return dict(self.model_extra or {})
 
 
 # --- answers -------------------------------------------------------------------------------
@@ -372,6 +401,10 @@ class Study(Schema):
     app_url_scheme: str | None
     created_on: DateTime
     modified_on: DateTime
+    version: Annotated[
+        int,
+        Field(ge=1, description="1 when created, one more with every change (also the ETag)."),
+    ]
     type: Literal["Study"] = "Study"
 
     @classmethod
@@ -395,6 +428,7 @@ class Study(Schema):
             app_url_scheme=study.app_url_scheme,
             created_on=study.created_on,
             modified_on=study.modified_on,
+            version=study.version,
         )
 
 

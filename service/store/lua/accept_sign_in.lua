@@ -4,10 +4,12 @@
 -- later by the delivery worker, so neither the answer nor its timing reveals it. (So does the
 -- cap on emails per address and day, and the study's pace: they count emails actually sent.)
 --
--- KEYS[1] outbox stream   KEYS[2] address request window   KEYS[3..] budget hashes
+-- KEYS[1] outbox stream   KEYS[2] address request window   KEYS[3] the study's funnel counts of
+-- the day (study_stats.py)   KEYS[4..] budget hashes
 -- ARGV[1] address interval (ms, 0 = none)
 -- ARGV[2..4] the sign-in job: study, address as typed, Message-ID
--- ARGV[5..] per budget: limit, window (s)
+-- ARGV[5] TTL of the funnel counts (s)
+-- ARGV[6..] per budget: limit, window (s)
 -- The job is encoded to JSON here, stamped with the server's time, which spares the request
 -- path a JSON encoding in Python.
 -- Returns {"queued", entry id} | {"refused", policy index (0 = address window), wait ms}
@@ -23,19 +25,22 @@ if interval > 0 then
   if left > 0 then return {'refused', 0, left} end
 end
 
-for i = 3, #KEYS do
-  local limit = tonumber(ARGV[5 + (i - 3) * 2])
-  local window_ms = tonumber(ARGV[6 + (i - 3) * 2]) * 1000
+for i = 4, #KEYS do
+  local limit = tonumber(ARGV[6 + (i - 4) * 2])
+  local window_ms = tonumber(ARGV[7 + (i - 4) * 2]) * 1000
   local wait = budget_wait(KEYS[i], limit, window_ms, now_ms)
-  if wait > 0 then return {'refused', i - 2, wait} end
+  if wait > 0 then return {'refused', i - 3, wait} end
 end
-for i = 3, #KEYS do
-  budget_count(KEYS[i], tonumber(ARGV[6 + (i - 3) * 2]) * 1000, now_ms)
+for i = 4, #KEYS do
+  budget_count(KEYS[i], tonumber(ARGV[7 + (i - 4) * 2]) * 1000, now_ms)
 end
 
 if interval > 0 then
   redis.call('SET', KEYS[2], '1', 'PX', interval)
 end
+-- Every accepted request counts, whoever the address is: the same commands for all.
+redis.call('HINCRBY', KEYS[3], 'linksRequested', 1)
+redis.call('EXPIRE', KEYS[3], ARGV[5])
 local job = cjson.encode({
   kind = 'sign-in', study = ARGV[2], email = ARGV[3], mid = ARGV[4], queued = now_ms, attempt = 0
 })

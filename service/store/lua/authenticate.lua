@@ -16,7 +16,9 @@
 -- sessions (the session generation moves on) and reauth tokens, and seeds a new session
 -- (sseed: what the session token is made from; sx: when that session ends, ms). "reauth" keeps
 -- the live session, if there is one, and hands back its seed; otherwise it seeds a new one.
--- The participant's languages are recorded when they have none yet.
+-- The participant's languages are recorded when they have none yet. Every mode but "reauth"
+-- counts a sign-in (signins) and records its time (lastsignin, ms): the count is read with the
+-- HMGET and written with the HSET that run anyway, so it costs no command of its own.
 --
 -- A link or code proves the address. A password chosen before that by whoever signed up
 -- (pwu = 1: "password unproven") is dropped then, so an outsider who signed up with somebody
@@ -73,7 +75,7 @@ end
 
 -- One read of what the rest depends on, and one write of what changes (this runs on every
 -- sign-in; each call costs the server time).
-local state = redis.call('HMGET', KEYS[1], 'status', 'pwu', 'sx', 'lang')
+local state = redis.call('HMGET', KEYS[1], 'status', 'pwu', 'sx', 'lang', 'signins')
 if not state[1] then return {'invalid'} end
 if state[1] ~= 'enabled' then return {'disabled'} end
 local changes = {}
@@ -97,6 +99,10 @@ if not (mode == 'reauth' and tonumber(state[3] or '0') > now) then
   set('sx', now + tonumber(ARGV[5]))
 end
 if ARGV[6] ~= '' and (state[4] or '') == '' then set('lang', ARGV[6]) end
+if mode ~= 'reauth' then  -- a reauthentication continues a sign-in: not counted
+  set('signins', (tonumber(state[5]) or 0) + 1)
+  set('lastsignin', now)
+end
 if #changes > 0 then redis.call('HSET', KEYS[1], unpack(changes)) end
 
 if ARGV[2] ~= '' then

@@ -3,8 +3,10 @@
 -- two places at once nor in none.
 --
 -- KEYS[1] outbox stream   KEYS[2] delayed sorted set   KEYS[3] dead-letter stream
+-- KEYS[4..] funnel counts hashes (study_stats.py), each to add one to in its field
 -- ARGV[1] group   ARGV[2] entry id   ARGV[3] "done" | "retry" | "dead"
 -- ARGV[4] job (JSON) for retry/dead   ARGV[5] delay (ms) for retry, reason for dead
+-- ARGV[6] TTL of the funnel counts (s), with KEYS[4..]   ARGV[7..] the field of each
 -- Returns 1 if the entry was still pending here, 0 if another worker settled it already.
 
 local acked = redis.call('XACK', KEYS[1], ARGV[1], ARGV[2])
@@ -21,5 +23,10 @@ elseif mode == 'dead' then
     'failed', time[1])
 elseif mode ~= 'done' then
   return redis.error_reply('unknown mode ' .. tostring(mode))
+end
+-- Only here, past the XACK: an email settled twice (a lease ran out) counts once.
+for i = 4, #KEYS do
+  redis.call('HINCRBY', KEYS[i], ARGV[i + 3], 1)
+  redis.call('EXPIRE', KEYS[i], ARGV[6])
 end
 return 1

@@ -4,6 +4,8 @@
 --               For what is asked before work is done (a password check, a study's email).
 -- mode "count": the event happened (a failed sign-in): count it in each, then tell whether
 --               a budget is now used up, so the next event of that subject is refused.
+-- mode "wait":  count nothing; tell whether one more event would fit (the console's sign-in
+--               form asks before it checks a key, and counts only the failures).
 --
 -- KEYS[1..n] budget hashes
 -- ARGV[1] mode   ARGV[2..] per budget: limit, window (s)
@@ -28,6 +30,12 @@ if mode == 'take' then
   return {0}
 elseif mode == 'count' then
   for i = 1, #KEYS do budget_count(KEYS[i], window_ms(i), now_ms) end
+  for i = 1, #KEYS do
+    local wait = budget_wait(KEYS[i], limit(i), window_ms(i), now_ms)
+    if wait > 0 then return {i, wait} end
+  end
+  return {0}
+elseif mode == 'wait' then
   for i = 1, #KEYS do
     local wait = budget_wait(KEYS[i], limit(i), window_ms(i), now_ms)
     if wait > 0 then return {i, wait} end
