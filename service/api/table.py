@@ -6,6 +6,7 @@ from service.api.console import operations as console
 from service.api.operations import Operation
 from service.api.routes import (
     auth,
+    dead_letters,
     docs,
     landing,
     onboarding,
@@ -33,6 +34,7 @@ OPERATIONS: list[Operation] = [
     *landing.operations,
     *provisioning.operations,
     *docs.operations,
+    *dead_letters.operations,
     *wellknown.operations,
     *console.operations,
 ]
