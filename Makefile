@@ -8,7 +8,7 @@ TEST_STAMP := $(VENV)/.installed-test
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: install lock run test system-packages lint typecheck unit integration clean loadtest bench fuzz
+.PHONY: install lock run test system-packages lint typecheck unit integration clean loadtest bench fuzz messages
 
 install: $(TEST_STAMP)
 
@@ -39,6 +39,19 @@ $(TEST_STAMP): pyproject.toml uv.lock | $(UV)
 # After editing the dependencies in pyproject.toml: resolve again and commit uv.lock.
 lock: | $(UV)
 	$(UV) lock --python $(PYTHON)
+
+# Participants' catalogs: extract every string of templates/ and service/ (babel.cfg) into
+# service/locale/messages.pot, merge it into each language's messages.po (a changed string
+# comes back fuzzy: review it), and compile the .mo files (optional: without them the service
+# compiles the .po files when it starts). tests/unit/test_catalogs.py fails until every
+# string is translated.
+LOCALE := service/locale
+messages: install
+	$(BIN)/pybabel extract -F babel.cfg --no-location --sort-output --omit-header --width 100 \
+		-o $(LOCALE)/messages.pot .
+	$(BIN)/pybabel update -i $(LOCALE)/messages.pot -d $(LOCALE) --ignore-obsolete \
+		--width 100 --ignore-pot-creation-date
+	$(BIN)/pybabel compile -d $(LOCALE) --statistics
 
 # make run HOST=0.0.0.0 PORT=8001 (or PORT=8001 make run) serves elsewhere.
 run: $(RUN_STAMP)

@@ -16,7 +16,7 @@ from service.auth.flows import Authentication
 from service.auth.password_work import PasswordWork
 from service.auth.tokens import SecretHasher
 from service.deeplinks.pages import Pages
-from service.email.message import default_onboarding_template, default_sign_in_template
+from service.email.message import default_sign_in_template
 from service.email.smtp_pool import SmtpPool
 from service.email.transport import MailDirTransport, Transport
 from service.email.worker import DeliveryWorker, Mailer, message_host
@@ -135,8 +135,6 @@ def build_worker(svc: Services) -> DeliveryWorker:
         budgets=svc.budgets,
         hasher=svc.hasher,
         transport=build_transport(svc.settings),
-        default_template=svc.default_template,
-        default_onboarding_template=default_onboarding_template(),
         metrics=svc.metrics,
         settings=svc.settings,
         link_stats=svc.link_stats,

@@ -17,3 +17,4 @@ class ParticipantEdit:
     consented: bool | None
     status: str | None
     email_verified: bool | None
+    languages: tuple[str, ...] | None = None

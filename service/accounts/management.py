@@ -44,6 +44,7 @@ class ParticipantManagement:
             consented=bool(edit.consented),
             email_verified=bool(edit.email_verified),
             password_hash=password_hash,
+            languages=edit.languages or (),
         )
         if not await self.accounts.create(participant, normalized(participant.email)):
             raise await self._taken(study.identifier, participant.email)
@@ -90,6 +91,7 @@ class ParticipantManagement:
             ),
             password_hash=password_hash,
             password_unproven=password_unproven,
+            languages=edit.languages if edit.languages is not None else current.languages,
         )
         if not updated.consented:
             # Taking the consent away is a withdrawal: no signature, no data sharing (Bridge).

@@ -114,14 +114,18 @@ class Authentication:
         self.password_work = password_work
         self.attempt_limits = attempt_limits
 
-    async def request_email_sign_in(self, request: EmailSignInRequest, client_ip: str) -> None:
+    async def request_email_sign_in(
+        self, request: EmailSignInRequest, client_ip: str, languages: tuple[str, ...] = ()
+    ) -> None:
         """Accept the request and queue it; the worker decides whether an account gets an email.
 
         Known and unknown addresses take exactly the same path here (one script, one round trip),
-        so neither the answer nor its timing tells whether an address has an account.
+        so neither the answer nor its timing tells whether an address has an account. The
+        request's ``languages`` (tags, best first) go with the job: the worker, which reads the
+        account anyway, puts the participant's stored languages before them.
         """
         study = await self.studies.with_email_sign_in(request.study_id)
-        job = self.mailer.sign_in_job(study.identifier, request.email)
+        job = self.mailer.sign_in_job(study.identifier, request.email, languages)
         acceptance = await self.mailer.accept(
             job,
             request.normalized_email,

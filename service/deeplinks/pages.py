@@ -1,12 +1,15 @@
-"""Rendering the service's own HTML pages (Jinja2, autoescaped, never researcher text as code)."""
+"""Rendering the service's own HTML pages (Jinja2, autoescaped, never researcher text as code).
+
+Participants' pages are translated (``service/i18n/templating.py``); ``lang`` and ``dir`` are
+in every page's context, for ``<html>``.
+"""
 
 from __future__ import annotations
 
 from typing import Any
 
-from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
-
-from service import templates_dir
+from service.i18n.catalogs import SOURCE_LANGUAGE, direction
+from service.i18n.templating import environment
 
 # The sign-in link carries a token: no referrer leaves the page, nothing is cached, no script
 # runs, nobody frames it.
@@ -23,12 +26,11 @@ PAGE_HEADERS = {
 
 
 class Pages:
-    def __init__(self) -> None:
-        self._env = Environment(
-            loader=FileSystemLoader(templates_dir()),
-            autoescape=select_autoescape(default=True, default_for_string=True),
-            undefined=StrictUndefined,
-        )
-
     def render(self, name: str, **context: Any) -> str:
-        return self._env.get_template(name).render(**context)
+        """A page in English (the researcher console, the API's docs)."""
+        return self.render_in(SOURCE_LANGUAGE, name, **context)
+
+    def render_in(self, language: str, name: str, **context: Any) -> str:
+        """A participant's page in ``language`` (a shipped one: see ``page_language``)."""
+        template = environment(language).get_template(name)
+        return template.render(lang=language, dir=direction(language), **context)

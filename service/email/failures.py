@@ -2,7 +2,9 @@
 
 SMTP says it with the first digit of its reply: 4xx is a temporary condition (greylisting, a
 full queue, a rate limit), 5xx is permanent (no such mailbox, rejected as spam). A connection
-that cannot be made or breaks, and a timeout, are temporary.
+that cannot be made or breaks, and a timeout, are temporary. An email to an address beyond
+ASCII that the server cannot take (it does not offer SMTPUTF8) is permanent: the server will
+not learn it by the next try, and the participant should not wait through ten of them.
 """
 
 from __future__ import annotations
@@ -10,6 +12,15 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import aiosmtplib
+
+SMTPUTF8_MISSING = "the mail server does not accept internationalized addresses (SMTPUTF8)"
+
+
+class SmtpUtf8Missing(Exception):
+    """The email needs SMTPUTF8 (an address beyond ASCII) and the server does not offer it."""
+
+    def __init__(self) -> None:
+        super().__init__(SMTPUTF8_MISSING)
 
 
 @dataclass(frozen=True)
@@ -19,6 +30,8 @@ class Failure:
 
 
 def classify(error: BaseException) -> Failure:
+    if isinstance(error, SmtpUtf8Missing):
+        return Failure(True, SMTPUTF8_MISSING)
     if isinstance(error, aiosmtplib.SMTPRecipientsRefused):
         codes = [refusal.code for refusal in error.recipients]
         detail = "; ".join(f"{r.code} {r.message}" for r in error.recipients)

@@ -2,17 +2,20 @@
 
 from __future__ import annotations
 
+import functools
 import html as html_lib
+from email import policy as email_policy
 from email.headerregistry import Address
 from email.message import EmailMessage
 from email.utils import formatdate
 from urllib.parse import quote, urlsplit
 
-from service import templates_dir
-from service.accounts.email_address import address_problem, masked
+from service.accounts.email_address import address_problem, deliverable, masked
 from service.deeplinks.links import app_url, bridge_sign_in_url, sign_in_url
 from service.deeplinks.qr import qr_png
 from service.email.plaintext import html_to_text
+from service.i18n.catalogs import SOURCE_LANGUAGE, direction, page_language
+from service.i18n.templating import environment
 from service.provisioning.study_link import study_provisioning_url
 from service.studies.durations import human_period
 from service.studies.model import Study
@@ -23,24 +26,28 @@ from service.studies.templates import EmailTemplate, header_text, substitute
 _MAX_7BIT_LINE = 998
 
 
-def default_sign_in_template() -> EmailTemplate:
-    """The template of studies that have none, from ``templates/email``."""
-    folder = templates_dir() / "email"
+@functools.cache
+def _builtin(kind: str, language: str) -> EmailTemplate:
+    """A built-in email of ``templates/email`` in a shipped language, rendered once: Jinja2
+    translates its text and leaves the ``${variables}`` for :func:`substitute`."""
+    language = page_language((language,))
+    env = environment(language)
+    context = {"lang": language, "dir": direction(language)}
     return EmailTemplate(
-        subject=(folder / "sign_in_subject.txt").read_text().strip(),
-        body=(folder / "sign_in.html").read_text(),
+        subject=env.get_template(f"email/{kind}_subject.txt").render(context).strip(),
+        body=env.get_template(f"email/{kind}.html").render(context),
         mime_type="text/html",
     )
 
 
-def default_onboarding_template() -> EmailTemplate:
-    """The onboarding email of studies that have none, from ``templates/email``."""
-    folder = templates_dir() / "email"
-    return EmailTemplate(
-        subject=(folder / "onboarding_subject.txt").read_text().strip(),
-        body=(folder / "onboarding.html").read_text(),
-        mime_type="text/html",
-    )
+def default_sign_in_template(language: str = SOURCE_LANGUAGE) -> EmailTemplate:
+    """The sign-in email of studies that have none, in ``language`` (English if not shipped)."""
+    return _builtin("sign_in", language)
+
+
+def default_onboarding_template(language: str = SOURCE_LANGUAGE) -> EmailTemplate:
+    """The onboarding email of studies that have none, in ``language``."""
+    return _builtin("onboarding", language)
 
 
 def _study_values(study: Study, email: str, base_url: str) -> dict[str, str]:
@@ -82,7 +89,12 @@ def onboarding_values(study: Study, email: str, base_url: str) -> dict[str, str]
 
 
 def sign_in_values(
-    study: Study, email: str, token: str, code: str, base_url: str
+    study: Study,
+    email: str,
+    token: str,
+    code: str,
+    base_url: str,
+    language: str = SOURCE_LANGUAGE,
 ) -> dict[str, str]:
     """The values of a sign-in email, with Bridge's meanings.
 
@@ -91,7 +103,8 @@ def sign_in_values(
     (``https://…/verify.html?email=${email}&token=${token}``) gets one that works;
     ``${participantEmail}`` is the address as written. ``${url}`` is Bridge's older link form
     (``/mobile/{studyId}/startSession.html``); ``${emailSignInUrl}`` and ``${shortUrl}`` the
-    short one (``/s/{studyId}``).
+    short one (``/s/{studyId}``). ``${emailSignInExpirationPeriod}`` is worded in the email's
+    ``language`` ("1 Stunde", "15 minutos").
     """
     link = sign_in_url(base_url, study.identifier, email, token)
     return {
@@ -102,7 +115,9 @@ def sign_in_values(
         "url": bridge_sign_in_url(base_url, study.identifier, email, token),
         "emailSignInUrl": link,
         "shortUrl": link,
-        "emailSignInExpirationPeriod": human_period(study.email_sign_in_token_ttl_seconds),
+        "emailSignInExpirationPeriod": human_period(
+            study.email_sign_in_token_ttl_seconds, language
+        ),
         # qrCode is markup, substituted by build_message for HTML templates only
     }
 
@@ -128,7 +143,47 @@ def recipient(address: str) -> Address:
     """
     if address_problem(address) is not None:
         raise UndeliverableAddress(f"not a deliverable address: {masked(address)}")
-    return Address(addr_spec=address.strip())
+    # The domain in punycode (an IDN needs nothing from the mail server); the local part as
+    # written. Given as its two halves: the email library refuses an addr_spec with a local
+    # part beyond ASCII, although RFC 6532 allows it.
+    local, _, domain = deliverable(address).rpartition("@")
+    one = Address(username=local, domain=domain)
+    if one.addr_spec != f"{local}@{domain}":  # it would quote it: then it is no dot-atom
+        raise UndeliverableAddress(f"not a deliverable address: {masked(address)}")
+    return one
+
+
+# An email to a local part beyond ASCII is an RFC 6532 message: its headers are UTF-8, never
+# RFC 2047 encoded words, which are not allowed inside an address
+# (``To: =?utf-8?q?j=C3=BCrgen?=@example.de`` names nobody). Sending it needs SMTPUTF8.
+_INTERNATIONAL = email_policy.default.clone(utf8=True)
+
+
+def _addresses(header_value: Address | str) -> tuple[Address, ...]:
+    if isinstance(header_value, Address):
+        return (header_value,)
+    parsed = email_policy.default.header_factory("From", header_value)
+    return tuple(getattr(parsed, "addresses", ()))
+
+
+def needs_smtputf8(to: Address, mail_from: Address | str) -> bool:
+    """Whether an email between these addresses (from :func:`recipient`, :func:`sender`) must
+    be an RFC 6532 message, sent with SMTPUTF8: an address (not a display name) beyond ASCII."""
+    return not all(one.addr_spec.isascii() for one in (to, *_addresses(mail_from)))
+
+
+def sender(mail_from: str) -> Address | str:
+    """The From header of MAGICLINK_MAIL_FROM: its one address with the domain in punycode, so
+    that an IDN sender needs no SMTPUTF8; the display name stays as written (the email
+    library encodes a non-ASCII one as RFC 2047 words, or UTF-8 in an RFC 6532 message)."""
+    addresses = _addresses(mail_from)
+    if len(addresses) != 1 or addresses[0].domain.isascii() or not addresses[0].username:
+        return mail_from  # ASCII (or not one address): as always
+    (address,) = addresses
+    if address_problem(address.addr_spec) is not None:
+        return mail_from
+    local, _, domain = deliverable(address.addr_spec).rpartition("@")
+    return Address(display_name=address.display_name, username=local, domain=domain)
 
 
 def _transfer_encoding(text: str) -> str:
@@ -145,12 +200,14 @@ def build_message(
     mail_from: str,
     message_id: str,
 ) -> EmailMessage:
-    message = EmailMessage()
+    to_address, from_address = recipient(to), sender(mail_from)
+    international = needs_smtputf8(to_address, from_address)
+    message = EmailMessage(policy=_INTERNATIONAL) if international else EmailMessage()
     # Study names and subjects are validated (one line, no "=?"); header_text() keeps any
     # substituted value from breaking the header or being decoded into another.
     message["Subject"] = header_text(substitute(template.subject, values))
-    message["From"] = mail_from
-    message["To"] = recipient(to)
+    message["From"] = from_address
+    message["To"] = to_address
     message["Date"] = formatdate(localtime=False, usegmt=True)
     message["Message-ID"] = message_id
     # Sign-in links must not be rewritten or followed by auto-responders.

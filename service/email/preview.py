@@ -12,6 +12,7 @@ from dataclasses import dataclass, replace
 from email.message import EmailMessage
 
 from service.email.message import build_message, sign_in_values
+from service.i18n.catalogs import SOURCE_LANGUAGE
 from service.studies.model import Study
 from service.studies.templates import TOKEN_VARIABLES, EmailTemplate, variables_in
 
@@ -38,14 +39,17 @@ _LINKS = frozenset({"url", "emailSignInUrl", "shortUrl", "qrCode"})
 @dataclass(frozen=True)
 class Preview:
     subject: str
+    language: str
     html: str | None  # None for a plain-text template
     text: str
     warnings: list[str]
 
 
-def sample_values(study: Study, email: str, base_url: str) -> dict[str, str]:
-    """A sign-in email's values with the sample token and code."""
-    return sign_in_values(study, email, SAMPLE_TOKEN, SAMPLE_CODE, base_url)
+def sample_values(
+    study: Study, email: str, base_url: str, language: str = SOURCE_LANGUAGE
+) -> dict[str, str]:
+    """A sign-in email's values with the sample token and code, worded in ``language``."""
+    return sign_in_values(study, email, SAMPLE_TOKEN, SAMPLE_CODE, base_url, language)
 
 
 def warnings(template: EmailTemplate, values: dict[str, str]) -> list[str]:
@@ -69,13 +73,21 @@ def marked_as_test(template: EmailTemplate) -> EmailTemplate:
     return replace(template, subject=TEST_SUBJECT_PREFIX + template.subject)
 
 
-def preview(study: Study, template: EmailTemplate, *, base_url: str, mail_from: str) -> Preview:
-    values = sample_values(study, SAMPLE_EMAIL, base_url)
+def preview(
+    study: Study,
+    template: EmailTemplate,
+    *,
+    base_url: str,
+    mail_from: str,
+    language: str = SOURCE_LANGUAGE,
+) -> Preview:
+    values = sample_values(study, SAMPLE_EMAIL, base_url, language)
     message = build_message(
         template, values, to=SAMPLE_EMAIL, mail_from=mail_from, message_id="<preview@magiclink>"
     )
     return Preview(
         subject=str(message["Subject"]),
+        language=language,
         html=_html_with_inline_images(message),
         text=_part(message, "plain") or "",
         warnings=warnings(template, values),

@@ -14,6 +14,7 @@ from email.message import EmailMessage
 
 import aiosmtplib
 
+from service.email.failures import SmtpUtf8Missing
 from service.settings import SmtpServer
 
 
@@ -63,6 +64,16 @@ class SmtpPool:
             await asyncio.wait_for(
                 connection.send_message(message, recipients=recipients), self._timeout
             )
+        except aiosmtplib.SMTPNotSupported:
+            # aiosmtplib sends an address beyond ASCII (and the whole message as UTF-8) with
+            # SMTPUTF8 when the server offers it, and refuses before MAIL FROM when it does not.
+            # Said by its own type, so that it is a permanent failure, not a retried one.
+            # The connection is sound (nothing was sent): it goes back to the pool.
+            if _international(message) and not connection.supports_extension("smtputf8"):
+                self._idle.append(connection)
+                raise SmtpUtf8Missing() from None
+            await self._close(connection)
+            raise
         except BaseException:
             await self._close(connection)
             raise
@@ -78,3 +89,12 @@ class SmtpPool:
         idle, self._idle = self._idle, []
         for connection in idle:
             await self._close(connection)
+
+
+def _international(message: EmailMessage) -> bool:
+    """Whether the email's envelope needs SMTPUTF8: an address (From or To) beyond ASCII."""
+    return not all(
+        address.addr_spec.isascii()
+        for name in ("From", "To")
+        for address in getattr(message[name], "addresses", ())
+    )

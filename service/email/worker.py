@@ -33,6 +33,8 @@ from service.email.failures import classify, retry_delay
 from service.email.message import (
     UndeliverableAddress,
     build_message,
+    default_onboarding_template,
+    default_sign_in_template,
     onboarding_values,
     sign_in_values,
 )
@@ -42,10 +44,12 @@ from service.observability.metrics import Metrics
 from service.settings import Settings
 from service.store.accounts import AccountStore
 from service.store.budgets import STUDY_PACE, Budget, BudgetStore, budgets_of
+from service.store.limits import MAX_JOB_LANGUAGES
 from service.store.link_stats import LinkStats
 from service.store.outbox import Acceptance, Job, Outbox, OutboxEntry
 from service.store.studies import StudyStore
 from service.store.study_stats import EMAILS_FAILED, EMAILS_SENT, LINKS_ISSUED, StudyStats, Tally
+from service.studies.localization import onboarding_email, sign_in_email
 from service.studies.model import Study, stored_template
 from service.studies.templates import EmailTemplate
 
@@ -71,24 +75,34 @@ class Mailer:
     message_host: str
     wakeup: asyncio.Event = field(default_factory=asyncio.Event)
 
-    def sign_in_job(self, study_id: str, email: str) -> Job:
-        return self._job("sign-in", study_id, email)
+    def sign_in_job(self, study_id: str, email: str, languages: tuple[str, ...] = ()) -> Job:
+        """``languages``: the request's (Accept-Language), best first."""
+        return self._job("sign-in", study_id, email, languages)
 
-    def onboarding_job(self, study_id: str, email: str) -> Job:
-        return self._job("onboarding", study_id, email)
+    def onboarding_job(self, study_id: str, email: str, languages: tuple[str, ...] = ()) -> Job:
+        """``languages``: the participant's stored ones."""
+        return self._job("onboarding", study_id, email, languages)
 
-    def test_job(self, study_id: str, email: str, template: EmailTemplate | None) -> Job:
-        """A researcher's test of the sign-in email: ``template``, or the study's when None."""
-        job = self._job("test", study_id, email)
+    def test_job(
+        self,
+        study_id: str,
+        email: str,
+        template: EmailTemplate | None,
+        language: str | None = None,
+    ) -> Job:
+        """A researcher's test of the sign-in email: ``template``, or the study's when None, in
+        ``language`` (the study's default language when None)."""
+        job = self._job("test", study_id, email, (language,) if language else ())
         return job if template is None else replace(job, template=template.to_json())
 
-    def _job(self, kind: str, study_id: str, email: str) -> Job:
+    def _job(self, kind: str, study_id: str, email: str, languages: tuple[str, ...]) -> Job:
         return Job(
             kind=kind,
             study_id=study_id,
             email=email,
             message_id=f"<{secrets.token_hex(16)}@{self.message_host}>",
             queued_ms=int(time.time() * 1000),
+            languages=languages[:MAX_JOB_LANGUAGES],
         )
 
     async def send_test(self, job: Job) -> None:
@@ -125,8 +139,6 @@ class DeliveryWorker:
     budgets: BudgetStore
     hasher: SecretHasher
     transport: Transport
-    default_template: EmailTemplate
-    default_onboarding_template: EmailTemplate
     settings: Settings
     metrics: Metrics
     link_stats: LinkStats
@@ -282,7 +294,8 @@ class DeliveryWorker:
     async def _compose(self, study: Study, job: Job) -> Composed:
         """The email of a job, or why there is none now."""
         if job.kind == "onboarding":
-            template = study.onboarding_template or self.default_onboarding_template
+            chosen = onboarding_email(study, job.languages)
+            template = chosen.template or default_onboarding_template(chosen.language)
             values = onboarding_values(study, job.email, self.settings.base_url)
             return await self._build(template, values, job.email, job)
         if job.kind == "test":
@@ -327,19 +340,26 @@ class DeliveryWorker:
             return NotNow(wait_ms)
         self.link_stats.issued(issued.expires_ms)
         self.study_stats.count(study.identifier, LINKS_ISSUED, issued.expires_ms)
-        template = study.email_sign_in_template or self.default_template
-        values = sign_in_values(study, issued.email, token, code, self.settings.base_url)
+        # The participant's own languages first, then the request's, then the study's default.
+        chosen = sign_in_email(study, (*issued.languages, *job.languages))
+        template = chosen.template or default_sign_in_template(chosen.language)
+        values = sign_in_values(
+            study, issued.email, token, code, self.settings.base_url, chosen.language
+        )
         return await self._build(template, values, issued.email, job)
 
     async def _test_email(self, study: Study, job: Job) -> EmailMessage:
         """The sign-in email as a participant would get it, with a sample token and code that
         sign nobody in, its subject marked [Test], its headers saying so."""
-        template = (
-            stored_template(job.template)
-            if job.template is not None
-            else study.email_sign_in_template or self.default_template
-        )
-        values = sample_values(study, job.email, self.settings.base_url)
+        chosen = sign_in_email(study, job.languages)
+        if job.template is not None:
+            # The researcher's draft, in the language they say it is in.
+            template = stored_template(job.template)
+            language = job.languages[0] if job.languages else study.default_language
+        else:
+            template = chosen.template or default_sign_in_template(chosen.language)
+            language = chosen.language
+        values = sample_values(study, job.email, self.settings.base_url, language)
         message = await self._build(marked_as_test(template), values, job.email, job)
         message[TEST_HEADER] = "a researcher's test of the sign-in email; it signs nobody in"
         return message

@@ -9,7 +9,7 @@ the same list again (after a crash halfway, or by mistake) sends nobody a second
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Sequence
+from collections.abc import AsyncIterator, Callable, Sequence
 from dataclasses import dataclass
 
 from service.accounts.email_address import masked, normalized
@@ -35,6 +35,15 @@ class OnboardingResult:
         )
 
 
+@dataclass(frozen=True)
+class AddressOutcome:
+    """What onboarding did for one address of a list."""
+
+    address: str
+    result: OnboardingResult
+    repeated: bool = False  # listed before in the same list: nothing done for it again
+
+
 class Onboarding:
     """Onboarding emails for a list of participants, each sent once."""
 
@@ -57,7 +66,7 @@ class Onboarding:
         if participant is None:
             participant = Participant.new(study_id, address)
             created = int(await self.accounts.create(participant, lookup))
-        job = self.mailer.onboarding_job(study_id, address)
+        job = self.mailer.onboarding_job(study_id, address, participant.languages)
         queued = await self.mailer.accept_onboarding(job, lookup, force)
         if queued:
             # On the account too, for the researcher's view (onboardedOn). A write of its own:
@@ -71,6 +80,20 @@ class Onboarding:
         )
         return OnboardingResult(queued=int(queued), skipped=int(not queued), created=created)
 
+    async def each(
+        self, study_id: str, addresses: Sequence[str], force: bool
+    ) -> AsyncIterator[AddressOutcome]:
+        """Onboard each address once, saying what happened to each in turn (NotFound for an
+        unknown study, before the first)."""
+        study = await self.studies.get(study_id)
+        seen: set[str] = set()
+        for address in addresses:
+            if normalized(address) in seen:  # the same person twice in one list: one email
+                yield AddressOutcome(address, OnboardingResult(skipped=1), repeated=True)
+                continue
+            seen.add(normalized(address))
+            yield AddressOutcome(address, await self.onboard_one(study.identifier, address, force))
+
     async def onboard(
         self,
         study_id: str,
@@ -80,14 +103,8 @@ class Onboarding:
     ) -> OnboardingResult:
         """Onboard each address once (NotFound for an unknown study); ``on_each`` gets the running
         total after every address, for progress."""
-        study = await self.studies.get(study_id)
         result = OnboardingResult()
-        seen: set[str] = set()
-        for address in addresses:
-            if normalized(address) in seen:  # the same person twice in one list: one email
-                result += OnboardingResult(skipped=1)
-            else:
-                seen.add(normalized(address))
-                result += await self.onboard_one(study.identifier, address, force)
+        async for outcome in self.each(study_id, addresses, force):
+            result += outcome.result
             on_each(result)
         return result

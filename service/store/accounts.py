@@ -26,10 +26,12 @@ from service.store.scripts import Scripts
 
 @dataclass(frozen=True)
 class IssuedToken:
-    """Where a new sign-in token goes: the account's address as written, and when it expires."""
+    """Where a new sign-in token goes: the account's address as written, when it expires, and
+    the participant's languages (best first), which choose the email's."""
 
     email: str
     expires_ms: int
+    languages: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -150,7 +152,8 @@ class AccountStore:
             return "capped"
         if outcome != "issued":
             return "none"
-        return IssuedToken(text(reply[1]), int(reply[2]))
+        stored = text(reply[3]) if len(reply) > 3 else ""
+        return IssuedToken(text(reply[1]), int(reply[2]), tuple(filter(None, stored.split(","))))
 
     async def withdraw_sign_in_token(
         self, study_id: str, normalized_email: str, token_hash: str, code_hash: str

@@ -14,10 +14,13 @@ MAX_REAUTH_TOKENS = 3  # a reauth token stays good through 3 rotations (Bridge's
 # Emails that failed for good, kept for an operator to look at or send again; the oldest go
 # first, so a flood of undeliverable jobs cannot fill Redis.
 MAX_DEAD_LETTERS = 10_000
+# Languages of the request a sign-in job carries for the worker (Accept-Language, best first).
+MAX_JOB_LANGUAGES = 5
 
 SCRIPT_CONSTANTS = {
     "MAX_SIGN_IN_TOKENS": MAX_SIGN_IN_TOKENS,
     "MAX_REAUTH_TOKENS": MAX_REAUTH_TOKENS,
     "MAX_WRONG_CODES": MAX_WRONG_CODES,
     "MAX_DEAD_LETTERS": MAX_DEAD_LETTERS,
+    "MAX_JOB_LANGUAGES": MAX_JOB_LANGUAGES,
 }

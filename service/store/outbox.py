@@ -21,6 +21,7 @@ from service.store import keys
 from service.store.budgets import Budget
 from service.store.connection import RedisClient
 from service.store.decoding import text, text_dict
+from service.store.limits import MAX_JOB_LANGUAGES
 from service.store.scripts import Scripts
 from service.store.study_stats import TTL_SECONDS, Tally
 
@@ -38,6 +39,10 @@ class Job:
     # A test email's template as the researcher wrote it (subject, body, mimeType), when it
     # is not the study's saved one.
     template: dict[str, str] | None = None
+    # The languages to write the email in, best first: a sign-in job's are its request's
+    # (Accept-Language; the participant's stored ones, which come first, the worker reads);
+    # an onboarding job's the participant's; a test's the one the researcher asked for.
+    languages: tuple[str, ...] = ()
 
     def encode(self) -> str:
         data: dict[str, Any] = {
@@ -50,6 +55,8 @@ class Job:
         }
         if self.template is not None:
             data["template"] = self.template
+        if self.languages:
+            data["langs"] = list(self.languages)
         return ENCODER.encode(data)
 
     @classmethod
@@ -63,6 +70,8 @@ class Job:
             queued_ms=int(data["queued"]),
             attempt=int(data.get("attempt", 0)),
             template=data.get("template"),
+            # Jobs queued before languages existed have none.
+            languages=tuple(str(tag) for tag in data.get("langs") or ()),
         )
 
 
@@ -142,6 +151,7 @@ class Outbox:
                 job.email,
                 job.message_id,
                 TTL_SECONDS,
+                ",".join(job.languages[:MAX_JOB_LANGUAGES]),
                 *(value for b in budgets for value in (b.limit, b.window_seconds)),
             ],
         )

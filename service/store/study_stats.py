@@ -120,6 +120,14 @@ class StudyStats:
         """Count one event; it reaches Redis with the next :meth:`flush`."""
         self._pending[self.tally(study_id, field, at_ms)] += 1
 
+    def forget(self, study_id: str) -> None:
+        """Drop this process's unwritten counts of a study being deleted, so that a later
+        flush cannot bring its counts back. (Another process's, at most a few seconds' worth,
+        can; their TTL bounds them.)"""
+        prefix = keys.study_stats(study_id, "")
+        for tally in [tally for tally in self._pending if tally[0].startswith(prefix)]:
+            del self._pending[tally]
+
     async def flush(self) -> None:
         """Write the counts so far in one round trip; on failure they wait for the next."""
         if not self._pending:

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any, TypeVar
 
 from service.accounts.email_address import MAX_LENGTH, address_problem
+from service.i18n.catalogs import SOURCE_LANGUAGE
 from service.studies.app_links import (
     ANDROID_NAMESPACE,
     AndroidAppLink,
@@ -33,6 +34,8 @@ MAX_TOKEN_TTL_SECONDS = 7 * 24 * 3600
 MAX_REQUEST_INTERVAL_SECONDS = 3600
 MAX_NAME_LENGTH = 255
 MAX_SHORT_NAME_LENGTH = 40
+# Studies run in a few languages; a bound keeps a study (cached, read per email) small.
+MAX_LOCALIZED_TEMPLATES = 20
 
 
 @dataclass(frozen=True)
@@ -46,6 +49,11 @@ class Study:
     email_sign_in_enabled: bool = True
     email_sign_in_template: EmailTemplate | None = None
     onboarding_template: EmailTemplate | None = None
+    # The language of the two templates above, and of participants no other language fits.
+    default_language: str = SOURCE_LANGUAGE
+    # The same emails in other languages, by canonical BCP 47 tag ("de", "es-MX").
+    localized_email_sign_in_templates: Mapping[str, EmailTemplate] = field(default_factory=dict)
+    localized_onboarding_templates: Mapping[str, EmailTemplate] = field(default_factory=dict)
     email_sign_in_token_ttl_seconds: int = 3600
     email_sign_in_request_interval_seconds: int = 60
     reauthentication_enabled: bool = True
@@ -76,6 +84,11 @@ class Study:
             "onboardingTemplate": (
                 self.onboarding_template.to_json() if self.onboarding_template else None
             ),
+            "defaultLanguage": self.default_language,
+            "localizedEmailSignInTemplates": _templates_json(
+                self.localized_email_sign_in_templates
+            ),
+            "localizedOnboardingTemplates": _templates_json(self.localized_onboarding_templates),
             "emailSignInTokenTtlSeconds": self.email_sign_in_token_ttl_seconds,
             "emailSignInRequestIntervalSeconds": self.email_sign_in_request_interval_seconds,
             "reauthenticationEnabled": self.reauthentication_enabled,
@@ -92,6 +105,10 @@ class Study:
 
     def stamped(self, created_on: str, modified_on: str, version: int = 1) -> Study:
         return replace(self, created_on=created_on, modified_on=modified_on, version=version)
+
+
+def _templates_json(templates: Mapping[str, EmailTemplate]) -> dict[str, Any]:
+    return {language: template.to_json() for language, template in templates.items()}
 
 
 # --- single values ---------------------------------------------------------------------------
@@ -201,6 +218,15 @@ def stored_template(stored: Mapping[str, Any]) -> EmailTemplate:
     )
 
 
+def _localized(data: Mapping[str, Any], name: str) -> dict[str, EmailTemplate]:
+    """Templates by language; a study stored before languages existed has none."""
+    stored = _object(data.get(name) or {}, name)
+    return {
+        str(language): stored_template(_object(template, f"{name}.{language}"))
+        for language, template in stored.items()
+    }
+
+
 def _component(data: Mapping[str, Any]) -> AppleComponent:
     query = data.get("?")
     return AppleComponent(
@@ -246,6 +272,9 @@ def stored_study(data: object) -> Study:
         email_sign_in_enabled=_field(stored, "emailSignInEnabled", bool, False),
         email_sign_in_template=_template(stored, "emailSignInTemplate"),
         onboarding_template=_template(stored, "onboardingTemplate"),
+        default_language=_field(stored, "defaultLanguage", str, defaults.default_language),
+        localized_email_sign_in_templates=_localized(stored, "localizedEmailSignInTemplates"),
+        localized_onboarding_templates=_localized(stored, "localizedOnboardingTemplates"),
         email_sign_in_token_ttl_seconds=_field(
             stored, "emailSignInTokenTtlSeconds", int, defaults.email_sign_in_token_ttl_seconds
         ),

@@ -54,6 +54,14 @@ class Researcher:
             assert scroll <= width, f"{name} at {width} px is {scroll} px wide"
         await self.page.set_viewport_size({"width": 1280, "height": 900})
 
+    async def assert_fits(self, width: int = 320) -> None:
+        """The page as it is fits a phone ``width`` wide: nothing sticks out sideways."""
+        await self.page.set_viewport_size({"width": width, "height": 900})
+        await self.page.wait_for_timeout(150)
+        scroll = await self.page.evaluate("document.documentElement.scrollWidth")
+        await self.page.set_viewport_size({"width": 1280, "height": 900})
+        assert scroll <= width, f"{self.page.url} at {width} px is {scroll} px wide"
+
 
 async def researcher(browser: Browser, url: str, width: int = 1280) -> Researcher:
     context = await browser.new_context(viewport={"width": width, "height": 900}, locale="en-US")

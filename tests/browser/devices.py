@@ -125,15 +125,16 @@ class Visit:
         return path
 
 
-async def visit(browser: Browser, device: Device, url: str) -> Visit:
-    """Open ``url`` on ``device`` in a new context and wait until the page has settled."""
+async def visit(browser: Browser, device: Device, url: str, locale: str = "en-US") -> Visit:
+    """Open ``url`` on ``device`` in a new context and wait until the page has settled.
+    ``locale`` is the browser's language (its Accept-Language)."""
     context = await browser.new_context(
         user_agent=device.user_agent,
         viewport={"width": device.width, "height": device.height},
         device_scale_factor=device.scale,
         is_mobile=device.phone,
         has_touch=device.phone,
-        locale="en-US",
+        locale=locale,
     )
     page = await context.new_page()
     console: list[ConsoleMessage] = []

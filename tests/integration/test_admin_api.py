@@ -25,6 +25,9 @@ STUDY_KEYS = {
     "emailSignInEnabled",
     "emailSignInTemplate",
     "onboardingTemplate",
+    "defaultLanguage",
+    "localizedEmailSignInTemplates",
+    "localizedOnboardingTemplates",
     "emailSignInTokenTtlSeconds",
     "emailSignInRequestIntervalSeconds",
     "emailVerificationEnabled",
@@ -201,6 +204,9 @@ async def test_create_study_fills_defaults(api: Api) -> None:
     assert body["emailVerificationEnabled"] is True
     assert body["emailSignInTemplate"] is None
     assert body["onboardingTemplate"] is None
+    assert body["defaultLanguage"] == "en"
+    assert body["localizedEmailSignInTemplates"] == {}
+    assert body["localizedOnboardingTemplates"] == {}
     assert body["shortName"] == ""
     assert body["sponsorName"] == ""
     assert body["supportEmail"] == ""

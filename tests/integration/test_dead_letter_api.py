@@ -84,7 +84,7 @@ async def test_neither_or_both_ways_of_choosing_is_400_naming_ids(
     assert_invalid(response, "ids")
 
 
-@pytest.mark.parametrize("ids", [["nope"], ["1-0"] * 101])
+@pytest.mark.parametrize("ids", [["nope"], ["1-0"] * 101, ["342-78925035233942424081"]])
 async def test_ids_must_be_stream_ids_and_few(api: Api, ids: list[str]) -> None:
     response = await api.client.post(f"{URL}/retry", json={"ids": ids}, headers=api.admin)
     assert response.status_code == 400, response.text

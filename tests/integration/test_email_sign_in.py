@@ -9,7 +9,7 @@ import pytest
 from redis.asyncio import Redis
 
 from tests.support.api import BACKENDS_WITH_CLUSTER, Api
-from tests.support.contract import assert_session_info
+from tests.support.contract import assert_invalid, assert_session_info
 
 pytestmark = pytest.mark.parametrize("redis", BACKENDS_WITH_CLUSTER, indirect=True)
 
@@ -60,6 +60,15 @@ async def test_the_study_may_be_named_app_id(api: Api) -> None:
         "/v3/auth/email/signIn", json={"appId": "study-a", "email": EMAIL, "token": token}
     )
     assert signed_in.status_code == 200
+
+
+@pytest.mark.parametrize("path", ["/v3/auth/email", "/v3/auth/signUp"])
+async def test_a_study_of_another_type_beside_app_id_is_400_naming_it(api: Api, path: str) -> None:
+    # appId wins when both are given, but a study that is not a string is still a mistake
+    # (the fuzzer found it answered 201).
+    await api.create_study("study-a")
+    body = {"appId": "study-a", "study": {}, "email": EMAIL, "password": "a long password"}
+    assert_invalid(await api.client.post(path, json=body), "study")
 
 
 async def test_lookup_ignores_case_and_spaces_but_mails_the_address_as_written(api: Api) -> None:

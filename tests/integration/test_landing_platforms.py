@@ -175,7 +175,8 @@ async def test_on_a_computer_the_page_shows_the_qr_code_and_the_typed_code(
     link, _ = await _study_with_link(api, **APP_LINKS)
     response = await api.client.get(_path(link), headers={"User-Agent": user_agent})
     assert response.status_code == 200
-    assert response.headers["vary"] == "User-Agent"  # caches keep one page per device
+    # Caches keep one page per device and language.
+    assert response.headers["vary"] == "User-Agent, Accept-Language"
     page = HtmlPage(response.text)
     assert _ids(page) == {"qr-code", "type-code", "app-store", "play-store"}
     assert "apple-itunes-app" not in page.meta

@@ -101,14 +101,21 @@ async def test_a_malformed_if_match_is_400_naming_it(api: Api, header: str) -> N
     assert_invalid(response, "If-Match")
 
 
-async def test_a_body_version_and_if_match_that_differ_are_400(api: Api) -> None:
+@pytest.mark.parametrize(("version", "if_match"), [(1, '"2"'), (2, '"1"')])
+async def test_a_body_version_and_if_match_that_differ_are_stale(
+    api: Api, version: int, if_match: str
+) -> None:
+    # Both are preconditions: whichever is not the current version makes the change stale.
     await api.create_study("study-a")
     response = await api.client.put(
         "/v3/studies/study-a",
-        json={"name": "X", "version": 1},
-        headers={**api.admin, "If-Match": '"2"'},
+        json={"name": "X", "version": version},
+        headers={**api.admin, "If-Match": if_match},
     )
-    assert_invalid(response, "version")
+    assert (
+        assert_bridge_error(response, 409, "ConcurrentModificationException")["currentVersion"] == 1
+    )
+    assert (await _get(api, "study-a"))["version"] == 1
 
 
 async def test_concurrent_edits_from_one_version_let_exactly_one_through(api: Api) -> None:

@@ -186,3 +186,17 @@ async def test_deleting_the_study_deletes_its_counts(api: Api, redis: RedisClien
     await api.create_study("study-a")
     (today,) = await _days(api)
     assert today["linksRequested"] == 0  # a new study of the same name starts from nothing
+
+
+async def test_counts_buffered_before_a_deletion_do_not_come_back(
+    api: Api, redis: RedisClient
+) -> None:
+    # Sign-ins are counted in memory and written every few seconds; a flush after the study
+    # was deleted used to bring its counts back (a test of deletion saw it now and then).
+    await api.create_study("study-a")
+    await api.create_participant("study-a", "a@example.org", consented=True)
+    await api.signed_in("study-a", "a@example.org")  # buffered, not yet written
+    deleted = await api.client.delete("/v3/studies/study-a", headers=api.admin)
+    assert deleted.status_code == 200
+    await api.services.study_stats.flush()
+    assert await redis.exists(api.services.study_stats.key("study-a")) == 0

@@ -24,6 +24,8 @@ class CaughtEmail:
     mail_from: str
     recipients: list[str]
     message: EmailMessage
+    raw: bytes = b""  # as received after DATA: its headers, byte for byte
+    smtputf8: bool = False  # whether MAIL FROM asked for SMTPUTF8
 
     @property
     def text(self) -> str:
@@ -77,10 +79,20 @@ class Mailbox:
         return "250 OK"
 
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
-        message = email.message_from_bytes(envelope.content, policy=email.policy.default)
+        raw: bytes = envelope.content
+        # An SMTPUTF8 message has UTF-8 headers (RFC 6532), which the bytes parser would turn
+        # into surrogate escapes: it is parsed as the text it is.
+        message = (
+            email.message_from_string(raw.decode("utf-8"), policy=email.policy.default)
+            if envelope.smtp_utf8
+            else email.message_from_bytes(raw, policy=email.policy.default)
+        )
         assert isinstance(message, EmailMessage)
+        caught = CaughtEmail(
+            envelope.mail_from, list(envelope.rcpt_tos), message, raw, envelope.smtp_utf8
+        )
         with self._lock:
-            self._emails.append(CaughtEmail(envelope.mail_from, list(envelope.rcpt_tos), message))
+            self._emails.append(caught)
         return "250 Message accepted for delivery"
 
     def clear(self) -> None:
@@ -114,9 +126,11 @@ class Mailbox:
 class SmtpServer:
     """An aiosmtpd server on a fixed port, which can be stopped and started again (outages)."""
 
-    def __init__(self, port: int | None = None) -> None:
+    def __init__(self, port: int | None = None, *, smtputf8: bool = False) -> None:
         self.mailbox = Mailbox()
         self.port = port or free_port()
+        # Whether EHLO offers SMTPUTF8 (RFC 6531), which addresses beyond ASCII need.
+        self.smtputf8 = smtputf8
         self._controller: Controller | None = None
 
     @property
@@ -129,7 +143,9 @@ class SmtpServer:
 
     def start(self) -> None:
         # A controller runs its own event loop in a thread; each start gets a fresh one.
-        self._controller = Controller(self.mailbox, hostname="127.0.0.1", port=self.port)
+        self._controller = Controller(
+            self.mailbox, hostname="127.0.0.1", port=self.port, enable_SMTPUTF8=self.smtputf8
+        )
         self._controller.start()
 
     def stop(self) -> None:

@@ -104,7 +104,7 @@ def test_unknown_fields_are_rejected() -> None:
     assert errors == {
         "firstName": [
             "firstName is not a participant field; "
-            "the fields are email, password, consented, status, emailVerified"
+            "the fields are email, password, consented, status, emailVerified, languages"
         ]
     }
 

@@ -7,8 +7,14 @@ page; each POST also checks the session's CSRF token.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from service.api.console import (
+    app_links,
     assets,
+    dead_letters,
+    funnel,
+    onboarding,
     participants,
     sign_in,
     studies,
@@ -52,7 +58,12 @@ def _get(
 
 
 def _post(
-    path: str, operation_id: str, handler: Handler, summary: str, *params: Parameter
+    path: str,
+    operation_id: str,
+    handler: Handler,
+    summary: str,
+    *params: Parameter,
+    more: Mapping[int, Answer] | None = None,
 ) -> Operation:
     return Operation(
         "POST",
@@ -61,7 +72,14 @@ def _post(
         handler,
         _TAG,
         summary,
-        {303: _TO_SIGN_IN, 200: _PAGE, 400: _INVALID, 403: _FORBIDDEN, 409: _INVALID},
+        {
+            303: _TO_SIGN_IN,
+            200: _PAGE,
+            400: _INVALID,
+            403: _FORBIDDEN,
+            409: _INVALID,
+            **(more or {}),
+        },
         description="A form post (application/x-www-form-urlencoded) with the CSRF token `csrf`.",
         parameters=params,
     )
@@ -90,6 +108,20 @@ operations = [
         "consoleSaveStudy",
         study_settings.save_settings,
         "Save a study's settings.",
+        STUDY_ID,
+    ),
+    _get(
+        f"{_STUDY}/app-links",
+        "consoleAppLinks",
+        app_links.app_links_page,
+        "A study's app links, and the association files they produce.",
+        STUDY_ID,
+    ),
+    _post(
+        f"{_STUDY}/app-links",
+        "consoleSaveAppLinks",
+        app_links.save_app_links,
+        "Save a study's app links.",
         STUDY_ID,
     ),
     _get(
@@ -124,9 +156,81 @@ operations = [
         f"{_STUDY}/participants/{{participant_id}}",
         "consoleChangeParticipant",
         participants.change_participant,
-        "Disable, enable or delete a participant (action = disable, enable or delete).",
+        "Disable, enable or delete a participant, or send them a sign-in link (action = "
+        "disable, enable, delete or send-link).",
         STUDY_ID,
         PARTICIPANT_ID,
+        more={
+            429: Answer(
+                "A limit refused the sign-in link (the study's interval, or the client's): the "
+                "page says so and when to try again.",
+                schema=_HTML,
+                media_type="text/html",
+                headers={
+                    "Retry-After": {
+                        "description": "Seconds until a link may be asked for again.",
+                        "schema": {"type": "integer", "minimum": 1},
+                    }
+                },
+            )
+        },
+    ),
+    _get(
+        f"{_STUDY}/onboarding",
+        "consoleOnboarding",
+        onboarding.onboarding_page,
+        "Onboarding from a CSV file: the upload form.",
+        STUDY_ID,
+    ),
+    Operation(
+        "POST",
+        f"{_STUDY}/onboarding",
+        "consoleOnboard",
+        onboarding.onboard_file,
+        _TAG,
+        "Add and email the participants of a CSV file; the result of each row.",
+        {
+            303: _TO_SIGN_IN,
+            200: _PAGE,
+            400: _INVALID,
+            403: _FORBIDDEN,
+            413: Answer(
+                f"The upload is over {onboarding.MAX_FILE_BYTES // (1024 * 1024)} MB: the form "
+                "again, saying so; nothing was done.",
+                schema=_HTML,
+                media_type="text/html",
+            ),
+        },
+        description="A form post (multipart/form-data): the CSRF token `csrf`, the CSV file "
+        f"`file` (at most {onboarding.MAX_FILE_BYTES // (1024 * 1024)} MB and "
+        f"{onboarding.MAX_ROWS} rows) and `force` (on: email again those who had theirs).",
+        parameters=(STUDY_ID,),
+    ),
+    _get(
+        f"{_STUDY}/funnel",
+        "consoleFunnel",
+        funnel.funnel_page,
+        "A study's sign-in funnel: the last 30 days as a chart, a table and totals.",
+        STUDY_ID,
+    ),
+    _get(
+        dead_letters.PATH,
+        "consoleDeadLetters",
+        dead_letters.dead_letters_page,
+        "Emails that failed for good.",
+    ),
+    _post(
+        dead_letters.PATH,
+        "consoleChangeDeadLetters",
+        dead_letters.change_dead_letters,
+        "Retry or delete a dead letter, or all (action = retry or purge; id = an id or all).",
+        more={
+            404: Answer(
+                "The dead letter is gone (retried or deleted already): the list, saying so.",
+                schema=_HTML,
+                media_type="text/html",
+            )
+        },
     ),
     *assets.operations,
 ]

@@ -5,7 +5,7 @@ from __future__ import annotations
 from starlette.requests import Request
 from starlette.responses import Response
 
-from service.api.accept_language import languages
+from service.api.accept_language import languages, tags
 from service.api.client_ip import budget_subject, client_ip
 from service.api.context import services, status_message
 from service.api.document import SESSION_HEADER
@@ -52,7 +52,9 @@ def _caller(request: Request) -> flows.Caller:
 
 
 async def request_email_sign_in(request: Request, body: bodies.EmailSignInRequest) -> Response:
-    await services(request).authentication.request_email_sign_in(body.value(), _client(request))
+    await services(request).authentication.request_email_sign_in(
+        body.value(), _client(request), tags(request.headers.get("accept-language"))
+    )
     return status_message(EMAIL_SIGN_IN_REQUESTED, 202)
 
 

@@ -104,6 +104,12 @@ operations = [
                 {"type": "integer", "minimum": 1, "maximum": MAX_IDS, "default": DEFAULT_PAGE_SIZE},
             ),
         ),
+        failures={
+            400: Failure(
+                f"`pageSize` is not a whole number from 1 to {MAX_IDS}; `errors` names it.",
+                ("InvalidEntityException",),
+            )
+        },
     ),
     Operation(
         "POST",

@@ -7,6 +7,7 @@ from urllib.parse import urlsplit
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
 
+from service.api.accept_language import tags
 from service.api.context import services
 from service.api.operations import Answer, Operation, Parameter
 from service.api.routes.parameters import STUDY_ID
@@ -14,6 +15,7 @@ from service.deeplinks.landing import LinkRequest, landing_page
 from service.deeplinks.pages import PAGE_HEADERS
 from service.deeplinks.platform import detect
 from service.errors import NotFound
+from service.i18n.catalogs import page_language
 from service.store.study_stats import landing_field
 from service.studies.model import Study
 
@@ -29,14 +31,28 @@ PAGE = {
 }
 
 
+# A page's language follows the browser's, so a cache must key it by both headers.
+PAGE_VARY = {"Vary": "User-Agent, Accept-Language"}
+
+
+def language_of(request: Request) -> str:
+    """The language a participant's page is shown in: the first shipped language the
+    browser asks for (Accept-Language; es-MX is served in es), else English.
+
+    Not the language of the email that carried the link: the page is read in the browser of
+    the phone that opens it, whose language is what its reader chose; and the link, which apps
+    parse, keeps Bridge's exact form."""
+    return page_language(tags(request.headers.get("accept-language")))
+
+
 async def study_or_not_found_page(request: Request, template: str) -> Study | Response:
     """The study the path names (a cached copy), or the page's friendly 404 without one."""
     svc = services(request)
     try:
         return await svc.studies.get(request.path_params["study_id"], cached=True)
     except NotFound:
-        html = svc.pages.render(template, page=None)
-        return HTMLResponse(html, status_code=404, headers=PAGE_HEADERS)
+        html = svc.pages.render_in(language_of(request), template, page=None)
+        return HTMLResponse(html, status_code=404, headers={**PAGE_HEADERS, **PAGE_VARY})
 
 
 async def sign_in_landing(request: Request) -> Response:
@@ -57,8 +73,8 @@ async def sign_in_landing(request: Request) -> Response:
     svc.metrics.landing_views.labels(platform.category).inc()
     # In memory, written every few seconds: the page costs no round trip more (study_stats.py).
     svc.study_stats.count(study.identifier, landing_field(platform.category))
-    html = svc.pages.render("landing.html", **page.context())
-    return HTMLResponse(html, headers={**PAGE_HEADERS, "Vary": "User-Agent"})
+    html = svc.pages.render_in(language_of(request), "landing.html", **page.context())
+    return HTMLResponse(html, headers={**PAGE_HEADERS, **PAGE_VARY})
 
 
 def alt_base_url_for(request: Request) -> str | None:

@@ -9,7 +9,13 @@ from starlette.responses import HTMLResponse, JSONResponse, Response
 
 from service.api.context import services
 from service.api.operations import Access, Answer, Operation, Parameter
-from service.api.routes.landing import PAGE, alt_base_url_for, study_or_not_found_page
+from service.api.routes.landing import (
+    PAGE,
+    PAGE_VARY,
+    alt_base_url_for,
+    language_of,
+    study_or_not_found_page,
+)
 from service.api.routes.parameters import NO_STUDY, STUDY_ID
 from service.api.schemas.provisioning import ProvisioningExports, StudyProvisioning
 from service.deeplinks.landing import LinkRequest
@@ -41,8 +47,8 @@ async def provisioning_landing(request: Request) -> Response:
         alt_base_url_for(request),
         login_hint,
     )
-    html = svc.pages.render("provision.html", **page.context())
-    return HTMLResponse(html, headers={**PAGE_HEADERS, "Vary": "User-Agent"})
+    html = svc.pages.render_in(language_of(request), "provision.html", **page.context())
+    return HTMLResponse(html, headers={**PAGE_HEADERS, **PAGE_VARY})
 
 
 async def get_provisioning(request: Request) -> Response:

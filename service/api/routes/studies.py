@@ -28,7 +28,7 @@ from service.api.schemas.studies import (
 from service.api.validation import validated
 from service.clock import utc_now_iso
 from service.deeplinks.association import aasa_size_problem
-from service.errors import Conflict, Invalid
+from service.errors import Conflict, Invalid, StaleVersion
 from service.studies.model import Study
 from service.studies.repository import Studies
 
@@ -43,8 +43,12 @@ def _answer(study: Study, status_code: int = 200) -> Response:
 _ETAG = re.compile(r'\s*(?:W/)?"([1-9][0-9]{0,17})"\s*')
 
 
-def _started_from(request: Request, version: int | None) -> int:
-    """The version a change started from: the body's ``version`` or the ``If-Match`` ETag."""
+def _started_from(request: Request, version: int | None, current: Study) -> int:
+    """The version a change started from: the body's ``version`` or the ``If-Match`` ETag.
+
+    Both may be given; then both are preconditions, and one that is not the current version
+    makes the change stale (409), as either alone would.
+    """
     header = request.headers.get("if-match")
     from_header = None
     if header is not None:
@@ -56,10 +60,7 @@ def _started_from(request: Request, version: int | None) -> int:
             )
         from_header = int(match.group(1))
     if version is not None and from_header is not None and version != from_header:
-        raise Invalid(
-            "Study",
-            {"version": [f"version {version} and If-Match {from_header} differ; send one of them"]},
-        )
+        raise StaleVersion("Study", current.version)
     started = version if version is not None else from_header
     if started is None:
         raise Invalid(
@@ -110,7 +111,7 @@ async def get_study(request: Request) -> Response:
 
 async def _store(request: Request, current: Study, update: bodies.StudyUpdate) -> Response:
     svc = services(request)
-    started_from = _started_from(request, update.version)
+    started_from = _started_from(request, update.version, current)
     study = update.value(current.identifier)
     await _check_association_size(svc.studies, study)
     study = study.stamped(created_on=current.created_on, modified_on=utc_now_iso())
@@ -142,6 +143,7 @@ async def delete_study(request: Request) -> Response:
     svc = services(request)
     study = await svc.studies.get(request.path_params["study_id"])
     removed = await svc.accounts.delete_study(study.identifier)
+    svc.study_stats.forget(study.identifier)
     await svc.studies.delete(study.identifier)
     log.info("study %s deleted with %d participants", study.identifier, removed)
     return status_message("Study deleted.")
@@ -167,7 +169,7 @@ _IF_MATCH = Parameter(
     "If-Match",
     "header",
     "The ETag of the version this change started from (instead of the body's version).",
-    {"type": "string"},
+    {"type": "string", "pattern": '^(W/)?"[1-9][0-9]{0,17}"$'},
     example='"1"',
 )
 _STALE = Failure(

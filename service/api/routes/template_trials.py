@@ -20,9 +20,11 @@ from service.api.operations import Access, Answer, Failure, Operation
 from service.api.routes.parameters import NO_STUDY, STUDY_ID
 from service.api.schemas.common import StatusMessage
 from service.api.schemas.template_trials import PreviewRequest, TemplatePreview, TestEmailRequest
+from service.email.message import default_sign_in_template
 from service.email.preview import preview
 from service.errors import RateLimited
 from service.store.budgets import Budget
+from service.studies.localization import sign_in_email
 
 log = logging.getLogger(__name__)
 
@@ -33,10 +35,12 @@ TEST_EMAILS_PER_MINUTE = 5
 async def preview_template(request: Request, body: PreviewRequest) -> Response:
     svc = services(request)
     study = await svc.studies.get(request.path_params["study_id"])
+    # The email a participant of that language gets, as the worker chooses it.
+    chosen = sign_in_email(study, (body.language,) if body.language else ())
     template = (
         body.template.value()
         if body.template is not None
-        else study.email_sign_in_template or svc.default_template
+        else chosen.template or default_sign_in_template(chosen.language)
     )
     # In a thread, as the worker builds it: the QR code takes milliseconds of pure Python.
     built = await asyncio.to_thread(
@@ -45,6 +49,10 @@ async def preview_template(request: Request, body: PreviewRequest) -> Response:
         template,
         base_url=svc.settings.base_url,
         mail_from=svc.settings.mail_from,
+        # A draft is in the language the researcher says; else the chosen template's.
+        language=(body.language or study.default_language)
+        if body.template is not None
+        else chosen.language,
     )
     return JSONResponse(TemplatePreview.of(built).model_dump(by_alias=True))
 
@@ -61,7 +69,9 @@ async def send_test_email(request: Request, body: TestEmailRequest) -> Response:
             math.ceil(exceeded.wait_ms / 1000),
         )
     template = body.template.value() if body.template is not None else None
-    await svc.mailer.send_test(svc.mailer.test_job(study.identifier, body.email, template))
+    await svc.mailer.send_test(
+        svc.mailer.test_job(study.identifier, body.email, template, body.language)
+    )
     log.info("test email of %s queued for %s", study.identifier, masked(body.email))
     return status_message("Test email queued.", 202)
 

@@ -10,7 +10,13 @@ from typing import Annotated, Any
 
 from pydantic import AfterValidator, ConfigDict, Field, ValidationInfo, field_validator
 
-from service.accounts.email_address import ATEXT, DOMAIN, MAX_LENGTH, address_problem
+from service.accounts.email_address import (
+    ATEXT,
+    DOCUMENTED_LETTERS,
+    DOMAIN,
+    MAX_LENGTH,
+    address_problem,
+)
 from service.api.schemas import HERE, LenientSchema, checked, problems
 from service.api.schemas.text import NOT_BLANK
 from service.auth import passwords, requests
@@ -26,7 +32,28 @@ _SPLITS = ((64,), (31, 32), (20, 21, 21), (15, 15, 15, 15))
 DOCUMENTED_LOCAL_PART = (
     "(" + "|".join("\\.".join(f"{ATEXT}{{1,{most}}}" for most in split) for split in _SPLITS) + ")"
 )
-EMAIL_PATTERN = f"^{DOCUMENTED_LOCAL_PART}@{DOMAIN}$"
+# Beyond ASCII the rule counts octets as sent (RFC 5321), which a pattern cannot: the
+# documented international addresses are kept small enough that every one fits. A local part
+# of at most 21 characters (each at most 3 octets: 63), and a domain of one or two labels and a
+# top-level one, each at most 10 characters without hyphens (IDNA forbids some hyphen
+# positions), whose punycode takes at most 4 + 10 * 5 octets: 63 + 1 + 3 * 55 < 254.
+_INTERNATIONAL_ATEXT = f"[A-Za-z0-9!#$%&'*+/=^_`{{|}}~{DOCUMENTED_LETTERS}-]"
+_INTERNATIONAL_SPLITS = ((21,), (10, 10), (6, 6, 7), (4, 4, 4, 5))
+DOCUMENTED_INTERNATIONAL_LOCAL_PART = (
+    "("
+    + "|".join(
+        "\\.".join(f"{_INTERNATIONAL_ATEXT}{{1,{most}}}" for most in split)
+        for split in _INTERNATIONAL_SPLITS
+    )
+    + ")"
+)
+_INTERNATIONAL_LABEL = f"[A-Za-z0-9{DOCUMENTED_LETTERS}]{{1,10}}"
+_INTERNATIONAL_TOP_LABEL = f"[A-Za-z{DOCUMENTED_LETTERS}][A-Za-z0-9{DOCUMENTED_LETTERS}]{{0,9}}"
+DOCUMENTED_INTERNATIONAL_DOMAIN = f"({_INTERNATIONAL_LABEL}\\.){{1,2}}{_INTERNATIONAL_TOP_LABEL}"
+EMAIL_PATTERN = (
+    f"^({DOCUMENTED_LOCAL_PART}@{DOMAIN}"
+    f"|{DOCUMENTED_INTERNATIONAL_LOCAL_PART}@{DOCUMENTED_INTERNATIONAL_DOMAIN})$"
+)
 
 
 def _an_address(value: str) -> str:
@@ -53,9 +80,14 @@ Email = Annotated[
     AfterValidator(_an_address),
     Field(
         description=(
-            f"An email address, at most {MAX_LENGTH} characters with at most 64 before the @: a "
-            "plain address in ASCII, without '?' or RFC 2047 encoded words. Surrounding white "
-            "space is trimmed; accounts are looked up case-insensitively."
+            f"An email address, at most {MAX_LENGTH} octets as sent with at most 64 before "
+            "the @: a plain address (dot-atom), without '?' or RFC 2047 encoded words. Letters "
+            "beyond ASCII are welcome: a domain such as münchen.de is sent as punycode "
+            "(IDNA 2008) and is the same account as xn--mnchen-3ya.de; a local part such as "
+            "jürgen needs a mail server with SMTPUTF8 (RFC 6531). The pattern names a few "
+            "scripts; the rule accepts letters of any script, never invisible or control "
+            "characters. Surrounding white space is trimmed; accounts are looked up "
+            "case-insensitively."
         ),
         examples=[EXAMPLE_EMAIL],
         json_schema_extra={"maxLength": MAX_LENGTH, "pattern": EMAIL_PATTERN},
@@ -117,6 +149,9 @@ class StudyAddress(LenientSchema):
         chosen = info.data.get("app_id")
         if chosen is None:
             chosen = value
+        elif value is not None and not isinstance(value, str):
+            # appId wins, but a study of another type is still a mistake worth naming.
+            raise problems(f"{HERE} must be a string")
         if chosen is not None and not isinstance(chosen, str):
             raise problems(f"{HERE} (or appId) must be a string")
         if chosen is None or not chosen.strip():

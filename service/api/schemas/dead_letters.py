@@ -12,8 +12,9 @@ from service.clock import iso_from_ms
 from service.errors import Invalid
 from service.store.outbox import DeadLetter as StoredDeadLetter
 
-# A Redis stream entry id: milliseconds, a dash, a sequence number.
-ENTRY_ID_PATTERN = r"^[0-9]{1,20}-[0-9]{1,20}$"
+# A Redis stream entry id: milliseconds, a dash, a sequence number; each a 64-bit number
+# (19 digits always fit; Redis refuses a larger one, which would be a 500 here).
+ENTRY_ID_PATTERN = r"^[0-9]{1,19}-[0-9]{1,19}$"
 MAX_IDS = 100
 
 
@@ -51,7 +52,25 @@ class DeadLetterList(Schema):
 class DeadLetterSelection(Schema):
     """Which dead letters: the ids listed, or all of them; never a guess."""
 
-    model_config = ConfigDict(title="dead letters")
+    model_config = ConfigDict(
+        title="dead letters",
+        # Exactly one way of choosing: some ids, or all of them.
+        json_schema_extra={
+            "oneOf": [
+                {
+                    "required": ["ids"],
+                    "properties": {
+                        "ids": {"type": "array", "minItems": 1},
+                        "all": {"const": False},
+                    },
+                },
+                {
+                    "required": ["all"],
+                    "properties": {"all": {"const": True}, "ids": {"type": "null"}},
+                },
+            ]
+        },
+    )
 
     ids: Annotated[
         list[Annotated[str, Field(pattern=ENTRY_ID_PATTERN)]] | None,

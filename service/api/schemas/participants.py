@@ -12,6 +12,7 @@ from service.accounts.participant import STATUSES, Participant
 from service.api.schemas import HERE, LenientSchema, Schema, checked, problems
 from service.api.schemas.auth import EXAMPLE_EMAIL, Email
 from service.api.schemas.sessions import PARTICIPANT_ID_PATTERN, SharingScope, Status
+from service.api.schemas.studies import LanguageTag
 from service.api.schemas.text import NOT_BLANK
 from service.auth import passwords
 
@@ -19,8 +20,10 @@ MAX_CONSENT_NAME_LENGTH = 255
 MAX_WITHDRAWAL_REASON_LENGTH = 2000
 # Fields of our own answers (StudyParticipant) that a client may send back unchanged.
 READ_ONLY = frozenset(
-    {"id", "type", "createdOn", "studyIds", "roles", "dataGroups", "sharingScope", "languages"}
+    {"id", "type", "createdOn", "studyIds", "roles", "dataGroups", "sharingScope"}
 )
+# A participant's languages, best first (Bridge keeps up to this many from Accept-Language).
+MAX_LANGUAGES = 10
 
 # An address as written, without the white space around it (lookups case-fold it too).
 Address = Annotated[Email, AfterValidator(str.strip)]
@@ -62,7 +65,11 @@ class StudyParticipant(Schema):
     data_groups: list[str]
     sharing_scope: Annotated[SharingScope, Field(description="Chosen with the consent signature.")]
     languages: Annotated[
-        list[str], Field(description="From Accept-Language at the first sign-up or sign-in.")
+        list[str],
+        Field(
+            description="Best first: from Accept-Language at the first sign-up or sign-in, or "
+            "as a researcher set them. They choose the language of the participant's emails."
+        ),
     ]
     type: Literal["StudyParticipant"] = "StudyParticipant"
 
@@ -195,6 +202,17 @@ class ParticipantInput(Schema):
         ),
     ] = None
 
+    languages: Annotated[
+        list[LanguageTag] | None,
+        Field(
+            max_length=MAX_LANGUAGES,
+            description="The participant's languages, best first (language tags such as de or "
+            "es-MX): their emails come in the first one the study has a template for. Left "
+            "out: as they are (when creating: none, until the first sign-in records the "
+            "device's).",
+        ),
+    ] = None
+
     @model_validator(mode="before")
     @classmethod
     def _without_read_only_fields(cls, data: Any) -> Any:
@@ -216,6 +234,7 @@ class ParticipantInput(Schema):
             consented=self.consented,
             status=self.status,
             email_verified=self.email_verified,
+            languages=None if self.languages is None else tuple(dict.fromkeys(self.languages)),
         )
 
 

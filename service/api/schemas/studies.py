@@ -9,6 +9,7 @@ started from. Any other unknown field is a 400 that names it (and the field it r
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Annotated, Any, ClassVar, Literal
 
 from pydantic import (
@@ -32,17 +33,19 @@ from service.api.schemas.app_links import (
     UrlScheme,
 )
 from service.api.schemas.auth import EMAIL_PATTERN
-from service.api.schemas.rules import expecting, judged
+from service.api.schemas.rules import also, expecting, judged
 from service.api.schemas.templates import (
     TEMPLATE_OBJECT,
     EmailTemplate,
     OnboardingTemplate,
     StoredTemplate,
+    TemplateInput,
 )
 from service.api.schemas.text import SINGLE_LINE, SINGLE_LINE_NOT_BLANK
 from service.deeplinks.association import MAX_AASA_BYTES
 from service.errors import Invalid
-from service.studies import model
+from service.i18n import tags
+from service.studies import languages, model, templates
 from service.studies.app_links import (
     ANDROID_NAMESPACE,
     EXAMPLE_APP_ID,
@@ -50,6 +53,7 @@ from service.studies.app_links import (
     EXAMPLE_PACKAGE,
 )
 from service.studies.model import (
+    MAX_LOCALIZED_TEMPLATES,
     MAX_NAME_LENGTH,
     MAX_REQUEST_INTERVAL_SECONDS,
     MAX_SHORT_NAME_LENGTH,
@@ -68,6 +72,14 @@ _VERSION_DESCRIPTION = (
     "header). Required here or as If-Match: when the study has changed since, the answer is "
     "409 ConcurrentModificationException and nothing changes."
 )
+
+
+def _version_required(schema: dict[str, Any]) -> None:
+    # Documented as required: a change without it is refused (400), unless If-Match carries
+    # the version instead, which a JSON Schema of the body cannot say.
+    schema["required"] = sorted({*schema.get("required", []), "version"})
+
+
 StartedFrom = Annotated[
     int, Field(ge=1, description=_VERSION_DESCRIPTION, json_schema_extra={"examples": [1]})
 ]
@@ -180,6 +192,43 @@ SupportEmail = Annotated[
     WithJsonSchema({"anyOf": [{"const": ""}, _EMAIL_SCHEMA]}),
 ]
 
+LanguageTag = Annotated[
+    str,
+    judged(languages.language_problem),
+    AfterValidator(lambda tag: tags.canonical(tag) or tag),
+    Field(
+        description="A BCP 47 language tag: a language, optionally with a script and a region "
+        "(en, de, de-CH, zh-Hant, es-419). Written back in the registry's case.",
+        examples=["de"],
+        json_schema_extra={"pattern": f"^{tags.PATTERN}$", "maxLength": tags.MAX_TAG_LENGTH},
+    ),
+]
+_LOCALIZED_DOCUMENTED: dict[str, Any] = {
+    "maxProperties": MAX_LOCALIZED_TEMPLATES,
+    "propertyNames": {"pattern": f"^{tags.PATTERN}$", "maxLength": tags.MAX_TAG_LENGTH},
+}
+_BY_LANGUAGE = (
+    also(lambda value: languages.localized_key_problems(value, HERE)),
+    expecting(f'{HERE} must be an object of templates by language, such as {{"de": …}}'),
+)
+LocalizedSignInTemplates = Annotated[
+    dict[str, Annotated[EmailTemplate, expecting(TEMPLATE_OBJECT)]], *_BY_LANGUAGE
+]
+LocalizedOnboardingTemplates = Annotated[
+    dict[str, Annotated[OnboardingTemplate, expecting(TEMPLATE_OBJECT)]], *_BY_LANGUAGE
+]
+
+
+def _localized(email: str, default_field: str) -> Any:
+    return Field(
+        description=f"The {email} in other languages, by language tag (de, es-MX; at most "
+        f"{MAX_LOCALIZED_TEMPLATES}), each validated as {default_field} is. A participant "
+        "gets the first of their languages (the participant's stored languages, then "
+        "those of the request, then defaultLanguage) that has a template; de-CH falls "
+        "back to de. In a merge patch, a language set to null is removed.",
+        json_schema_extra=_LOCALIZED_DOCUMENTED,
+    )
+
 
 class _StudyFields(Schema):
     """What a researcher writes of a study."""
@@ -206,6 +255,20 @@ class _StudyFields(Schema):
     onboarding_template: Annotated[
         Annotated[OnboardingTemplate, expecting(TEMPLATE_OBJECT)] | None,
         Field(description="The onboarding email; left out or null: the service's default."),
+    ] = None
+    default_language: Annotated[
+        LanguageTag | None,
+        Field(
+            description="The language of emailSignInTemplate and onboardingTemplate, and the "
+            "one participants get when none of theirs has a template. Left out or null: en."
+        ),
+    ] = _DEFAULTS.default_language
+    localized_email_sign_in_templates: Annotated[
+        LocalizedSignInTemplates | None, _localized("sign-in email", "emailSignInTemplate")
+    ] = None
+    localized_onboarding_templates: Annotated[
+        LocalizedOnboardingTemplates | None,
+        _localized("onboarding email", "onboardingTemplate"),
     ] = None
     email_sign_in_token_ttl_seconds: Annotated[
         Annotated[
@@ -276,6 +339,20 @@ class _StudyFields(Schema):
         def given(value: Any, default: Any) -> Any:  # null or left out: the default
             return default if value is None else value
 
+        default_language = given(self.default_language, defaults.default_language)
+        sign_in_templates = _templates_in(
+            self.localized_email_sign_in_templates,
+            default_language,
+            "localizedEmailSignInTemplates",
+            "emailSignInTemplate",
+        )
+        onboarding_templates = _templates_in(
+            self.localized_onboarding_templates,
+            default_language,
+            "localizedOnboardingTemplates",
+            "onboardingTemplate",
+        )
+
         return model.Study(
             identifier=identifier,
             name=self.name,
@@ -289,6 +366,9 @@ class _StudyFields(Schema):
             onboarding_template=(
                 self.onboarding_template.value() if self.onboarding_template else None
             ),
+            default_language=default_language,
+            localized_email_sign_in_templates=sign_in_templates,
+            localized_onboarding_templates=onboarding_templates,
             email_sign_in_token_ttl_seconds=given(
                 self.email_sign_in_token_ttl_seconds, defaults.email_sign_in_token_ttl_seconds
             ),
@@ -309,6 +389,17 @@ class _StudyFields(Schema):
             ),
             app_url_scheme=self.app_url_scheme,
         )
+
+
+def _templates_in(
+    given: Mapping[str, TemplateInput] | None, default_language: str, path: str, default_field: str
+) -> dict[str, templates.EmailTemplate]:
+    """The localized templates by canonical tag; Invalid when one is in the default language."""
+    by_language = languages.canonical_keys(given or {})
+    clash = languages.default_language_clash(default_language, by_language, path, default_field)
+    if clash:
+        raise Invalid("Study", {f"{path}.{default_language}": [clash]})
+    return {language: template.value() for language, template in by_language.items()}
 
 
 class StudyInput(_StudyFields):
@@ -337,6 +428,7 @@ class StudyUpdate(_StudyFields):
         ),
     ] = None
     version: StartedFrom | None = None
+    model_config = ConfigDict(json_schema_extra=_version_required)
 
     def value(self, identifier: str) -> model.Study:
         """The study named ``identifier`` (the URL's); Invalid when the body names another."""
@@ -351,7 +443,9 @@ class StudyPatch(Schema):
     a field set to null takes its default; objects (installLinks) merge member by member. The
     patched study must be a valid study, and errors name the field as in a replacement."""
 
-    model_config = ConfigDict(title="study patch", extra="allow")
+    model_config = ConfigDict(
+        title="study patch", extra="allow", json_schema_extra=_version_required
+    )
 
     version: StartedFrom | None = None
 
@@ -389,6 +483,9 @@ class Study(Schema):
     email_sign_in_enabled: bool
     email_sign_in_template: StoredTemplate | None
     onboarding_template: StoredTemplate | None
+    default_language: str
+    localized_email_sign_in_templates: dict[str, StoredTemplate]
+    localized_onboarding_templates: dict[str, StoredTemplate]
     email_sign_in_token_ttl_seconds: Annotated[int, Field(ge=1, le=MAX_TOKEN_TTL_SECONDS)]
     email_sign_in_request_interval_seconds: Annotated[
         int, Field(ge=0, le=MAX_REQUEST_INTERVAL_SECONDS)
@@ -418,6 +515,9 @@ class Study(Schema):
             email_sign_in_enabled=study.email_sign_in_enabled,
             email_sign_in_template=StoredTemplate.of(study.email_sign_in_template),
             onboarding_template=StoredTemplate.of(study.onboarding_template),
+            default_language=study.default_language,
+            localized_email_sign_in_templates=_stored(study.localized_email_sign_in_templates),
+            localized_onboarding_templates=_stored(study.localized_onboarding_templates),
             email_sign_in_token_ttl_seconds=study.email_sign_in_token_ttl_seconds,
             email_sign_in_request_interval_seconds=study.email_sign_in_request_interval_seconds,
             reauthentication_enabled=study.reauthentication_enabled,
@@ -430,6 +530,14 @@ class Study(Schema):
             modified_on=study.modified_on,
             version=study.version,
         )
+
+
+def _stored(by_language: Mapping[str, templates.EmailTemplate]) -> dict[str, StoredTemplate]:
+    return {
+        language: stored
+        for language, template in by_language.items()
+        if (stored := StoredTemplate.of(template)) is not None
+    }
 
 
 class StudyList(Schema):

@@ -9,12 +9,19 @@ from pydantic import ConfigDict, Field
 from service.api.schemas import Schema
 from service.api.schemas.participants import Address
 from service.api.schemas.rules import expecting
+from service.api.schemas.studies import LanguageTag
 from service.api.schemas.templates import TEMPLATE_OBJECT, EmailTemplate
 from service.email.preview import Preview
 
 _TEMPLATE = Field(
     description="The template to try, validated as a study's emailSignInTemplate; left out or "
     "null: the study's saved one (or the service's default)."
+)
+
+_LANGUAGE = Field(
+    description="Try the email a participant of this language gets: the study's template for "
+    "it (or, as for participants, the one its language falls back to), its built-in values "
+    "(${emailSignInExpirationPeriod}) worded in it. Left out or null: the defaultLanguage."
 )
 
 
@@ -26,6 +33,7 @@ class PreviewRequest(Schema):
     template: Annotated[Annotated[EmailTemplate, expecting(TEMPLATE_OBJECT)] | None, _TEMPLATE] = (
         None
     )
+    language: Annotated[LanguageTag | None, _LANGUAGE] = None
 
 
 class TestEmailRequest(Schema):
@@ -38,6 +46,7 @@ class TestEmailRequest(Schema):
     template: Annotated[Annotated[EmailTemplate, expecting(TEMPLATE_OBJECT)] | None, _TEMPLATE] = (
         None
     )
+    language: Annotated[LanguageTag | None, _LANGUAGE] = None
 
 
 class TemplatePreview(Schema):
@@ -45,6 +54,7 @@ class TemplatePreview(Schema):
     (participant@example.org) with a sample token and code that sign nobody in."""
 
     subject: Annotated[str, Field(description="The subject, values filled in.")]
+    language: Annotated[str, Field(description="The language of the email shown.")]
     html: Annotated[
         str | None,
         Field(
@@ -61,5 +71,9 @@ class TemplatePreview(Schema):
     @classmethod
     def of(cls, preview: Preview) -> TemplatePreview:
         return cls.model_construct(
-            subject=preview.subject, html=preview.html, text=preview.text, warnings=preview.warnings
+            subject=preview.subject,
+            language=preview.language,
+            html=preview.html,
+            text=preview.text,
+            warnings=preview.warnings,
         )

@@ -9,7 +9,8 @@
 -- ARGV[1] address interval (ms, 0 = none)
 -- ARGV[2..4] the sign-in job: study, address as typed, Message-ID
 -- ARGV[5] TTL of the funnel counts (s)
--- ARGV[6..] per budget: limit, window (s)
+-- ARGV[6] the request's languages (Accept-Language), comma-separated, '' for none
+-- ARGV[7..] per budget: limit, window (s)
 -- The job is encoded to JSON here, stamped with the server's time, which spares the request
 -- path a JSON encoding in Python.
 -- Returns {"queued", entry id} | {"refused", policy index (0 = address window), wait ms}
@@ -26,13 +27,13 @@ if interval > 0 then
 end
 
 for i = 4, #KEYS do
-  local limit = tonumber(ARGV[6 + (i - 4) * 2])
-  local window_ms = tonumber(ARGV[7 + (i - 4) * 2]) * 1000
+  local limit = tonumber(ARGV[7 + (i - 4) * 2])
+  local window_ms = tonumber(ARGV[8 + (i - 4) * 2]) * 1000
   local wait = budget_wait(KEYS[i], limit, window_ms, now_ms)
   if wait > 0 then return {'refused', i - 3, wait} end
 end
 for i = 4, #KEYS do
-  budget_count(KEYS[i], tonumber(ARGV[7 + (i - 4) * 2]) * 1000, now_ms)
+  budget_count(KEYS[i], tonumber(ARGV[8 + (i - 4) * 2]) * 1000, now_ms)
 end
 
 if interval > 0 then
@@ -41,7 +42,15 @@ end
 -- Every accepted request counts, whoever the address is: the same commands for all.
 redis.call('HINCRBY', KEYS[3], 'linksRequested', 1)
 redis.call('EXPIRE', KEYS[3], ARGV[5])
-local job = cjson.encode({
+local job = {
   kind = 'sign-in', study = ARGV[2], email = ARGV[3], mid = ARGV[4], queued = now_ms, attempt = 0
-})
-return {'queued', redis.call('XADD', KEYS[1], '*', 'job', job)}
+}
+-- The worker chooses the email's language; the request's are known only here. Bounded again
+-- (the caller sends at most $MAX_JOB_LANGUAGES): a job stays small whoever calls. Left out
+-- when there are none, as cjson would write an empty list as {}.
+local langs = {}
+for tag in string.gmatch(ARGV[6], '[^,]+') do
+  if #langs < $MAX_JOB_LANGUAGES then langs[#langs + 1] = tag end
+end
+if #langs > 0 then job.langs = langs end
+return {'queued', redis.call('XADD', KEYS[1], '*', 'job', cjson.encode(job))}

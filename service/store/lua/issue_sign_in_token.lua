@@ -10,9 +10,10 @@
 -- KEYS[1] account hash   KEYS[2] link set   KEYS[3] code set   KEYS[4] wrong-code counter
 -- ARGV[1] token hash   ARGV[2] code hash   ARGV[3] ttl (ms)
 -- ARGV[4] sign-in emails allowed per address and day (0 = no cap)
--- Returns {"none"} | {"capped"} | {"issued", address as written, expiry (ms)}
+-- Returns {"none"} | {"capped"} | {"issued", address as written, expiry (ms), the
+-- participant's languages (comma-separated, '' for none), which choose the email's language}
 
-local account = redis.call('HMGET', KEYS[1], 'id', 'email', 'mday', 'mn')
+local account = redis.call('HMGET', KEYS[1], 'id', 'email', 'mday', 'mn', 'lang')
 if not account[1] then
   return {'none'}
 end
@@ -48,4 +49,4 @@ end
 add(KEYS[2], ARGV[1])
 local last_code = add(KEYS[3], ARGV[2])
 redis.call('PEXPIREAT', KEYS[4], last_code)  -- does nothing when nobody has guessed wrong
-return {'issued', account[2], expiry}
+return {'issued', account[2], expiry, account[5] or ''}
