@@ -16,14 +16,11 @@ issue may hide an unused one.
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import logging
 from collections import Counter
 
-from redis.exceptions import RedisError
-
 from service.store import keys
+from service.store.buffered_counts import BufferedCounts
 from service.store.connection import RedisClient
 from service.store.scripts import Scripts
 
@@ -31,10 +28,13 @@ log = logging.getLogger(__name__)
 
 BUCKET_MS = 60_000
 GRACE_MS = 120_000
-FLUSH_SECONDS = 5.0
 
 
-class LinkStats:
+class LinkStats(BufferedCounts[str]):
+    """Pending counts by hash field ("issued:<bucket>", "used:<bucket>")."""
+
+    what = "sign-in link use counts"
+
     def __init__(
         self,
         redis: RedisClient,
@@ -46,8 +46,7 @@ class LinkStats:
         self._scripts = scripts
         self._bucket_ms = bucket_ms
         self._grace_ms = grace_ms
-        # Counts not yet in Redis, by hash field ("issued:<bucket>", "used:<bucket>").
-        self._pending: Counter[str] = Counter()
+        super().__init__()
 
     def _count(self, kind: str, expires_ms: int) -> None:
         self._pending[f"{kind}:{expires_ms // self._bucket_ms}"] += 1
@@ -60,35 +59,11 @@ class LinkStats:
         """Count a used link; it reaches Redis with the next :meth:`flush`."""
         self._count("used", expires_ms)
 
-    async def flush(self) -> None:
-        """Write the counts so far in one round trip; on failure they wait for the next."""
-        if not self._pending:
-            return
-        pending, self._pending = self._pending, Counter()
-        try:
-            async with self._redis.pipeline(transaction=False) as pipe:
-                for field, count in pending.items():
-                    pipe.hincrby(keys.LINK_STATS, field, count)
-                await pipe.execute()
-        except (RedisError, OSError):
-            self._pending.update(pending)
-            raise
-
-    async def flush_every(self, seconds: float = FLUSH_SECONDS) -> None:
-        """Flush until cancelled; a failed flush keeps its counts for the next one."""
-        while True:
-            await asyncio.sleep(seconds)
-            try:
-                await self.flush()
-            except (RedisError, OSError) as exc:
-                log.warning("sign-in link use counts not written (%s); will retry", exc)
-
-    async def close(self, flusher: asyncio.Task[None]) -> None:
-        flusher.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await flusher
-        with contextlib.suppress(RedisError, OSError):
-            await self.flush()
+    async def _write(self, pending: Counter[str]) -> None:
+        async with self._redis.pipeline(transaction=False) as pipe:
+            for field, count in pending.items():
+                pipe.hincrby(keys.LINK_STATS, field, count)
+            await pipe.execute()
 
     async def expired_unused(self) -> int:
         """Fold the minutes that are over; the total of links that expired unused, so far."""

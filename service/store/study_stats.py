@@ -22,8 +22,6 @@ keys a script touches are named before it runs (Redis Cluster routes a script by
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import logging
 import time
 from collections import Counter
@@ -32,9 +30,8 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
-from redis.exceptions import RedisError
-
 from service.store import keys
+from service.store.buffered_counts import BufferedCounts
 from service.store.connection import RedisClient
 from service.store.decoding import text_dict
 
@@ -44,7 +41,6 @@ TTL_DAYS = 100  # beyond the longest span anyone may ask for
 TTL_SECONDS = TTL_DAYS * 86_400
 MAX_DAYS = 90
 DEFAULT_DAYS = 30
-FLUSH_SECONDS = 5.0
 GRACE_MS = 120_000  # a day's use counts may still arrive this long after it ends
 
 LINKS_REQUESTED = "linksRequested"
@@ -91,7 +87,9 @@ class DayCounts:
     links_expired_unused: int | None  # None while links expiring that day may still be used
 
 
-class StudyStats:
+class StudyStats(BufferedCounts[Tally]):
+    what = "study funnel counts"
+
     def __init__(
         self,
         redis: RedisClient,
@@ -101,8 +99,7 @@ class StudyStats:
         self._redis = redis
         self.clock = clock  # seconds since the epoch; tests move it across midnight
         self._grace_ms = grace_ms
-        # Counts not yet in Redis, by (hash, field).
-        self._pending: Counter[Tally] = Counter()
+        super().__init__()  # counts not yet in Redis, by (hash, field)
 
     def now_ms(self) -> int:
         return int(self.clock() * 1000)
@@ -128,38 +125,14 @@ class StudyStats:
         for tally in [tally for tally in self._pending if tally[0].startswith(prefix)]:
             del self._pending[tally]
 
-    async def flush(self) -> None:
-        """Write the counts so far in one round trip; on failure they wait for the next."""
-        if not self._pending:
-            return
-        pending, self._pending = self._pending, Counter()
-        try:
-            # Every key is in the outbox slot: on a Cluster, one node takes the whole pipeline.
-            async with self._redis.pipeline(transaction=False) as pipe:
-                for (key, field), count in pending.items():
-                    pipe.hincrby(key, field, count)
-                for key in {key for key, _ in pending}:
-                    pipe.expire(key, TTL_SECONDS)
-                await pipe.execute()
-        except (RedisError, OSError):
-            self._pending.update(pending)
-            raise
-
-    async def flush_every(self, seconds: float = FLUSH_SECONDS) -> None:
-        """Flush until cancelled; a failed flush keeps its counts for the next one."""
-        while True:
-            await asyncio.sleep(seconds)
-            try:
-                await self.flush()
-            except (RedisError, OSError) as exc:
-                log.warning("study funnel counts not written (%s); will retry", exc)
-
-    async def close(self, flusher: asyncio.Task[None]) -> None:
-        flusher.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await flusher
-        with contextlib.suppress(RedisError, OSError):
-            await self.flush()
+    async def _write(self, pending: Counter[Tally]) -> None:
+        # Every key is in the outbox slot: on a Cluster, one node takes the whole pipeline.
+        async with self._redis.pipeline(transaction=False) as pipe:
+            for (key, field), count in pending.items():
+                pipe.hincrby(key, field, count)
+            for key in {key for key, _ in pending}:
+                pipe.expire(key, TTL_SECONDS)
+            await pipe.execute()
 
     async def days(self, study_id: str, days: int) -> list[DayCounts]:
         """The last ``days`` days of the study, oldest first, today last (one round trip after

@@ -171,7 +171,7 @@ async def test_the_study_answers_and_patches_its_languages(api: Api) -> None:
     ("fields", "path", "words"),
     [
         ({"defaultLanguage": "english"}, "defaultLanguage", "not a language tag"),
-        ({"defaultLanguage": "xx"}, "defaultLanguage", "does not exist"),
+        ({"defaultLanguage": "de_CH"}, "defaultLanguage", "not a language tag"),
         (
             {"localizedEmailSignInTemplates": {"de": {"subject": "Hallo", "body": "kein Link"}}},
             "localizedEmailSignInTemplates.de.body",

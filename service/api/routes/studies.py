@@ -40,29 +40,25 @@ def _answer(study: Study, status_code: int = 200) -> Response:
     return JSONResponse(body, status_code=status_code, headers={"ETag": f'"{study.version}"'})
 
 
-_ETAG = re.compile(r'\s*(?:W/)?"([1-9][0-9]{0,17})"\s*')
+_ETAG = re.compile(r'"([1-9][0-9]{0,17})"')
 
 
 def _started_from(request: Request, version: int | None, current: Study) -> int:
-    """The version a change started from: the body's ``version`` or the ``If-Match`` ETag.
+    """The version a change started from: the body's ``version``, or the study's current one
+    when ``If-Match`` names its ETag.
 
-    Both may be given; then both are preconditions, and one that is not the current version
-    makes the change stale (409), as either alone would.
+    ``If-Match`` is a precondition (RFC 9110): it holds when one of the entity tags it lists is
+    the study's, compared strongly. When it does not hold (another version, a weak or malformed
+    tag, ``*``), the change is stale: 409 naming the current version, and nothing changes. With
+    both, the body's version must hold too (the script checks it against the stored study).
     """
     header = request.headers.get("if-match")
-    from_header = None
     if header is not None:
-        match = _ETAG.fullmatch(header)
-        if match is None:
-            raise Invalid(
-                "Study",
-                {"If-Match": ['If-Match must be the study\'s ETag as answered, such as "3"']},
-            )
-        from_header = int(match.group(1))
-    if version is not None and from_header is not None and version != from_header:
-        raise StaleVersion("Study", current.version)
-    started = version if version is not None else from_header
-    if started is None:
+        listed = {int(tag.group(1)) for tag in _ETAG.finditer(header) if not _weak(header, tag)}
+        if current.version not in listed:
+            raise StaleVersion("Study", current.version)
+        return current.version if version is None else version
+    if version is None:
         raise Invalid(
             "Study",
             {
@@ -72,7 +68,11 @@ def _started_from(request: Request, version: int | None, current: Study) -> int:
                 ]
             },
         )
-    return started
+    return version
+
+
+def _weak(header: str, tag: re.Match[str]) -> bool:
+    return header[max(0, tag.start() - 2) : tag.start()] == "W/"
 
 
 async def _check_association_size(studies: Studies, study: Study) -> None:
@@ -168,8 +168,9 @@ _STORED = Answer("The stored study.", bodies.Study, links=TO_STUDY, headers=_ETA
 _IF_MATCH = Parameter(
     "If-Match",
     "header",
-    "The ETag of the version this change started from (instead of the body's version).",
-    {"type": "string", "pattern": '^(W/)?"[1-9][0-9]{0,17}"$'},
+    "The ETag of the version this change started from (instead of the body's version): the "
+    "change is made only while it is the study's (strong comparison), else 409.",
+    {"type": "string"},
     example='"1"',
 )
 _STALE = Failure(

@@ -75,9 +75,14 @@ _VERSION_DESCRIPTION = (
 
 
 def _version_required(schema: dict[str, Any]) -> None:
-    # Documented as required: a change without it is refused (400), unless If-Match carries
-    # the version instead, which a JSON Schema of the body cannot say.
+    # Documented as required and not null: a change without it is refused (400), unless
+    # If-Match carries the version instead, which a JSON Schema of the body cannot say.
     schema["required"] = sorted({*schema.get("required", []), "version"})
+    version = schema["properties"]["version"]
+    branches = [branch for branch in version.pop("anyOf", []) if branch.get("type") != "null"]
+    for branch in branches:
+        version.update(branch)
+    version.pop("default", None)  # a required field has no default
 
 
 StartedFrom = Annotated[
