@@ -73,7 +73,12 @@ def build_services(settings: Settings, redis: RedisClient) -> Services:
     budgets = BudgetStore(scripts)
     studies = Studies(StudyStore(redis, scripts), settings.study_cache_seconds)
     accounts = AccountStore(redis, scripts)
-    mailer = Mailer(Outbox(redis, scripts), message_host(settings.base_url))
+    mailer = Mailer(
+        Outbox(redis, scripts),
+        message_host(settings.base_url),
+        replicas=settings.accept_replicas,
+        replicas_timeout_ms=int(settings.accept_replicas_timeout_seconds * 1000),
+    )
     hasher = SecretHasher(settings.secret_keys)
     link_stats = LinkStats(redis, scripts)
     study_stats = StudyStats(redis)

@@ -332,6 +332,11 @@ class Settings(BaseSettings):
     keep_alive_seconds: Annotated[int, _whole(1, 300)] = 5
     study_cache_seconds: Annotated[float, CODE_ONLY] = 2.0
     redis_timeout_seconds: Annotated[float, CODE_ONLY] = 2.0
+    # Durable accept: a link request is answered 202 only once this many replicas of the
+    # outbox's master have its job (Redis WAIT); else 503. 0: answered once the master has it.
+    accept_replicas: Annotated[int, _whole(0, 16)] = 0
+    # How long a request waits for those replicas before it is refused.
+    accept_replicas_timeout_seconds: Annotated[float, CODE_ONLY] = 0.5
     # Request limits besides the study's per-address interval (None: off).
     rate_limit_per_ip: RateLimitSetting = RateLimit(100, 600)
     # Sign-in emails a study sends (to its participants: nobody else gets one) per window; more

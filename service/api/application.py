@@ -9,9 +9,7 @@ import socket
 from collections.abc import AsyncIterator, Callable
 from contextlib import AbstractAsyncContextManager
 
-from redis.exceptions import ConnectionError as RedisConnectionError
-from redis.exceptions import ResponseError
-from redis.exceptions import TimeoutError as RedisTimeoutError
+from redis.exceptions import RedisClusterException, RedisError
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
@@ -35,12 +33,10 @@ from service.app import Services, build_services, build_worker
 from service.errors import DomainError
 from service.settings import Settings
 from service.store.connection import RedisClient, connect
+from service.store.unavailable import RedisUnavailable, is_unavailable
 from service.studies.demo import seed_demo
 
 log = logging.getLogger(__name__)
-
-# Redis replies that mean "not now" rather than "your command is wrong".
-_UNAVAILABLE_REPLIES = ("OOM", "LOADING", "READONLY", "MASTERDOWN", "CLUSTERDOWN", "TRYAGAIN")
 
 Lifespan = Callable[[Starlette], AbstractAsyncContextManager[None]]
 
@@ -77,9 +73,15 @@ async def _client_gone(request: Request, exc: Exception) -> Response:
 
 
 async def _redis_unavailable(request: Request, exc: Exception) -> Response:
-    if isinstance(exc, ResponseError) and not str(exc).startswith(_UNAVAILABLE_REPLIES):
+    if not is_unavailable(exc):
         raise exc  # a command we got wrong is a bug: let it be a 500 with a traceback
-    log.warning("%s %s: Redis unavailable (%s)", request.method, request.url.path, exc)
+    log.warning(
+        "%s %s: Redis unavailable (%s: %s)",
+        request.method,
+        request.url.path,
+        type(exc).__name__,
+        exc,
+    )
     return _json(
         ServiceUnavailable(
             "The service is temporarily unavailable; please retry shortly.", {"Retry-After": "5"}
@@ -98,9 +100,11 @@ def build_app(svc: Services, lifespan: Lifespan) -> App:
             HttpError: _error,
             HTTPException: _http_error,
             ClientDisconnect: _client_gone,
-            RedisConnectionError: _redis_unavailable,
-            RedisTimeoutError: _redis_unavailable,
-            ResponseError: _redis_unavailable,
+            # Every Redis error that means "not now" (store/unavailable.py), the Cluster
+            # client's own among them, is a 503 with Retry-After; any other stays a 500.
+            RedisError: _redis_unavailable,
+            RedisClusterException: _redis_unavailable,
+            RedisUnavailable: _redis_unavailable,
         },
         middleware=[
             Middleware(ObservedRequests, metrics=svc.metrics, access_log=svc.settings.access_log)

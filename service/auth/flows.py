@@ -38,6 +38,7 @@ from service.email.worker import Mailer
 from service.errors import (
     AccountDisabled,
     AccountNotFound,
+    Busy,
     NotAuthenticated,
     NotFound,
     NotVerified,
@@ -146,6 +147,20 @@ class Authentication:
             raise RateLimited(
                 _REFUSALS[acceptance.refused_by], math.ceil(acceptance.wait_ms / 1000)
             )
+        if self.settings.accept_replicas:
+            self.metrics.outbox_replicas_acknowledging.set(acceptance.replicas)
+        if acceptance.outcome == "unreplicated":
+            # Queued on the master only: it may be lost with the master's machine, so the
+            # caller is not told "accepted". The job stays queued (taking it back would need
+            # the replicas we lack) and may be emailed; a retry meets the address's interval.
+            self.metrics.accepts_unreplicated.inc()
+            log.warning(
+                "sign-in request %s: %d of %d replicas confirmed it; answered 503",
+                job.message_id,
+                acceptance.replicas,
+                self.settings.accept_replicas,
+            )
+            raise Busy("The request could not be stored safely yet; please retry shortly.", 1)
         self.metrics.links_requested.inc()
         if log.isEnabledFor(logging.DEBUG):  # masking costs, and this is the busiest endpoint
             log.debug(

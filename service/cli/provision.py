@@ -7,7 +7,10 @@
   ``--allow-local``) and, with MAGICLINK_REDIS_URL set, checks that the study exists.
 - ``provision appconfig --study ID --format F`` prints a study's managed app configuration
   for an MDM/EMM: the three files the admin API serves (``service/provisioning/appconfig.py``),
-  read from the study in MAGICLINK_REDIS_URL.
+  read from the study in MAGICLINK_REDIS_URL. ``--profile mattermost`` prints Mattermost's
+  instead (``--set KEY=VALUE`` per key; no study, no Redis).
+- ``provision link sametime ... --stproxyconfig`` prints the Sametime proxy's
+  ``<mobile><configUrl>`` element for the link instead of the link.
 
 Exit status: 0 printed, 1 unknown study or one lacking what the format needs (appconfig), 2 a
 usage error (an unknown profile, a missing or wrong option, a link that cannot be made).
@@ -27,10 +30,12 @@ import segno
 from service.cli._command import Group
 from service.cli._context import Failure, Misuse, load_settings
 from service.cli._redis import on_redis
+from service.provisioning import mattermost
 from service.provisioning.appconfig import EXPORTS, MissingAppLink
 from service.provisioning.profiles import (
     ELEMENT_APPS,
     SAMETIME_PARAMS,
+    STPROXYCONFIG_REMINDER,
     ElementApp,
     ElementOptions,
     ProvisioningError,
@@ -38,6 +43,7 @@ from service.provisioning.profiles import (
     StudyOptions,
     element_link,
     sametime_link,
+    stproxyconfig_fragment,
     study_link,
 )
 from service.store.connection import RedisClient
@@ -198,6 +204,12 @@ for _app, _name in ELEMENT_APPS.items():
     callback=_key_values,
     help=f"Another documented parameter ({', '.join(SAMETIME_PARAMS)}); repeatable.",
 )
+@click.option(
+    "--stproxyconfig",
+    is_flag=True,
+    help="Print the <mobile><configUrl> element for the proxy's stproxyconfig.xml instead "
+    "(its browser client then shows the link as a QR code); a reminder goes to stderr.",
+)
 @_QR
 def sametime(
     host: str,
@@ -205,11 +217,22 @@ def sametime(
     user: str | None,
     community_name: str | None,
     params: tuple[tuple[str, str], ...],
+    stproxyconfig: bool,
     qr: Path | None,
 ) -> None:
     """HCL Sametime: a community for the mobile app to add."""
     options = SametimeOptions(host, port, user, community_name, params)
-    _print(lambda: sametime_link(options), qr)
+    if not stproxyconfig:
+        _print(lambda: sametime_link(options), qr)
+        return
+    if qr is not None:
+        raise Misuse("--qr and --stproxyconfig: pick one (the proxy draws its own QR code)")
+    try:
+        fragment = stproxyconfig_fragment(sametime_link(options))
+    except ProvisioningError as exc:
+        raise Misuse(str(exc)) from None
+    click.echo(fragment)  # stdout holds only the fragment: it can be piped into a file
+    click.echo(STPROXYCONFIG_REMINDER, err=True)
 
 
 # --- appconfig -----------------------------------------------------------------------------
@@ -218,7 +241,23 @@ FORMATS = {export.name: export for export in EXPORTS}
 
 
 @provision.command()
-@click.option("--study", "study_id", metavar="ID", required=True, help="The study's identifier.")
+@click.option("--study", "study_id", metavar="ID", help="The study's identifier (profile study).")
+@click.option(
+    "--profile",
+    type=click.Choice(["study", "mattermost"]),
+    default="study",
+    show_default=True,
+    help="Whose configuration: the study's own app, or Mattermost's mobile apps.",
+)
+@click.option(
+    "--set",
+    "settings_given",
+    multiple=True,
+    metavar="KEY=VALUE",
+    callback=_key_values,
+    help="A value of one of Mattermost's keys (serverUrl=https://chat.example.org, "
+    "allowOtherServers=false); repeatable. Profile mattermost only.",
+)
 @click.option(
     "--format",
     "file_format",
@@ -232,19 +271,41 @@ FORMATS = {export.name: export for export in EXPORTS}
     metavar="FILE",
     help="Write to FILE instead of stdout.",
 )
-def appconfig(study_id: str, file_format: str, output: Path | None) -> None:
+def appconfig(
+    study_id: str | None,
+    profile: str,
+    settings_given: tuple[tuple[str, str], ...],
+    file_format: str,
+    output: Path | None,
+) -> None:
     """Print a study's managed app configuration for an MDM.
 
     The configuration of the study's own app, read from MAGICLINK_REDIS_URL: appconfig (the
     AppConfig Community specfile; needs an appleAppLinks entry for the bundle id), plist (the
     values an MDM pushes to iOS) or restrictions (Android's app_restrictions.xml). serverUrl
     is MAGICLINK_BASE_URL.
+
+    --profile mattermost: the same three files for Mattermost's mobile apps, with Mattermost's
+    keys and defaults and a --set KEY=VALUE for each value to change (no study, no Redis).
     """
-    study = _study(study_id)
-    try:
-        content = FORMATS[file_format].build(load_settings(), study)
-    except MissingAppLink as exc:
-        raise Failure(exc.message) from None
+    export = FORMATS[file_format]
+    if profile == "mattermost":
+        if study_id is not None:
+            raise Misuse("--study is for profile study; Mattermost's configuration names none")
+        try:
+            values = mattermost.values(settings_given)
+        except mattermost.WrongOption as wrong:
+            raise Misuse(f"--set {wrong.message}") from None
+        content = export.render(mattermost.BUNDLE_ID, mattermost.KEYS, values)
+    else:
+        if study_id is None:
+            raise Misuse("Missing option '--study' (profile study)")
+        if settings_given:
+            raise Misuse("--set is for profile mattermost; the study's values come from it")
+        try:
+            content = export.build(load_settings(), _study(study_id))
+        except MissingAppLink as exc:
+            raise Failure(exc.message) from None
     if output is None:
         click.echo(content, nl=False)  # the bytes as they are
     else:

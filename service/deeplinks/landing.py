@@ -55,9 +55,22 @@ class LandingPage:
     play_store_url: str | None
     smart_banner: str | None  # content of the apple-itunes-app meta tag
     qr_code: Markup | None
+    # On a Mac user agent (maybe an iPad): the same page as iOS would get, shown beside.
+    ipad: LandingPage | None
 
     def context(self) -> dict[str, object]:
         return {"page": self}
+
+    @property
+    def lacks_store_link(self) -> bool:
+        """No store link for this device (on a computer, for either): the page then offers
+        the support address as the way to the app (templates/no_install_link.html), and the
+        footer's "Need help?" would only say it twice."""
+        if self.platform.os == "ios":
+            return not self.app_store_url
+        if self.platform.os == "android":
+            return not self.play_store_url
+        return not (self.app_store_url or self.play_store_url)
 
 
 @dataclass(frozen=True)
@@ -129,6 +142,9 @@ def app_page(
     # The QR carries the link itself: scanned with the phone, it opens the app there.
     svg = None if platform.is_phone else qr_svg(opened.link, title=qr_title)
     qr_code = Markup(svg) if svg else None  # noqa: S704 - segno's own SVG, the link is its data
+    ipad = None
+    if platform.maybe_ipad:
+        ipad = app_page(study, Platform("ios"), opened, alt_base_url, scheme_link, qr_title)
     return LandingPage(
         platform=platform,
         study_name=study.name,
@@ -137,6 +153,8 @@ def app_page(
         intent_url=opening.intent_url,
         app_store_url=study.install_links.ios,
         play_store_url=study.install_links.android,
-        smart_banner=opening.smart_banner,
+        # macOS Safari ignores the banner; on an iPad it is the quickest way into the app.
+        smart_banner=ipad.smart_banner if ipad else opening.smart_banner,
         qr_code=qr_code,
+        ipad=ipad,
     )

@@ -30,6 +30,10 @@ _ANDROID_WEBVIEW = re.compile(r"; wv\)")
 class Platform:
     os: Literal["ios", "android", "desktop"]
     in_app: str | None = None  # the app whose built-in browser shows the page, if any
+    # A Mac user agent: a Mac, or an iPad, whose Safari sends the Mac's since iPadOS 13 ("Request
+    # Desktop Website" is on by default). Only the browser knows (navigator.maxTouchPoints), and
+    # the pages run no script: they offer the iPad's way into the app beside the computer's.
+    maybe_ipad: bool = False
 
     @property
     def is_phone(self) -> bool:
@@ -48,7 +52,7 @@ def detect(user_agent: str) -> Platform:
     elif "Android" in user_agent:
         os = "android"
     else:
-        return Platform("desktop")
+        return Platform("desktop", maybe_ipad="Macintosh" in user_agent)
     for app, marker in _IN_APP:
         if marker.search(user_agent):
             return Platform(os, app)

@@ -14,6 +14,7 @@ from service.accounts.email_address import address_problem, deliverable, masked
 from service.deeplinks.links import app_url, bridge_sign_in_url, sign_in_url
 from service.deeplinks.qr import qr_png
 from service.email.plaintext import html_to_text
+from service.email.study_headers import reply_to, study_sender
 from service.i18n.catalogs import SOURCE_LANGUAGE, direction, page_language
 from service.i18n.templating import environment
 from service.provisioning.study_link import study_provisioning_url
@@ -26,6 +27,12 @@ from service.studies.templates import EmailTemplate, header_text, substitute
 _MAX_7BIT_LINE = 998
 
 
+# The text part of each built-in HTML body, written for reading as text (no "tap the button
+# below" over nothing, no QR code to scan): keyed by the rendered HTML body, so a test email or
+# a researcher's unchanged copy of the default gets it too.
+_BUILTIN_TEXT: dict[str, str] = {}
+
+
 @functools.cache
 def _builtin(kind: str, language: str) -> EmailTemplate:
     """A built-in email of ``templates/email`` in a shipped language, rendered once: Jinja2
@@ -33,9 +40,11 @@ def _builtin(kind: str, language: str) -> EmailTemplate:
     language = page_language((language,))
     env = environment(language)
     context = {"lang": language, "dir": direction(language)}
+    body = env.get_template(f"email/{kind}.html").render(context)
+    _BUILTIN_TEXT[body] = env.get_template(f"email/{kind}.txt").render(context).strip() + "\n"
     return EmailTemplate(
         subject=env.get_template(f"email/{kind}_subject.txt").render(context).strip(),
-        body=env.get_template(f"email/{kind}.html").render(context),
+        body=body,
         mime_type="text/html",
     )
 
@@ -206,8 +215,12 @@ def build_message(
     # Study names and subjects are validated (one line, no "=?"); header_text() keeps any
     # substituted value from breaking the header or being decoded into another.
     message["Subject"] = header_text(substitute(template.subject, values))
-    message["From"] = from_address
+    # The study's name on MAGICLINK_MAIL_FROM's address, its support address for replies.
+    message["From"] = study_sender(from_address, values.get("studyName", ""))
     message["To"] = to_address
+    support = reply_to(values.get("supportEmail", ""))
+    if support is not None:
+        message["Reply-To"] = support
     message["Date"] = formatdate(localtime=False, usegmt=True)
     message["Message-ID"] = message_id
     # Sign-in links must not be rewritten or followed by auto-responders.
@@ -219,7 +232,8 @@ def build_message(
             'alt="QR code of your link">'
         )
         html = substitute(template.body, values, escape_html=True, markup={"qrCode": qr_image})
-        text = html_to_text(html)
+        written = _BUILTIN_TEXT.get(template.body)
+        text = substitute(written, values) if written else html_to_text(html)
         message.set_content(text, cte=_transfer_encoding(text))
         message.add_alternative(html, subtype="html", cte=_transfer_encoding(html))
         if f"cid:{qr_cid}" in html:
@@ -232,6 +246,9 @@ def build_message(
                 "png",
                 cid=f"<{qr_cid}>",
                 filename="qr-code.png",
+                # Shown in the HTML, not listed as an attachment (a filename alone makes the
+                # email library say "attachment").
+                disposition="inline",
             )
     else:
         text = substitute(template.body, values)

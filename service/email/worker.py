@@ -56,6 +56,12 @@ from service.studies.templates import EmailTemplate
 log = logging.getLogger(__name__)
 
 
+# Sent emails whose settlement is kept to retry, at most (see DeliveryWorker._unsettled).
+MAX_UNSETTLED = 10_000
+# How long a settlement the replicas did not confirm (durable mode) is applied again.
+UNCONFIRMED_KEEP_SECONDS = 60.0
+
+
 @dataclass(frozen=True)
 class NotNow:
     """The study's pace says wait: the job goes back to the outbox for ``wait_ms``."""
@@ -74,6 +80,9 @@ class Mailer:
     outbox: Outbox
     message_host: str
     wakeup: asyncio.Event = field(default_factory=asyncio.Event)
+    # Durable accept (MAGICLINK_ACCEPT_REPLICAS): replicas that must confirm a job in time.
+    replicas: int = 0
+    replicas_timeout_ms: int = 500
 
     def sign_in_job(self, study_id: str, email: str, languages: tuple[str, ...] = ()) -> Job:
         """``languages``: the request's (Accept-Language), best first."""
@@ -124,9 +133,15 @@ class Mailer:
         counted_in: str,
     ) -> Acceptance:
         acceptance = await self.outbox.accept(
-            job, normalized_email, interval_seconds, budgets, counted_in
+            job,
+            normalized_email,
+            interval_seconds,
+            budgets,
+            counted_in,
+            self.replicas,
+            self.replicas_timeout_ms,
         )
-        if acceptance.outcome == "queued":
+        if acceptance.outcome != "refused":  # an unreplicated job is queued all the same
             self.wakeup.set()
         return acceptance
 
@@ -147,6 +162,11 @@ class DeliveryWorker:
     consumer: str = field(default_factory=lambda: f"worker-{secrets.token_hex(4)}")
     _group_ready: bool = False
     _stopping: asyncio.Event = field(default_factory=asyncio.Event)
+    # Emails sent whose settlement did not reach Redis, or (durable mode) not its replicas:
+    # settled again before anything else is read, so that a failover that lost the first
+    # settlement does not send them a second time. Bounded: past it, the oldest are given up
+    # (their sent mark may then be missing: at worst one duplicate each).
+    _unsettled: dict[str, tuple[str, list[Tally], float]] = field(default_factory=dict)
 
     @property
     def outbox(self) -> Outbox:
@@ -184,10 +204,22 @@ class DeliveryWorker:
         if not self._group_ready:
             await self.outbox.ensure_group()
             self._group_ready = True
+        if not await self._settle_again():
+            return 0
         await self.outbox.promote_due()
         lease_ms = int(self.settings.lease_seconds * 1000)
         entries = await self.outbox.claim_abandoned(self.consumer, lease_ms, self.batch)
         entries += await self.outbox.read_new(self.consumer, self.batch)
+        # A job whose email went out but whose settlement was lost (a failover) is settled
+        # now without a second email.
+        sent = await self.outbox.already_sent([e.job.message_id for e in entries if e.job])
+        if sent:
+            for entry in entries:
+                if entry.job is not None and entry.job.message_id in sent:
+                    log.info("job %s was sent already; settled again", entry.job.message_id)
+                    await self.outbox.done(entry.entry_id)
+                    self.metrics.emails.labels(entry.job.kind, "sent-before").inc()
+            entries = [e for e in entries if e.job is None or e.job.message_id not in sent]
         # Concurrently: the transport bounds how many sends are in flight (the SMTP pool).
         await asyncio.gather(*(self._deliver(entry) for entry in entries))
         # The links this batch issued; concurrently, so the batch waits one round trip.
@@ -239,7 +271,7 @@ class DeliveryWorker:
         except Exception as exc:
             await self._failed(entry, job, exc)
             return
-        await self.outbox.done(entry.entry_id, self._counts(job, EMAILS_SENT))
+        await self._settle_sent(entry.entry_id, job.message_id, self._counts(job, EMAILS_SENT))
         self.metrics.emails.labels(job.kind, "sent").inc()
         waited = time.time() * 1000 - job.queued_ms
         log.info(
@@ -251,6 +283,56 @@ class DeliveryWorker:
             job.attempt + 1,
             waited,
         )
+
+    async def _settle_sent(self, entry_id: str, message_id: str, counts: list[Tally]) -> bool:
+        """Settle a sent email; if Redis (or, in durable mode, its replicas) did not take the
+        settlement, keep it to settle again (see ``_unsettled``). False when Redis did not
+        answer."""
+        replicas = self.settings.accept_replicas
+        try:
+            settlement = await self.outbox.sent(
+                entry_id,
+                message_id,
+                counts,
+                replicas,
+                int(self.settings.accept_replicas_timeout_seconds * 1000),
+            )
+        except RedisError as exc:
+            log.warning("email %s sent, settlement failed (%s); kept to retry", message_id, exc)
+            self._keep_unsettled(entry_id, message_id, counts)
+            return False
+        kept = self._unsettled.get(entry_id)
+        if settlement.confirmed or (
+            kept is not None and time.monotonic() - kept[2] > UNCONFIRMED_KEEP_SECONDS
+        ):
+            # Confirmed; or unconfirmed for so long that its master kept it (a master whose
+            # machine died is replaced within seconds): no more WAITs for it.
+            self._unsettled.pop(entry_id, None)
+        else:
+            self._keep_unsettled(entry_id, message_id, counts)
+        return True
+
+    def _keep_unsettled(self, entry_id: str, message_id: str, counts: list[Tally]) -> None:
+        kept = self._unsettled.get(entry_id)
+        self._unsettled[entry_id] = (message_id, counts, kept[2] if kept else time.monotonic())
+        while len(self._unsettled) > MAX_UNSETTLED:
+            dropped = next(iter(self._unsettled))
+            log.warning("email %s: settlement given up after too many", dropped)
+            del self._unsettled[dropped]
+
+    async def _settle_again(self) -> bool:
+        """Settle again the sent emails whose settlement may have been lost; the counts were
+        added (or will be) only where the entry was still pending, so never twice. False while
+        Redis does not take them: nothing must be read before they are (a job read again
+        before its settlement is would be sent again)."""
+        if not self._unsettled:
+            return True
+        # A batch at a time: each holds a connection (and, in durable mode, waits for WAIT).
+        waiting = list(self._unsettled.items())[: self.batch]
+        reached = await asyncio.gather(
+            *(self._settle_sent(entry_id, mid, counts) for entry_id, (mid, counts, _) in waiting)
+        )
+        return all(reached)
 
     def _counts(self, job: Job, field: str) -> list[Tally]:
         """The study's funnel count a settled sign-in email adds to (onboarding emails: none);

@@ -33,7 +33,8 @@ class Metrics:
         self.emails = Counter(
             "magiclink_emails",
             "Emails by kind and what happened: sent, retried, dead, dropped (no account), "
-            "capped (the address had its emails of the day), paced (waiting for the study's pace).",
+            "capped (the address had its emails of the day), paced (waiting for the study's pace), "
+            "sent-before (sent already; its settlement had been lost in a failover).",
             ["kind", "outcome"],
             registry=r,
         )
@@ -74,6 +75,24 @@ class Metrics:
         self.outbox_lag = Gauge(
             "magiclink_outbox_lag_seconds",
             "Age of the oldest undelivered email (0 when the outbox is empty).",
+            registry=r,
+        )
+
+        self.outbox_replicas_acknowledging = Gauge(
+            "magiclink_outbox_replicas_acknowledging",
+            "Durable accept (MAGICLINK_ACCEPT_REPLICAS): replicas of the outbox's master that "
+            "confirmed the last link request this process accepted.",
+            registry=r,
+        )
+        self.outbox_replicas = Gauge(
+            "magiclink_outbox_replicas",
+            "Replicas the outbox's master has, read when scraped (-1 when Redis did not answer).",
+            registry=r,
+        )
+        self.accepts_unreplicated = Counter(
+            "magiclink_signin_links_unreplicated",
+            "Link requests answered 503 because fewer replicas than MAGICLINK_ACCEPT_REPLICAS "
+            "confirmed them in time (the job was queued on the master all the same).",
             registry=r,
         )
 

@@ -19,7 +19,9 @@ study without the participant typing anything. The app reads the values from
   ``android:title``, ``android:description`` and ``android:defaultValue``, as Android's
   ``RestrictionsManager`` reference documents it.
 
-All three come from ``KEYS`` and nothing else, so they cannot drift apart.
+All three come from one key list and nothing else, so they cannot drift apart: ``KEYS`` for the
+study's own app, and other clients' lists (``service/provisioning/mattermost.py``) through the
+same builders. A key may be for one platform only: the Android schema leaves out iOS-only keys.
 """
 
 from __future__ import annotations
@@ -35,6 +37,8 @@ from service.studies.model import Study
 
 KeyType = Literal["string", "bool", "int"]
 Value = str | bool | int
+Platform = Literal["ios", "android"]
+BOTH: frozenset[Platform] = frozenset(("ios", "android"))
 
 # The MDM variable an admin's console replaces with the signed-in user's email address when it
 # pushes the configuration. No spelling is shared by every MDM; Intune's ``{{mail}}`` (its
@@ -60,15 +64,30 @@ class ConfigKey:
     type: KeyType
     title: str
     description: str
-    default: Value | Callable[[Settings, Study], Value]
+    # None: the app documents no default; the key is in the specfile and schema without one,
+    # and in the plist only when a value is given.
+    default: Value | Callable[[Settings, Study], Value] | None
+    platforms: frozenset[Platform] = BOTH
+    # A string key that takes only these texts (Mattermost's "true"/"false" strings).
+    choices: tuple[str, ...] = ()
 
-    def value(self, settings: Settings, study: Study) -> Value:
+    def value(self, settings: Settings, study: Study) -> Value | None:
         value = self.default(settings, study) if callable(self.default) else self.default
+        return None if value is None else self.checked(value)
+
+    def checked(self, value: Value) -> Value:
         expected: type = {"string": str, "bool": bool, "int": int}[self.type]
         # bool is an int in Python: an int key must not get True, a bool key must not get 1.
         if type(value) is not expected:
             raise TypeError(f"{self.key}: default {value!r} is not a {self.type}")
         return value
+
+
+Values = dict[str, Value | None]
+
+
+def study_values(settings: Settings, study: Study, keys: Sequence[ConfigKey]) -> Values:
+    return {key.key: key.value(settings, study) for key in keys}
 
 
 KEYS: tuple[ConfigKey, ...] = (
@@ -141,18 +160,21 @@ def _serialize(root: ET.Element) -> bytes:
 
 _SPECFILE_ELEMENT = {"string": "string", "bool": "boolean", "int": "integer"}
 _SPECFILE_FIELD = {"string": "input", "bool": "checkbox", "int": "input"}
+_ANDROID_TYPE = {"string": "string", "bool": "bool", "int": "integer"}
 
 
-def appconfig_xml(settings: Settings, study: Study, keys: Sequence[ConfigKey] = KEYS) -> bytes:
-    """The AppConfig Community specfile for the study's iOS app (raises ``MissingAppLink``)."""
+def specfile(bundle: str, keys: Sequence[ConfigKey], values: Values) -> bytes:
+    """An AppConfig Community specfile naming ``bundle``, one typed element per key."""
     root = ET.Element("managedAppConfiguration")
     ET.SubElement(root, "version").text = SPECFILE_VERSION
-    ET.SubElement(root, "bundleId").text = bundle_id(study)
-    values = ET.SubElement(root, "dict")
+    ET.SubElement(root, "bundleId").text = bundle
+    entries = ET.SubElement(root, "dict")
     for key in keys:
-        element = ET.SubElement(values, _SPECFILE_ELEMENT[key.type], keyName=key.key)
-        default = ET.SubElement(element, "defaultValue")
-        ET.SubElement(default, "value").text = _text(key, key.value(settings, study))
+        element = ET.SubElement(entries, _SPECFILE_ELEMENT[key.type], keyName=key.key)
+        value = values.get(key.key)
+        if value is not None:  # no defaultValue at all rather than an empty one
+            default = ET.SubElement(element, "defaultValue")
+            ET.SubElement(default, "value").text = _text(key, value)
     presentation = ET.SubElement(root, "presentation", defaultLocale=SPECFILE_LOCALE)
     for key in keys:
         field = ET.SubElement(
@@ -163,20 +185,18 @@ def appconfig_xml(settings: Settings, study: Study, keys: Sequence[ConfigKey] = 
     return _serialize(root)
 
 
-def managed_config_plist(
-    settings: Settings, study: Study, keys: Sequence[ConfigKey] = KEYS
-) -> bytes:
-    """The flat plist for ``com.apple.configuration.managed``, every value filled in."""
-    return plistlib.dumps({key.key: key.value(settings, study) for key in keys}, sort_keys=False)
+def plist(keys: Sequence[ConfigKey], values: Values) -> bytes:
+    """The flat iOS plist: every key of ``keys`` that has a value (iOS keys only)."""
+    filled = {
+        key.key: value
+        for key in keys
+        if "ios" in key.platforms and (value := values.get(key.key)) is not None
+    }
+    return plistlib.dumps(filled, sort_keys=False)
 
 
-_ANDROID_TYPE = {"string": "string", "bool": "bool", "int": "integer"}
-
-
-def app_restrictions_xml(
-    settings: Settings, study: Study, keys: Sequence[ConfigKey] = KEYS
-) -> bytes:
-    """The Android managed-configuration schema (``res/xml/app_restrictions.xml``)."""
+def restrictions(keys: Sequence[ConfigKey], values: Values) -> bytes:
+    """The Android schema: only the keys the app reads on Android."""
     ET.register_namespace("android", ANDROID_NS)
 
     def android(name: str) -> str:
@@ -184,18 +204,38 @@ def app_restrictions_xml(
 
     root = ET.Element("restrictions")
     for key in keys:
-        ET.SubElement(
-            root,
-            "restriction",
-            {
-                android("key"): key.key,
-                android("restrictionType"): _ANDROID_TYPE[key.type],
-                android("title"): key.title,
-                android("description"): key.description,
-                android("defaultValue"): _text(key, key.value(settings, study)),
-            },
-        )
+        if "android" not in key.platforms:
+            continue
+        attributes = {
+            android("key"): key.key,
+            android("restrictionType"): _ANDROID_TYPE[key.type],
+            android("title"): key.title,
+            android("description"): key.description,
+        }
+        value = values.get(key.key)
+        if value is not None:
+            attributes[android("defaultValue")] = _text(key, value)
+        ET.SubElement(root, "restriction", attributes)
     return _serialize(root)
+
+
+def appconfig_xml(settings: Settings, study: Study, keys: Sequence[ConfigKey] = KEYS) -> bytes:
+    """The AppConfig Community specfile for the study's iOS app (raises ``MissingAppLink``)."""
+    return specfile(bundle_id(study), keys, study_values(settings, study, keys))
+
+
+def managed_config_plist(
+    settings: Settings, study: Study, keys: Sequence[ConfigKey] = KEYS
+) -> bytes:
+    """The flat plist for ``com.apple.configuration.managed``, every value filled in."""
+    return plist(keys, study_values(settings, study, keys))
+
+
+def app_restrictions_xml(
+    settings: Settings, study: Study, keys: Sequence[ConfigKey] = KEYS
+) -> bytes:
+    """The Android managed-configuration schema (``res/xml/app_restrictions.xml``)."""
+    return restrictions(keys, study_values(settings, study, keys))
 
 
 @dataclass(frozen=True)
@@ -206,11 +246,32 @@ class Export:
     filename: str
     media_type: str
     build: Callable[[Settings, Study], bytes]
+    # The same file for another app's key list (bundle id, keys, values): other profiles.
+    render: Callable[[str, Sequence[ConfigKey], Values], bytes]
     needs_apple_app: bool = False  # the file names the iOS app by its bundle id
 
 
 EXPORTS = (
-    Export("appconfig", "appconfig.xml", "application/xml", appconfig_xml, needs_apple_app=True),
-    Export("plist", "managed-config.plist", "application/x-plist", managed_config_plist),
-    Export("restrictions", "app_restrictions.xml", "application/xml", app_restrictions_xml),
+    Export(
+        "appconfig",
+        "appconfig.xml",
+        "application/xml",
+        appconfig_xml,
+        specfile,
+        needs_apple_app=True,
+    ),
+    Export(
+        "plist",
+        "managed-config.plist",
+        "application/x-plist",
+        managed_config_plist,
+        lambda bundle, keys, values: plist(keys, values),
+    ),
+    Export(
+        "restrictions",
+        "app_restrictions.xml",
+        "application/xml",
+        app_restrictions_xml,
+        lambda bundle, keys, values: restrictions(keys, values),
+    ),
 )

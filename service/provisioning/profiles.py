@@ -178,3 +178,27 @@ def _sametime_params(params: Sequence[tuple[str, str]]) -> list[tuple[str, str]]
         if not SAMETIME_PARAMS[key] and not value.strip():
             raise ProvisioningError(f"sametime: {key} is empty")
     return list(params)
+
+
+# --- HCL Sametime, the proxy's side --------------------------------------------------------
+
+# HCL's "Configuring the Sametime proxy for mobile provisioning" step: the administrator puts
+# the provisioning URL into stproxyconfig.xml as <mobile><configUrl>..</configUrl></mobile>
+# and restarts the proxy; the browser client then shows it as the "Configure Mobile Client" QR
+# code. In that file every "&" of the URL is written %26 and every space %20 (HCL's example:
+# hclsametime://stproxyserver.example.com/?action=AddCommunity%26communityName=Sametime%20Server).
+STPROXYCONFIG_REMINDER = (
+    "Put this into the Sametime proxy's stproxyconfig.xml (in place of any <mobile> element "
+    "there), then restart the proxy; its web client shows the link as the 'Configure Mobile "
+    "Client' QR code."
+)
+
+
+def stproxyconfig_fragment(url: str) -> str:
+    """The ``<mobile><configUrl>`` element of ``stproxyconfig.xml`` for a provisioning URL."""
+    encoded = url.replace("&", "%26").replace(" ", "%20")
+    # What sametime_link makes holds no "<" or ">" (all percent-encoded); guard anyway: the
+    # fragment is pasted into XML.
+    if any(char in encoded for char in "<>\"'"):
+        raise ProvisioningError(f"sametime: cannot put {url!r} into stproxyconfig.xml")
+    return f"<mobile><configUrl>{encoded}</configUrl></mobile>"

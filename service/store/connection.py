@@ -18,9 +18,12 @@ from urllib.parse import unquote
 
 from redis.asyncio import Redis
 from redis.asyncio.cluster import ClusterNode, RedisCluster
+from redis.asyncio.retry import Retry
 from redis.asyncio.sentinel import Sentinel
+from redis.backoff import ExponentialWithJitterBackoff
 
 from service.settings import Settings, SettingsError
+from service.store.unavailable import FailoverSafeCluster
 
 log = logging.getLogger(__name__)
 
@@ -60,6 +63,11 @@ class _Nodes:
 
 def connect(settings: Settings) -> RedisClient:
     url = settings.redis_url
+    if url is None and settings.accept_replicas:
+        raise SettingsError(
+            "MAGICLINK_ACCEPT_REPLICAS needs MAGICLINK_REDIS_URL: the embedded store has no "
+            "replicas to wait for"
+        )
     if url is None:
         import fakeredis  # the embedded default; imported only when it is used
 
@@ -72,11 +80,17 @@ def connect(settings: Settings) -> RedisClient:
     }
     if url.startswith("redis+cluster://"):
         nodes = _Nodes.parse(url)
-        return RedisCluster(
+        return FailoverSafeCluster(
             startup_nodes=[ClusterNode(host, port) for host, port in nodes.hosts],
             username=nodes.username,
             password=nodes.password,
             decode_responses=True,
+            # While a master fails over, its slots answer nothing until a replica takes over
+            # (the cluster's node timeout and more): a few quick retries ride out a slot that
+            # moved, and the deadline turns the rest into a 503 within the promised time
+            # instead of holding the request through the whole failover.
+            retry=Retry(ExponentialWithJitterBackoff(base=0.05, cap=0.25), retries=3),
+            deadline_seconds=settings.redis_timeout_seconds,
             **timeouts,
         )
     if url.startswith("redis+sentinel://"):

@@ -27,6 +27,25 @@ OUTBOX_DELAYED = f"{_OUTBOX}:delayed"  # sorted set: job waiting for a retry -> 
 OUTBOX_DEAD = f"{_OUTBOX}:dead"  # stream of jobs that failed for good, with the reason
 
 
+def _message_part(message_id: str) -> str:
+    # The random part of <random@host>: unique per job, and no host name in a key name (key
+    # names show in MONITOR and slow logs, where a test keeps domains out).
+    return message_id.strip("<>").split("@", 1)[0]
+
+
+def accepted(message_id: str) -> str:
+    """Exists for a while after a sign-in request was queued, holding its stream entry id: a
+    client library that sends the accepting script again (its reply was lost) finds it and
+    queues nothing more. Named by the job's random Message-ID, which each request has."""
+    return f"{_OUTBOX}:accepted:{_message_part(message_id)}"
+
+
+def sent(message_id: str) -> str:
+    """Exists for a while after a job's email was sent (written with its settlement): a job
+    whose settlement was lost and that comes round again is settled without a second email."""
+    return f"{_OUTBOX}:sent:{_message_part(message_id)}"
+
+
 def email_hash(normalized_email: str) -> str:
     return hashlib.sha256(normalized_email.encode()).hexdigest()[:32]
 

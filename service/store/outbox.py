@@ -14,6 +14,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from typing import Any, Literal
 
+from redis.asyncio.cluster import RedisCluster
 from redis.exceptions import ResponseError
 
 from service.json_text import ENCODER
@@ -84,9 +85,26 @@ class OutboxEntry:
 
 @dataclass(frozen=True)
 class Acceptance:
-    outcome: Literal["queued", "refused"]
+    # "unreplicated": queued on the master, but fewer replicas than asked for confirmed it in
+    # time; the job stays queued (it may well be delivered), the caller is told to retry.
+    outcome: Literal["queued", "refused", "unreplicated"]
     refused_by: str = ""  # "address" or a budget's policy
     wait_ms: int = 0
+    replicas: int = 0  # replicas that confirmed the job, when they were asked to
+
+
+# How long a request's acceptance mark lives: far longer than any client library's retries of
+# one call (seconds), short enough to cost little (one small key per request).
+ACCEPT_MARK_MS = 60_000
+# How long a sent email's mark lives: longer than a job can come round again after its
+# settlement was lost (the lease, a failover, a worker restart), bounded so marks do not pile up.
+SENT_MARK_SECONDS = 24 * 3600
+
+
+@dataclass(frozen=True)
+class Settlement:
+    pending: bool  # the entry was still pending here (no other worker settled it)
+    confirmed: bool  # as many replicas as asked for have the settlement
 
 
 @dataclass(frozen=True)
@@ -134,32 +152,59 @@ class Outbox:
         interval_seconds: int,
         budgets: Sequence[Budget],
         counted_in: str,
+        replicas: int = 0,
+        replicas_timeout_ms: int = 500,
     ) -> Acceptance:
         """Check the address window and every budget; queue the sign-in job only if all allow it,
-        and count it as a link requested in ``counted_in`` (the study's funnel hash of the day)."""
+        and count it as a link requested in ``counted_in`` (the study's funnel hash of the day).
+
+        With ``replicas``, the job counts as queued only once that many replicas of the
+        outbox's master have it (``WAIT``, at most ``replicas_timeout_ms``): then it survives
+        the loss of the master's machine, not only of its process."""
         assert job.kind == "sign-in", "onboarding jobs go through accept_onboarding"
-        reply = await self._scripts.accept_sign_in(
-            keys=[
-                keys.OUTBOX,
-                keys.request_window(job.study_id, normalized_email),
-                counted_in,
-                *(keys.budget(b.policy, b.subject) for b in budgets),
-            ],
-            args=[
-                interval_seconds * 1000,
-                job.study_id,
-                job.email,
-                job.message_id,
-                TTL_SECONDS,
-                ",".join(job.languages[:MAX_JOB_LANGUAGES]),
-                *(value for b in budgets for value in (b.limit, b.window_seconds)),
-            ],
-        )
+        script_keys = [
+            keys.OUTBOX,
+            keys.request_window(job.study_id, normalized_email),
+            counted_in,
+            keys.accepted(job.message_id),
+            *(keys.budget(b.policy, b.subject) for b in budgets),
+        ]
+        args: list[str | int] = [
+            interval_seconds * 1000,
+            job.study_id,
+            job.email,
+            job.message_id,
+            TTL_SECONDS,
+            ",".join(job.languages[:MAX_JOB_LANGUAGES]),
+            ACCEPT_MARK_MS,
+            *(value for b in budgets for value in (b.limit, b.window_seconds)),
+        ]
+        acked = 0
+        if replicas > 0:
+            reply, acked = await self._scripts.accept_sign_in.then_wait(
+                script_keys, args, replicas, replicas_timeout_ms
+            )
+        else:
+            reply = await self._scripts.accept_sign_in(keys=script_keys, args=args)
         if text(reply[0]) == "queued":
-            return Acceptance("queued")
+            if acked < replicas:
+                return Acceptance("unreplicated", replicas=acked)
+            return Acceptance("queued", replicas=acked)
         index = int(reply[1])
         policy = "address" if index == 0 else budgets[index - 1].policy
         return Acceptance("refused", refused_by=policy, wait_ms=int(reply[2]))
+
+    async def master_replicas(self) -> int:
+        """How many replicas are connected to the master that holds the outbox (ROLE there)."""
+        client: Any = self._redis  # redis-py leaves the cluster's execute_command untyped
+        if isinstance(client, RedisCluster):
+            node = client.get_node_from_key(keys.OUTBOX)
+            role = await client.execute_command("ROLE", target_nodes=node)
+        else:
+            role = await client.execute_command("ROLE")
+        if text(role[0]) != "master":
+            return 0  # a replica that was a master: nothing it takes is replicated
+        return len(role[2])
 
     async def enqueue(self, job: Job) -> None:
         """Queue a job no limit of the request path applies to (a researcher's test email)."""
@@ -210,27 +255,77 @@ class Outbox:
         job: str = "",
         detail: str = "",
         counts: Sequence[Tally] = (),
-    ) -> bool:
-        """Settle the entry; ``counts`` are the funnel counts it adds to, in the same step."""
-        args: list[str | int] = [keys.OUTBOX_GROUP, entry_id, mode, job, detail]
-        if counts:
-            args += [TTL_SECONDS, *(field for _, field in counts)]
-        settled = await self._scripts.settle_job(
-            keys=[keys.OUTBOX, keys.OUTBOX_DELAYED, keys.OUTBOX_DEAD, *(key for key, _ in counts)],
-            args=args,
-        )
-        return bool(settled)
+        sent: str = "",
+        replicas: int = 0,
+        replicas_timeout_ms: int = 500,
+    ) -> Settlement:
+        """Settle the entry; ``counts`` are the funnel counts it adds to, in the same step;
+        ``sent``: the Message-ID of the email that went out, marked as sent. With
+        ``replicas``, how many replicas confirmed the settlement is reported too."""
+        args: list[str | int] = [
+            keys.OUTBOX_GROUP,
+            entry_id,
+            mode,
+            job,
+            detail,
+            SENT_MARK_SECONDS if sent else 0,
+            TTL_SECONDS,
+            *(field for _, field in counts),
+        ]
+        script_keys = [
+            keys.OUTBOX,
+            keys.OUTBOX_DELAYED,
+            keys.OUTBOX_DEAD,
+            # Always a key of the slot, never written without ``sent``.
+            keys.sent(sent or "-"),
+            *(key for key, _ in counts),
+        ]
+        if replicas > 0:
+            settled, acked = await self._scripts.settle_job.then_wait(
+                script_keys, args, replicas, replicas_timeout_ms
+            )
+            return Settlement(bool(settled), acked >= replicas)
+        settled = await self._scripts.settle_job(keys=script_keys, args=args)
+        return Settlement(bool(settled), True)
 
     async def done(self, entry_id: str, counts: Sequence[Tally] = ()) -> bool:
-        return await self._settle(entry_id, "done", counts=counts)
+        """Settle a job that needs no email (nobody to send it to, or it went out already)."""
+        return (await self._settle(entry_id, "done", counts=counts)).pending
+
+    async def sent(
+        self,
+        entry_id: str,
+        message_id: str,
+        counts: Sequence[Tally] = (),
+        replicas: int = 0,
+        replicas_timeout_ms: int = 500,
+    ) -> Settlement:
+        """Settle a job whose email went out, and mark its Message-ID as sent."""
+        return await self._settle(
+            entry_id,
+            "done",
+            counts=counts,
+            sent=message_id,
+            replicas=replicas,
+            replicas_timeout_ms=replicas_timeout_ms,
+        )
+
+    async def already_sent(self, message_ids: Sequence[str]) -> set[str]:
+        """Those of the Message-IDs whose email is marked as sent (one round trip: the marks
+        share the outbox's slot)."""
+        if not message_ids:
+            return set()
+        marks = await self._redis.mget([keys.sent(mid) for mid in message_ids])
+        return {mid for mid, mark in zip(message_ids, marks, strict=True) if mark is not None}
 
     async def retry_later(self, entry_id: str, job: Job, delay_ms: int) -> bool:
-        return await self._settle(entry_id, "retry", job.encode(), str(delay_ms))
+        return (await self._settle(entry_id, "retry", job.encode(), str(delay_ms))).pending
 
     async def dead(self, entry: OutboxEntry, reason: str, counts: Sequence[Tally] = ()) -> bool:
         # Stored with its attempts reset, so that a re-queued job gets a full set of tries.
         requeue_as = replace(entry.job, attempt=0).encode() if entry.job else entry.raw
-        return await self._settle(entry.entry_id, "dead", requeue_as, reason, counts)
+        settlement = await self._settle(entry.entry_id, "dead", requeue_as, reason, counts)
+        return settlement.pending
 
     async def status(self) -> OutboxStatus:
         async with self._redis.pipeline(transaction=False) as pipe:

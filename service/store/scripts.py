@@ -8,6 +8,7 @@ from importlib.resources import files
 from string import Template
 from typing import Any
 
+from redis.asyncio.cluster import RedisCluster
 from redis.exceptions import NoScriptError
 
 from service.store.limits import SCRIPT_CONSTANTS
@@ -33,6 +34,41 @@ class Script:
             # A new or restarted server (or a node a Cluster slot moved to).
             await self._redis.script_load(self._source)
             return await self._redis.evalsha(self.sha, len(keys), *keys, *args)
+
+    async def then_wait(
+        self,
+        keys: Sequence[str],
+        args: Sequence[str | int | float],
+        replicas: int,
+        timeout_ms: int,
+    ) -> tuple[Any, int]:
+        """Run the script, then ``WAIT replicas timeout_ms`` on the same connection: its reply,
+        and how many replicas have every write made on that connection so far (the script's
+        included). WAIT is only meaningful on the connection that wrote, so both go in one
+        pipeline: on one server its one connection; on a Cluster the node that owns
+        ``keys[0]``'s slot, whose commands the cluster pipeline sends on one connection, in
+        order. A redirection (the slot moved) is not followed: the WAIT would answer for
+        another node, so the caller gets the MOVED error (a 503) instead."""
+        for _ in range(2):
+            if isinstance(self._redis, RedisCluster):
+                node = self._redis.get_node_from_key(keys[0])
+                pipe: Any = self._redis.pipeline()
+                pipe.evalsha(self.sha, len(keys), *keys, *args)
+                pipe.execute_command("WAIT", replicas, timeout_ms, target_nodes=node)
+                reply, acked = await pipe.execute(raise_on_error=False, allow_redirections=False)
+            else:
+                async with self._redis.pipeline(transaction=False) as pipe:
+                    pipe.evalsha(self.sha, len(keys), *keys, *args)
+                    pipe.execute_command("WAIT", replicas, timeout_ms)
+                    reply, acked = await pipe.execute(raise_on_error=False)
+            if isinstance(reply, NoScriptError):
+                await self._redis.script_load(self._source)
+                continue
+            for result in (reply, acked):
+                if isinstance(result, Exception):
+                    raise result
+            return reply, int(acked)
+        raise NoScriptError(f"script {self.sha} is missing even after loading it")
 
 
 class Scripts:

@@ -25,6 +25,7 @@ class Device:
     height: int
     scale: float = 1
     phone: bool = False
+    touch: bool | None = None  # a touch screen; None: as ``phone``
 
 
 IPHONE_SAFARI = (
@@ -47,6 +48,27 @@ DESKTOP = Device(
     "(KHTML, like Gecko) Chrome/126.0.0.0 Safari/537.36",
     1280,
     800,
+)
+# iPadOS Safari asks for desktop websites by default: a Mac's user agent, a tablet's touch
+# screen (navigator.maxTouchPoints 5 on a real iPad; Chromium's touch emulation reports >= 1).
+IPAD = Device(
+    "ipad",
+    "Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_7) AppleWebKit/605.1.15 "
+    "(KHTML, like Gecko) Version/17.5 Safari/605.1.15",
+    820,
+    1180,
+    scale=2,
+    touch=True,
+)
+# Gmail's in-app browser on Android (a WebView, "; wv)", with Gmail's marker).
+ANDROID_GMAIL = Device(
+    "in-app-gmail",
+    "Mozilla/5.0 (Linux; Android 14; Pixel 8 Build/AP2A; wv) AppleWebKit/537.36 "
+    "(KHTML, like Gecko) Version/4.0 Chrome/126.0.6478.122 Mobile Safari/537.36 Gmail",
+    412,
+    915,
+    scale=2,
+    phone=True,
 )
 # The Google app's browser (Gmail on iOS opens links there), and Facebook's.
 IPHONE_GOOGLE_APP = Device(
@@ -133,7 +155,7 @@ async def visit(browser: Browser, device: Device, url: str, locale: str = "en-US
         viewport={"width": device.width, "height": device.height},
         device_scale_factor=device.scale,
         is_mobile=device.phone,
-        has_touch=device.phone,
+        has_touch=device.phone if device.touch is None else device.touch,
         locale=locale,
     )
     page = await context.new_page()

@@ -36,6 +36,10 @@ async def test_onboard_a_csv_file_row_by_row(browser: Browser, console_site: Con
         page = who.page
         await page.get_by_role("link", name="Add and onboard participants from a CSV file").click()
         await expect(page.locator("#file-hint")).to_contain_text("1 MB and 10,000 rows")
+        # The study links no store: the researcher hears it before the emails go out.
+        await expect(page.locator("#install-links-warning")).to_contain_text(
+            "has no iOS and Android install link"
+        )
 
         # No file: the error is at the field.
         await page.get_by_role("button", name="Add and email").click()
@@ -57,6 +61,7 @@ async def test_onboard_a_csv_file_row_by_row(browser: Browser, console_site: Con
         await expect(rows.nth(1).locator("td").first).to_have_text("3")  # its line in the file
         await expect(rows.nth(2)).to_contain_text("Already there")
         await expect(rows.nth(2)).to_contain_text("Emailed")
+        await expect(page.locator("#install-links-warning")).to_be_visible()
         await who.screenshot("onboarding")
         await who.assert_fits(320)
         for address in (NEW, THERE):

@@ -223,7 +223,8 @@ class TestMailDir:
     async def test_an_eml_file_has_valid_headers(
         self, api: Api, settings: Settings, address: str, sent_to: str, utf8: bool
     ) -> None:
-        await api.create_study("study-a")
+        # The sender's display name is the study's name (a study name with accents and a quote).
+        await api.create_study("study-a", name="Équipe d'étude")
         await api.create_participant("study-a", address, consented=True)
         assert (await api.request_link("study-a", address)).status_code == 202
         await api.outbox_drained()

@@ -58,15 +58,16 @@ DESKTOPS = {
         "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 "
         "(KHTML, like Gecko) Chrome/126.0.0.0 Safari/537.36"
     ),
-    "mac-safari": (
-        "Mozilla/5.0 (Macintosh; Intel Mac OS X 14_5) AppleWebKit/605.1.15 "
-        "(KHTML, like Gecko) Version/17.5 Safari/605.1.15"
-    ),
     "linux-firefox": "Mozilla/5.0 (X11; Linux x86_64; rv:127.0) Gecko/20100101 Firefox/127.0",
     "no-user-agent": "",
     # What a mail scanner sends: not a phone, so it gets the computer's page.
     "scanner": "Mozilla/5.0 (compatible; Microsoft Office/16.0; ATP Safe Links)",
 }
+# A Mac, or an iPad: iPadOS Safari sends this too (test_on_a_mac_user_agent_...).
+MAC_SAFARI = (
+    "Mozilla/5.0 (Macintosh; Intel Mac OS X 14_5) AppleWebKit/605.1.15 "
+    "(KHTML, like Gecko) Version/17.5 Safari/605.1.15"
+)
 IN_APP = {
     "ios-google-app": (
         IPHONE.replace("Version/17.5 ", "") + " GSA/340.0.689116738",
@@ -184,6 +185,22 @@ async def test_on_a_computer_the_page_shows_the_qr_code_and_the_typed_code(
     assert "type the code from the email" in page.text("type-code")
     assert page.href("app-store") == APP_STORE
     assert page.href("play-store") == PLAY_STORE
+    _assert_links_work(page)
+
+
+async def test_on_a_mac_user_agent_the_page_also_offers_the_ipads_way_into_the_app(
+    api: Api,
+) -> None:
+    # An iPad's Safari sends the Mac's user agent and the server cannot tell them apart: the
+    # computer's page (QR code, typed code) comes with the iOS options under "On an iPad?".
+    link, _ = await _study_with_link(api, **APP_LINKS)
+    response = await api.client.get(_path(link), headers={"User-Agent": MAC_SAFARI})
+    page = HtmlPage(response.text)
+    assert _ids(page) == {"qr-code", "type-code", "app-store", "play-store"}
+    assert {"ipad", "ipad-app-store", "ipad-type-code"} <= set(page.by_id)
+    assert page.href("ipad-app-store") == APP_STORE
+    # The Smart App Banner: ignored by macOS Safari, the iPad's quickest way into the app.
+    assert page.meta["apple-itunes-app"].startswith("app-id=1234567890, app-argument=")
     _assert_links_work(page)
 
 

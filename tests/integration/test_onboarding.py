@@ -35,6 +35,9 @@ async def test_each_participant_gets_one_email_that_sets_up_the_app(api: Api) ->
     )
     await api.create_participant("study-a", PEOPLE[0])  # one exists already
     result = await _onboard(api, PEOPLE)
+    warning = result.pop("warning")  # the study links only the App Store
+    assert isinstance(warning, str)
+    assert "no Android install link" in warning
     assert result == {"queued": 4, "skipped": 0, "created": 3, "type": "OnboardingResult"}
     for address in PEOPLE:
         caught = await api.mailbox.wait_for(address)
@@ -58,6 +61,7 @@ async def test_running_the_list_again_sends_nobody_a_second_email(api: Api) -> N
     assert first["queued"] == 2
     # A run that "crashed" after two addresses, started again with the whole list:
     again = await _onboard(api, [*PEOPLE, PEOPLE[3].upper()])  # one person listed twice
+    assert again.pop("warning")  # no install links at all (test_onboarding_warning.py)
     assert again == {"queued": 2, "skipped": 3, "created": 2, "type": "OnboardingResult"}
     for address in PEOPLE:
         await api.mailbox.wait_for(address)

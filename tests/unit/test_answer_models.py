@@ -79,5 +79,11 @@ def test_participant_answers_are_study_participants() -> None:
 def test_onboarding_results() -> None:
     result = onboarding.OnboardingResult(queued=2, skipped=1, created=1)
     body = OnboardingResult.of(result).model_dump(by_alias=True)
-    assert body == {"queued": 2, "skipped": 1, "created": 1, "type": "OnboardingResult"}
+    assert body == {
+        "queued": 2,
+        "skipped": 1,
+        "created": 1,
+        "warning": None,
+        "type": "OnboardingResult",
+    }
     _validate("OnboardingResult", body)

@@ -38,7 +38,9 @@ def _xml(data: bytes) -> ET.Element:
     return ET.fromstring(data)  # noqa: S314 - our own output, not untrusted input
 
 
-def _text(value: str | bool | int) -> str:
+def _text(value: str | bool | int | None) -> str | None:
+    if value is None:  # a key without a default (none of ours; Mattermost's serverUrl)
+        return None
     return ("true" if value else "false") if isinstance(value, bool) else str(value)
 
 

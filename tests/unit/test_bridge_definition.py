@@ -63,6 +63,7 @@ EXTENSIONS: dict[tuple[str, str], str] = {
     ("GET", "/v3/studies/{}/provisioning/appconfig.xml"): _ADMIN,
     ("GET", "/v3/studies/{}/provisioning/managed-config.plist"): _ADMIN,
     ("GET", "/v3/studies/{}/provisioning/app_restrictions.xml"): _ADMIN,
+    ("GET", "/v3/provisioning/sametime"): _ADMIN,
 }
 
 # "OurModel.property path" -> why our answers have a property Bridge's answer lacks (a client

@@ -101,7 +101,8 @@ def test_plain_template_gives_a_single_text_part() -> None:
 def test_headers_are_set() -> None:
     message = _build(EmailTemplate("Sign in to ${studyName} (${studyId})", "${url}"))
     assert message["Subject"] == "Sign in to Study A (study-a)"
-    assert message["From"] == MAIL_FROM
+    # MAGICLINK_MAIL_FROM's address, the study's name (tests/unit/test_email_study_headers.py)
+    assert message["From"] == "Study A <study@example.org>"
     assert message["To"] == TO
     assert message["Message-ID"] == MESSAGE_ID
     assert message["Auto-Submitted"] == "auto-generated"
@@ -181,9 +182,9 @@ def test_default_template_text_part_carries_the_link_unbroken() -> None:
     assert isinstance(raw, str)
     assert SHORT_LINK in raw  # the default template links to the short form
     assert "=\n" not in raw
-    assert f"Sign in to Study A ({SHORT_LINK})" in _text(text_part)
+    assert f"sign in to the Study A app:\n{SHORT_LINK}\n" in _text(text_part)
     assert "expire in 1 hour" in _text(text_part)
-    assert f"type this code:\n\n{CODE}" in _text(text_part)
+    assert f"type this code:\n{CODE}\n" in _text(text_part)  # alone: easy to copy
     assert "${" not in _text(text_part)
     assert "${" not in _text(html_part)
     assert "<style" not in _text(text_part)

@@ -33,6 +33,7 @@ from service.provisioning.address_csv import (
     address_rows,
     decoded,
 )
+from service.provisioning.install_links import install_links_warning
 from service.provisioning.onboarding import AddressOutcome
 
 log = logging.getLogger(__name__)
@@ -74,6 +75,7 @@ def _page(
     error: str = "",
     reports: list[RowReport] | None = None,
     force: bool = False,
+    warning: str | None = None,
 ) -> Response:
     found = reports or []
     usable = [report for report in found if report.problem is None and not report.repeated]
@@ -86,6 +88,7 @@ def _page(
         error=error,
         reports=found,
         force=force,
+        warning=warning,
         counts={
             "rows": len(found),
             "added": sum(report.added for report in usable),
@@ -119,8 +122,8 @@ LIMITS = Uploads(MAX_FILE_BYTES + _FRAMING_BYTES, max_fields=10, refused=_refuse
 
 @uploads(LIMITS)
 async def onboarding_page(request: Request, current: ConsoleSession) -> Response:
-    await services(request).studies.get(request.path_params["study_id"])  # 404 when unknown
-    return _page(request, current)
+    study = await services(request).studies.get(request.path_params["study_id"])  # 404: unknown
+    return _page(request, current, warning=install_links_warning(study))
 
 
 async def _rows(upload: object) -> list[AddressRow] | str:
@@ -143,8 +146,9 @@ async def onboard_file(request: Request, current: ConsoleSession) -> Response:
     form = form_of(request)
     force = field(form, "force") == "on"
     rows = await _rows(form.get("file"))
+    warning = install_links_warning(study)
     if isinstance(rows, str):
-        return _page(request, current, 400, error=rows, force=force)
+        return _page(request, current, 400, error=rows, force=force, warning=warning)
     usable = [row for row in rows if row.problem is None]
     outcomes = [
         outcome
@@ -164,4 +168,4 @@ async def onboard_file(request: Request, current: ConsoleSession) -> Response:
         sum(report.emailed for report in reports),
         sum(report.problem is not None for report in reports),
     )
-    return _page(request, current, reports=reports, force=force)
+    return _page(request, current, reports=reports, force=force, warning=warning)

@@ -13,13 +13,17 @@ from service.api.schemas.provisioning import (
     OnboardingRequest,
     OnboardingResult,
 )
+from service.provisioning.install_links import install_links_warning
 
 
 async def start_onboarding(request: Request, body: OnboardingRequest) -> Response:
-    result = await services(request).onboarding.onboard(
+    svc = services(request)
+    result = await svc.onboarding.onboard(
         request.path_params["study_id"], body.addresses, body.force
     )
-    return JSONResponse(OnboardingResult.of(result).model_dump(by_alias=True), status_code=202)
+    study = await svc.studies.get(request.path_params["study_id"])  # after: 404 first there
+    answer = OnboardingResult.of(result, install_links_warning(study))
+    return JSONResponse(answer.model_dump(by_alias=True), status_code=202)
 
 
 operations = [
@@ -30,7 +34,13 @@ operations = [
         start_onboarding,
         "Participants",
         "Email each listed participant how to set up the app (once each).",
-        {202: Answer("Queued; how many were queued, skipped and created.", OnboardingResult)},
+        {
+            202: Answer(
+                "Queued; how many were queued, skipped and created, and a warning when the "
+                "study has no install links.",
+                OnboardingResult,
+            )
+        },
         description="Participants are created when missing. Each gets one email (the study's "
         "onboardingTemplate): the app's install links and the provisioning link with their "
         "address as login hint. Running the same list again sends nobody a second email unless "

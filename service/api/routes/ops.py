@@ -29,10 +29,22 @@ async def health(request: Request) -> Response:
 
 
 async def ready(request: Request) -> Response:
-    """200 only while Redis answers, so a load balancer stops sending traffic when it does not."""
+    """200 only while Redis answers, so a load balancer stops sending traffic when it does not;
+    in durable accept mode also only while the outbox's master has the replicas each link
+    request must wait for (without them every request would be refused)."""
     svc = services(request)
+    wanted = svc.settings.accept_replicas
     try:
         await asyncio.wait_for(svc.redis.ping(), svc.settings.redis_timeout_seconds)
+        if wanted:
+            replicas = await asyncio.wait_for(
+                svc.mailer.outbox.master_replicas(), svc.settings.redis_timeout_seconds
+            )
+            svc.metrics.outbox_replicas.set(replicas)
+            if replicas < wanted:
+                why = f"the outbox's master has {replicas} of {wanted} replicas"
+                readiness = Readiness(status="unavailable", redis=why)
+                return JSONResponse(readiness.model_dump(by_alias=True), status_code=503)
     except (RedisError, OSError, TimeoutError) as exc:
         readiness = Readiness(status="unavailable", redis=f"not answering: {type(exc).__name__}")
         return JSONResponse(readiness.model_dump(by_alias=True), status_code=503)
@@ -57,6 +69,11 @@ async def metrics(request: Request) -> Response:
         oldest = status.oldest_queued_ms
         gauges.outbox_lag.set(0 if oldest is None else max(0.0, time.time() - oldest / 1000))
         gauges.links_expired_unused.set(expired_unused)
+    if svc.settings.accept_replicas:
+        try:
+            svc.metrics.outbox_replicas.set(await svc.mailer.outbox.master_replicas())
+        except (RedisError, OSError):
+            svc.metrics.outbox_replicas.set(-1)
     return Response(svc.metrics.exposition(), media_type=CONTENT_TYPE_LATEST)
 
 

@@ -59,11 +59,23 @@ class OnboardingResult(Schema):
     queued: Annotated[int, Field(ge=0)]
     skipped: Annotated[int, Field(ge=0)]
     created: Annotated[int, Field(ge=0)]
+    warning: Annotated[
+        str | None,
+        Field(
+            description="Set when the emails cannot get the app onto phones by themselves: the "
+            "study lacks an install link (`installLinks`), so the store buttons lead to the "
+            "provisioning page. The emails are queued all the same."
+        ),
+    ] = None
     type: Literal["OnboardingResult"] = "OnboardingResult"
 
     @classmethod
-    def of(cls, result: onboarding.OnboardingResult) -> OnboardingResult:
-        return cls(queued=result.queued, skipped=result.skipped, created=result.created)
+    def of(
+        cls, result: onboarding.OnboardingResult, warning: str | None = None
+    ) -> OnboardingResult:
+        return cls(
+            queued=result.queued, skipped=result.skipped, created=result.created, warning=warning
+        )
 
 
 _URL: dict[str, Any] = {"format": "uri"}
@@ -92,3 +104,18 @@ class StudyProvisioning(Schema):
     qr_code_svg: Annotated[str, Field(description="The link's QR code, an <svg> element.")]
     exports: ProvisioningExports
     type: Literal["StudyProvisioning"] = "StudyProvisioning"
+
+
+class SametimeProvisioning(Schema):
+    """An HCL Sametime provisioning link, and the proxy's side of it."""
+
+    link: Annotated[str, Field(description="The `hclsametime://` provisioning link.")]
+    stproxyconfig: Annotated[
+        str,
+        Field(
+            description="The `<mobile><configUrl>` element for the proxy's `stproxyconfig.xml`: "
+            "the link with every `&` written `%26` and every space `%20`."
+        ),
+    ]
+    reminder: Annotated[str, Field(description="Where the element goes.")]
+    type: Literal["SametimeProvisioning"] = "SametimeProvisioning"

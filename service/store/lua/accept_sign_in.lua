@@ -5,17 +5,26 @@
 -- cap on emails per address and day, and the study's pace: they count emails actually sent.)
 --
 -- KEYS[1] outbox stream   KEYS[2] address request window   KEYS[3] the study's funnel counts of
--- the day (study_stats.py)   KEYS[4..] budget hashes
+-- the day (study_stats.py)   KEYS[4] this request's acceptance mark   KEYS[5..] budget hashes
 -- ARGV[1] address interval (ms, 0 = none)
 -- ARGV[2..4] the sign-in job: study, address as typed, Message-ID
 -- ARGV[5] TTL of the funnel counts (s)
 -- ARGV[6] the request's languages (Accept-Language), comma-separated, '' for none
--- ARGV[7..] per budget: limit, window (s)
+-- ARGV[7] how long the acceptance mark lives (ms)
+-- ARGV[8..] per budget: limit, window (s)
 -- The job is encoded to JSON here, stamped with the server's time, which spares the request
 -- path a JSON encoding in Python.
 -- Returns {"queued", entry id} | {"refused", policy index (0 = address window), wait ms}
+--
+-- Idempotent: the client library sends a script again when the connection broke before the
+-- reply came (redis-py does, on a failover), although the first run may have queued the job.
+-- The acceptance mark, named by the request's random Message-ID, remembers the entry of the
+-- first run, and a second run of the same request answers with it instead of queueing again.
 
 $SLIDING_WINDOW
+
+local first = redis.call('GET', KEYS[4])
+if first then return {'queued', first} end
 
 local time = redis.call('TIME')
 local now_ms = tonumber(time[1]) * 1000 + math.floor(tonumber(time[2]) / 1000)
@@ -26,14 +35,14 @@ if interval > 0 then
   if left > 0 then return {'refused', 0, left} end
 end
 
-for i = 4, #KEYS do
-  local limit = tonumber(ARGV[7 + (i - 4) * 2])
-  local window_ms = tonumber(ARGV[8 + (i - 4) * 2]) * 1000
+for i = 5, #KEYS do
+  local limit = tonumber(ARGV[8 + (i - 5) * 2])
+  local window_ms = tonumber(ARGV[9 + (i - 5) * 2]) * 1000
   local wait = budget_wait(KEYS[i], limit, window_ms, now_ms)
-  if wait > 0 then return {'refused', i - 3, wait} end
+  if wait > 0 then return {'refused', i - 4, wait} end
 end
-for i = 4, #KEYS do
-  budget_count(KEYS[i], tonumber(ARGV[8 + (i - 4) * 2]) * 1000, now_ms)
+for i = 5, #KEYS do
+  budget_count(KEYS[i], tonumber(ARGV[9 + (i - 5) * 2]) * 1000, now_ms)
 end
 
 if interval > 0 then
@@ -53,4 +62,6 @@ for tag in string.gmatch(ARGV[6], '[^,]+') do
   if #langs < $MAX_JOB_LANGUAGES then langs[#langs + 1] = tag end
 end
 if #langs > 0 then job.langs = langs end
-return {'queued', redis.call('XADD', KEYS[1], '*', 'job', cjson.encode(job))}
+local entry = redis.call('XADD', KEYS[1], '*', 'job', cjson.encode(job))
+redis.call('SET', KEYS[4], entry, 'PX', ARGV[7])
+return {'queued', entry}
