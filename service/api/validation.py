@@ -51,6 +51,10 @@ def _errors(model: type[BaseModel], details: list[ErrorDetails]) -> dict[str, li
     found: dict[str, list[str]] = {}
     for detail in details:
         loc = _without_union_branches(detail["loc"])
+        if detail["type"] == "extra_forbidden" and detail["loc"]:
+            # The last part is the unknown key as the client wrote it, whatever it holds
+            # ("a[0]" is a key here, not a branch pydantic tried).
+            loc = _without_union_branches(detail["loc"][:-1]) + detail["loc"][-1:]
         path = _path(loc)
         for message in _messages(model, detail, loc, path):
             if message not in found.setdefault(path, []):

@@ -50,7 +50,7 @@ _PASSWORD_KEYS = ("password", "pwd", "passwd", "authproxypassword")
 # ":" and "@" are allowed as is in a query (RFC 3986 pchar); Element's examples write them so.
 _QUERY_SAFE = ":@/"
 _SERVER = re.compile(r"^[A-Za-z0-9](?:[A-Za-z0-9.-]*[A-Za-z0-9])?(?::[0-9]{1,5})?$")
-_HOST = re.compile(r"^[A-Za-z0-9](?:[A-Za-z0-9.-]*[A-Za-z0-9])?$")
+HOST = re.compile(r"^[A-Za-z0-9](?:[A-Za-z0-9.-]*[A-Za-z0-9])?$")
 
 
 @dataclass(frozen=True)
@@ -130,7 +130,7 @@ def sametime_link(options: SametimeOptions) -> str:
             "sametime: give the user with --user, not in the host; a password is never put "
             "into the link"
         )
-    if not _HOST.match(host):
+    if not HOST.match(host):
         raise ProvisioningError(
             f"sametime: the host is a host name like st.example.org; got {host!r}"
         )

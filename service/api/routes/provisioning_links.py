@@ -14,6 +14,7 @@ from service.api.operations import Access, Answer, Failure, Operation, Parameter
 from service.api.schemas.provisioning import SametimeProvisioning
 from service.errors import Invalid
 from service.provisioning.profiles import (
+    HOST,
     SAMETIME_PARAMS,
     STPROXYCONFIG_REMINDER,
     ProvisioningError,
@@ -64,8 +65,16 @@ async def get_sametime(request: Request) -> Response:
     return JSONResponse(answer.model_dump(by_alias=True))
 
 
-def _query(name: str, description: str, required: bool = False) -> Parameter:
-    return Parameter(name, "query", description, required=required)
+# The values the link takes, documented as the code checks them (profiles.py).
+_TEXT: dict[str, object] = {"type": "string", "minLength": 1, "pattern": r"\S"}
+_BOOLEAN: dict[str, object] = {"type": "string", "enum": ["true", "false"]}
+_HOST_SCHEMA: dict[str, object] = {"type": "string", "pattern": HOST.pattern}
+
+
+def _query(
+    name: str, description: str, schema: dict[str, object] = _TEXT, required: bool = False
+) -> Parameter:
+    return Parameter(name, "query", description, schema, required=required)
 
 
 operations = [
@@ -83,7 +92,12 @@ operations = [
         "ever goes into the link.",
         access=Access.ADMIN,
         parameters=(
-            _query("host", "The Sametime proxy host, like st.example.org.", required=True),
+            _query(
+                "host",
+                "The Sametime proxy host, like st.example.org.",
+                _HOST_SCHEMA,
+                required=True,
+            ),
             Parameter(
                 "port",
                 "query",
@@ -93,7 +107,7 @@ operations = [
             _query("user", "The Sametime user name."),
             _query("communityName", "The community's name in the app."),
             *(
-                _query(name, "true or false." if boolean else "Text.")
+                _query(name, "true or false.", _BOOLEAN) if boolean else _query(name, "Text.")
                 for name, boolean in SAMETIME_PARAMS.items()
             ),
         ),

@@ -85,10 +85,6 @@ def _version_required(schema: dict[str, Any]) -> None:
     version.pop("default", None)  # a required field has no default
 
 
-StartedFrom = Annotated[
-    int, Field(ge=1, description=_VERSION_DESCRIPTION, json_schema_extra={"examples": [1]})
-]
-
 EXAMPLE_STUDY: dict[str, Any] = {
     "identifier": EXAMPLE_STUDY_ID,
     "name": "Sleep Study",
@@ -142,6 +138,12 @@ def _whole(value: Any) -> Any:
 
 
 _AS_WHOLE = BeforeValidator(_whole)
+
+StartedFrom = Annotated[
+    int,
+    Field(ge=1, description=_VERSION_DESCRIPTION, json_schema_extra={"examples": [1]}),
+    _AS_WHOLE,  # 3.0 is 3, as for every whole number here
+]
 
 Identifier = Annotated[
     str,
@@ -443,13 +445,21 @@ class StudyUpdate(_StudyFields):
         return self._study(identifier)
 
 
+def _patch_documented(schema: dict[str, Any]) -> None:
+    _version_required(schema)
+    # Its members are a study's fields (what they hold is checked once merged: a merge patch
+    # may name part of an object, so no member's own schema applies to the patch).
+    names = [field.alias or name for name, field in StudyUpdate.model_fields.items()]
+    schema["propertyNames"] = {"enum": sorted({*names, *READ_ONLY})}
+
+
 class StudyPatch(Schema):
     """A JSON merge patch (RFC 7396) of the study: the fields it names change, the others stay;
     a field set to null takes its default; objects (installLinks) merge member by member. The
     patched study must be a valid study, and errors name the field as in a replacement."""
 
     model_config = ConfigDict(
-        title="study patch", extra="allow", json_schema_extra=_version_required
+        title="study patch", extra="allow", json_schema_extra=_patch_documented
     )
 
     version: StartedFrom | None = None
