@@ -16,9 +16,10 @@ Sources, key by key (read there, not copied):
   ``Mattermost``, ``useVPN`` ``false``, ``serverUrl`` none, ``username`` the user's email.
   It spells ``jailBreakDetection`` and gives ``timeoutVPN`` as ``30``; we follow the table's
   ``jailbreakDetection`` and the documented ``30000`` ms.
-- ``serverName``, ``inAppSessionAuth`` (default ``false``) and the iOS-only support of
-  ``useVPN``/``timeoutVPN`` as the table summarises them (issue 17); ``timeoutVPN`` is the one
-  number (milliseconds). Re-check these rows against the page when Mattermost changes it.
+- The same table in Mattermost's docs repository (source/deploy/mobile/mobile-appconfig.rst),
+  read in full: ``serverName`` (String, alphanumeric or empty), ``useVPN`` and ``timeoutVPN``
+  (String, ``30000`` milliseconds) iOS only, ``inAppSessionAuth`` (String, ``false``) on both.
+  Every key is a String there, ``timeoutVPN`` included.
 
 Mattermost's on/off keys are the strings ``true``/``false``, not booleans, so they go out as
 strings in all three files (restrictionType ``string`` on Android) and only those two texts are
@@ -106,12 +107,13 @@ KEYS: tuple[ConfigKey, ...] = (
         "false",
         IOS_ONLY,
     ),
+    # A String in Mattermost's table (default 30000, milliseconds), like every key there.
     ConfigKey(
         "timeoutVPN",
-        "int",
+        "string",
         "VPN timeout (ms)",
         "iOS: how long to wait for the VPN, in milliseconds.",
-        30000,
+        "30000",
         platforms=IOS_ONLY,
     ),
     ConfigKey(
@@ -141,10 +143,10 @@ def _parsed(key: ConfigKey, text: str) -> Value:
         if text not in key.choices:
             raise WrongOption(key.key, f"is {' or '.join(key.choices)}; got {text!r}")
         return text
-    if key.type == "int":
+    if key.key == "timeoutVPN":
         if not text.isascii() or not text.isdigit() or not 0 < int(text) <= 3_600_000:
             raise WrongOption(key.key, f"is a whole number of milliseconds; got {text!r}")
-        return int(text)
+        return str(int(text))
     if not text.strip() or any(char in text for char in "\r\n"):
         raise WrongOption(key.key, "is one line of text, not empty")
     if key.key == "serverUrl":

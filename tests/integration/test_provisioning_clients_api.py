@@ -35,7 +35,7 @@ async def test_the_mattermost_profile_serves_mattermosts_three_files(api: Api) -
     pushed = plistlib.loads(got["managed-config.plist"])
     assert pushed["serverUrl"] == "https://chat.example.org"
     assert pushed["allowOtherServers"] == "false"
-    assert pushed["timeoutVPN"] == 30000
+    assert pushed["timeoutVPN"] == "30000"
     android_keys = {
         r.get(f"{{{ANDROID_NS}}}key") for r in _xml(got["app_restrictions.xml"]).iter("restriction")
     }

@@ -24,7 +24,7 @@ TABLE: dict[str, tuple[str, str | int | None, set[str]]] = {
     "allowOtherServers": ("string", "true", BOTH),
     "username": ("string", EMAIL_VARIABLE, BOTH),
     "useVPN": ("string", "false", {"ios"}),
-    "timeoutVPN": ("integer", 30000, {"ios"}),
+    "timeoutVPN": ("string", "30000", {"ios"}),
     "vendor": ("string", "Mattermost", BOTH),
     "inAppSessionAuth": ("string", "false", BOTH),
 }
@@ -67,7 +67,7 @@ def test_every_key_of_mattermosts_table_with_its_type_default_and_platforms() ->
         else:
             assert key not in android, f"{key} is iOS only: not for the Android schema"
     assert set(android) == {k for k, (_, _, p) in TABLE.items() if "android" in p}
-    assert type(pushed["timeoutVPN"]) is int
+    assert pushed["timeoutVPN"] == "30000"  # a String in Mattermost's table, like every key
     assert "serverUrl" not in pushed  # no documented default: only pushed when given
 
 
@@ -75,7 +75,7 @@ def test_given_values_reach_every_file_with_their_type() -> None:
     files = _files([("serverUrl", SERVER), ("allowOtherServers", "false"), ("timeoutVPN", "5000")])
     assert plistlib.loads(files["plist"])["serverUrl"] == SERVER
     assert plistlib.loads(files["plist"])["allowOtherServers"] == "false"
-    assert plistlib.loads(files["plist"])["timeoutVPN"] == 5000
+    assert plistlib.loads(files["plist"])["timeoutVPN"] == "5000"
     values = {
         e.get("keyName"): e.findtext("defaultValue/value")
         for e in _xml(files["appconfig"]).findall("dict/*")
