@@ -12,6 +12,7 @@ would then fail with "Runner.run() cannot be called from a running event loop".
 
 from __future__ import annotations
 
+import contextlib
 import re
 import time
 from collections.abc import AsyncIterator, Iterator
@@ -102,7 +103,20 @@ def landing_site(
     redis_server: RedisServer, smtp_server: SmtpServer, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[LandingSite]:
     """``magiclink serve`` on Redis database 9 (flushed) whose links point at itself."""
-    redis_url = f"{redis_server.url.rsplit('/', 1)[0]}/{REDIS_DATABASE}"
+    with _serving(redis_server, smtp_server, REDIS_DATABASE, tmp_path_factory) as (url, _):
+        yield _signed_up(url, smtp_server)
+
+
+@contextlib.contextmanager
+def _serving(
+    redis_server: RedisServer,
+    smtp_server: SmtpServer,
+    database: int,
+    tmp_path_factory: pytest.TempPathFactory,
+) -> Iterator[tuple[str, str]]:
+    """A ``magiclink serve`` on its own Redis database (flushed), sending to the SMTP sink,
+    whose links point at itself: its URL and its Redis URL, until the block ends."""
+    redis_url = f"{redis_server.url.rsplit('/', 1)[0]}/{database}"
     with redis.Redis.from_url(redis_url) as client:
         client.flushdb()
     service = ServiceProcess(
@@ -113,12 +127,12 @@ def landing_site(
             "MAGICLINK_SECRET_KEY": SECRET_KEY,
             "MAGICLINK_MAIL_FROM": "Study Team <team@example.org>",
         },
-        tmp_path_factory.mktemp("landing-serve"),
+        tmp_path_factory.mktemp(f"serve-db{database}"),
     )
     service.set_env("MAGICLINK_BASE_URL", service.url)
     service.start()
     try:
-        yield _signed_up(service.url, smtp_server)
+        yield service.url, redis_url
     finally:
         if service.running:
             service.stop()
@@ -192,24 +206,8 @@ class ConsoleSite:
 def console_site(
     redis_server: RedisServer, smtp_server: SmtpServer, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[ConsoleSite]:
-    redis_url = f"{redis_server.url.rsplit('/', 1)[0]}/{CONSOLE_REDIS_DATABASE}"
-    with redis.Redis.from_url(redis_url) as client:
-        client.flushdb()
-    service = ServiceProcess(
-        {
-            "MAGICLINK_REDIS_URL": redis_url,
-            "MAGICLINK_SMTP_URL": smtp_server.url,
-            "MAGICLINK_ADMIN_KEY": ADMIN_KEY,
-            "MAGICLINK_SECRET_KEY": SECRET_KEY,
-            "MAGICLINK_MAIL_FROM": "Study Team <team@example.org>",
-        },
-        tmp_path_factory.mktemp("console-serve"),
-    )
-    service.set_env("MAGICLINK_BASE_URL", service.url)
-    service.start()
-    try:
-        yield ConsoleSite(service.url, redis_url, smtp_server)
-    finally:
-        if service.running:
-            service.stop()
-        service.ensure_stopped()
+    with _serving(redis_server, smtp_server, CONSOLE_REDIS_DATABASE, tmp_path_factory) as (
+        url,
+        redis_url,
+    ):
+        yield ConsoleSite(url, redis_url, smtp_server)
