@@ -159,6 +159,7 @@ _LIST_PARAMETERS = (
     ),
 )
 
+
 def _update(method: str, operation_id: str, description: str) -> Operation:
     """A change of the participant: PUT, and PATCH and POST that do the same."""
     return Operation(
