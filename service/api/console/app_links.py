@@ -18,8 +18,9 @@ from service.api.console import app_links_form as links
 from service.api.console import pages
 from service.api.console.forms import form_of, signed_in
 from service.api.console.session import ConsoleSession
-from service.api.console.study_form import Outcome, editable, save, snapshot
+from service.api.console.study_form import Outcome, save, snapshot
 from service.api.context import services
+from service.api.schemas.studies import editable
 from service.deeplinks.association import (
     AASA_PATH,
     ASSETLINKS_PATH,
@@ -55,12 +56,7 @@ def _page(
         anchors={path: (links.field_id(path), label) for path, label in labels.items()},
         field_id=links.field_id,
         path_of=links.name,
-        errors=outcome.errors or {},
-        other_errors=outcome.other_errors or [],
-        conflict=outcome.conflict,
-        version=outcome.version,
-        base=outcome.base,
-        saved=request.query_params.get("saved") == "1",
+        **outcome.page_context(request),
         aasa=_pretty(apple_app_site_association([study])),
         assetlinks=_pretty(asset_links([study])),
         aasa_path=AASA_PATH,

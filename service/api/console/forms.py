@@ -16,10 +16,11 @@ from urllib.parse import parse_qsl
 
 from starlette.datastructures import FormData, UploadFile
 from starlette.exceptions import HTTPException
-from starlette.requests import ClientDisconnect, Request
+from starlette.requests import Request
 from starlette.responses import Response
 from starlette.types import Message
 
+from service.api.bodies import read_body
 from service.api.console import pages, session
 from service.api.console.session import ConsoleSession
 from service.api.errors import PayloadTooLarge
@@ -52,20 +53,8 @@ class UploadRefused:
 
 
 async def read_form(request: Request, max_bytes: int = MAX_FORM_BYTES) -> FormData:
-    chunks: list[bytes] = []
-    size = 0
-    while True:
-        message = await request.receive()
-        if message["type"] == "http.disconnect":
-            raise ClientDisconnect()
-        chunk: bytes = message.get("body", b"")
-        size += len(chunk)
-        if size > max_bytes:
-            raise PayloadTooLarge(f"The form is larger than {max_bytes} bytes.")
-        chunks.append(chunk)
-        if not message.get("more_body", False):
-            break
-    text = b"".join(chunks).decode("utf-8", errors="replace")
+    body = await read_body(request, max_bytes, "The form")
+    text = body.decode("utf-8", errors="replace")
     pairs: list[tuple[str, str | UploadFile]] = list(
         parse_qsl(text, keep_blank_values=True, max_num_fields=5000)
     )

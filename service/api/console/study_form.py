@@ -23,8 +23,7 @@ from service.api.console.forms import field
 from service.api.console.session import ConsoleSession
 from service.api.context import services
 from service.api.routes import studies as study_routes
-from service.api.schemas.studies import READ_ONLY, StudyUpdate
-from service.api.schemas.studies import Study as StudyBody
+from service.api.schemas.studies import StudyUpdate, editable
 from service.api.validation import validated
 from service.errors import Invalid, StaleVersion
 from service.studies.model import Study
@@ -54,10 +53,17 @@ class Outcome:
     version: int = 0
     base: str = ""
 
-
-def editable(study: Study) -> dict[str, Any]:
-    answered = StudyBody.of(study).model_dump(mode="json", by_alias=True)
-    return {name: value for name, value in answered.items() if name not in READ_ONLY}
+    def page_context(self, request: Request) -> dict[str, Any]:
+        """What every page with a study form shows of the outcome: errors, the conflict, the
+        version the form starts from, and whether it was just saved."""
+        return {
+            "errors": self.errors or {},
+            "other_errors": self.other_errors or [],
+            "conflict": self.conflict,
+            "version": self.version,
+            "base": self.base,
+            "saved": request.query_params.get("saved") == "1",
+        }
 
 
 def snapshot(values: Values) -> str:

@@ -13,8 +13,9 @@ from starlette.responses import Response
 from service.api.console import pages
 from service.api.console.forms import field, form_of, signed_in
 from service.api.console.session import ConsoleSession
-from service.api.console.study_form import Outcome, StudyForm, Values, editable, save, snapshot
+from service.api.console.study_form import Outcome, StudyForm, Values, save, snapshot
 from service.api.context import services
+from service.api.schemas.studies import editable
 from service.email.preview import SAMPLE_EMAIL, sample_values
 from service.studies.model import Study
 from service.studies.templates import EmailTemplate
@@ -58,12 +59,7 @@ def _page(
         study=study,
         labels=LABELS,
         values=outcome.values or {},
-        errors=outcome.errors or {},
-        other_errors=outcome.other_errors or [],
-        conflict=outcome.conflict,
-        version=outcome.version,
-        base=outcome.base,
-        saved=request.query_params.get("saved") == "1",
+        **outcome.page_context(request),
         is_default=study.email_sign_in_template is None,
         samples=sorted(samples.items()),
         sample_email=SAMPLE_EMAIL,

@@ -58,23 +58,27 @@ def _changed(count: int, message: str) -> Response:
     return JSONResponse(body.model_dump(by_alias=True))
 
 
-async def retry_dead_letters(request: Request, body: DeadLetterSelection) -> Response:
+async def _change(request: Request, body: DeadLetterSelection, retry: bool) -> Response:
+    """Retry (back into the queue) or purge the chosen dead letters; 404 when none of the
+    given ids is one."""
     chosen = body.chosen()
-    moved = await services(request).mailer.outbox.requeue_dead(chosen)
-    if chosen is not None and not moved:
+    outbox = services(request).mailer.outbox
+    count = await (outbox.requeue_dead(chosen) if retry else outbox.purge_dead(chosen))
+    if chosen is not None and not count:
         raise NotFound("DeadLetter", "No dead letter with these ids.")
-    log.info("%d dead letter(s) put back into the queue", moved)
-    services(request).mailer.wakeup.set()
-    return _changed(moved, f"{moved} dead letter(s) put back into the queue.")
+    done = "put back into the queue" if retry else "deleted"
+    log.info("%d dead letter(s) %s", count, done)
+    if retry:
+        services(request).mailer.wakeup.set()
+    return _changed(count, f"{count} dead letter(s) {done}.")
+
+
+async def retry_dead_letters(request: Request, body: DeadLetterSelection) -> Response:
+    return await _change(request, body, retry=True)
 
 
 async def purge_dead_letters(request: Request, body: DeadLetterSelection) -> Response:
-    chosen = body.chosen()
-    removed = await services(request).mailer.outbox.purge_dead(chosen)
-    if chosen is not None and not removed:
-        raise NotFound("DeadLetter", "No dead letter with these ids.")
-    log.info("%d dead letter(s) deleted", removed)
-    return _changed(removed, f"{removed} dead letter(s) deleted.")
+    return await _change(request, body, retry=False)
 
 
 _TAG = "Outbox"

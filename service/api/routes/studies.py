@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import logging
 import re
-from typing import Any
 
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
@@ -23,7 +22,6 @@ from service.api.schemas.studies import (
     EXAMPLE_STUDY,
     EXAMPLE_STUDY_ID,
     IDENTIFIER_PATTERN,
-    READ_ONLY,
 )
 from service.api.validation import validated
 from service.clock import utc_now_iso
@@ -125,15 +123,9 @@ async def update_study(request: Request, body: bodies.StudyUpdate) -> Response:
     return await _store(request, current, body)
 
 
-def _editable(study: Study) -> dict[str, Any]:
-    """The study as a replacement would write it: its answer without what the service sets."""
-    answered = bodies.Study.of(study).model_dump(mode="json", by_alias=True)
-    return {name: value for name, value in answered.items() if name not in READ_ONLY}
-
-
 async def patch_study(request: Request, body: bodies.StudyPatch) -> Response:
     current = await services(request).studies.get(request.path_params["study_id"])
-    patched = merged(_editable(current), body.changes())
+    patched = merged(bodies.editable(current), body.changes())
     # The version is the patch's (or If-Match's), never the stored one the merge started from.
     patched["version"] = body.version
     return await _store(request, current, validated(bodies.StudyUpdate, patched, "Study"))

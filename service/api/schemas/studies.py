@@ -555,6 +555,13 @@ def _stored(by_language: Mapping[str, templates.EmailTemplate]) -> dict[str, Sto
     }
 
 
+def editable(study: model.Study) -> dict[str, Any]:
+    """The study as a replacement would write it: its answer without what the service sets
+    (a merge patch applies to this, and the console's forms start from it)."""
+    answered = Study.of(study).model_dump(mode="json", by_alias=True)
+    return {name: value for name, value in answered.items() if name not in READ_ONLY}
+
+
 class StudyList(Schema):
     items: list[Study]
     total: Annotated[int, Field(ge=0)]
