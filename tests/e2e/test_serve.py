@@ -92,9 +92,10 @@ def test_the_readme_walk_through_pasted_as_one_block(tmp_path: Path) -> None:
     earlier.parent.mkdir()
     earlier.write_text("Tap https://signin.example.org/s/demo?token=used-long-ago\n")
     done = _pasted(_walk_through_block(1), tmp_path)
-    assert '"type":"UserSessionInfo"' in done.stdout, done.stdout
-    assert '"type":"StudyParticipant"' in done.stdout, done.stdout
-    assert '"message":"Signed out."' in done.stdout, done.stdout
+    # One answer per line, in the order of the steps.
+    answers = [json.loads(line)["type"] for line in done.stdout.splitlines()]
+    assert answers == ["StatusMessage", "UserSessionInfo", "StudyParticipant", "StatusMessage"]
+    assert '"message":"Signed out."' in done.stdout.splitlines()[-1], done.stdout
 
 
 def test_the_readme_first_install_pasted_as_one_block(tmp_path: Path) -> None:
