@@ -119,6 +119,27 @@ def _from_hash(record: dict[str, str]) -> Participant:
     )
 
 
+@dataclass(frozen=True)
+class TokenRequest:
+    """A sign-in token and code (their hashes) to record for an address, valid ``ttl_seconds``."""
+
+    study_id: str
+    normalized_email: str
+    token_hash: str
+    code_hash: str
+    ttl_seconds: int
+
+
+def _issued(reply: list[bytes | str]) -> IssuedToken | NotIssued:
+    outcome = text(reply[0])
+    if outcome == "capped":
+        return "capped"
+    if outcome != "issued":
+        return "none"
+    stored = text(reply[3]) if len(reply) > 3 else ""
+    return IssuedToken(text(reply[1]), int(reply[2]), tuple(filter(None, stored.split(","))))
+
+
 class AccountStore:
     def __init__(self, redis: RedisClient, scripts: Scripts) -> None:
         self._redis = redis
@@ -137,23 +158,35 @@ class AccountStore:
         """Record a token and its code for an enabled account that has not reached
         ``emails_per_day`` sign-in emails (0: no cap) in its current day, the 24 hours from
         the first of them."""
-        tag = keys.account_tag(study_id, normalized_email)
-        reply = await self._scripts.issue_sign_in_token(
-            keys=[
-                keys.account(tag),
-                keys.sign_in_tokens(tag),
-                keys.sign_in_codes(tag),
-                keys.wrong_codes(tag),
-            ],
-            args=[token_hash, code_hash, ttl_seconds * 1000, emails_per_day],
-        )
-        outcome = text(reply[0])
-        if outcome == "capped":
-            return "capped"
-        if outcome != "issued":
-            return "none"
-        stored = text(reply[3]) if len(reply) > 3 else ""
-        return IssuedToken(text(reply[1]), int(reply[2]), tuple(filter(None, stored.split(","))))
+        request = TokenRequest(study_id, normalized_email, token_hash, code_hash, ttl_seconds)
+        (issued,) = await self.issue_sign_in_tokens([request], emails_per_day)
+        return issued
+
+    async def issue_sign_in_tokens(
+        self, requests: Sequence[TokenRequest], emails_per_day: int
+    ) -> list[IssuedToken | NotIssued]:
+        """:meth:`issue_sign_in_token` for many accounts in one pipeline (the worker's batch):
+        one round trip however many of them have no account."""
+        calls: list[tuple[list[str], list[str | int]]] = []
+        for request in requests:
+            tag = keys.account_tag(request.study_id, request.normalized_email)
+            calls.append(
+                (
+                    [
+                        keys.account(tag),
+                        keys.sign_in_tokens(tag),
+                        keys.sign_in_codes(tag),
+                        keys.wrong_codes(tag),
+                    ],
+                    [
+                        request.token_hash,
+                        request.code_hash,
+                        request.ttl_seconds * 1000,
+                        emails_per_day,
+                    ],
+                )
+            )
+        return [_issued(reply) for reply in await self._scripts.issue_sign_in_token.many(calls)]
 
     async def withdraw_sign_in_token(
         self, study_id: str, normalized_email: str, token_hash: str, code_hash: str

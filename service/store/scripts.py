@@ -35,6 +35,33 @@ class Script:
             await self._redis.script_load(self._source)
             return await self._redis.evalsha(self.sha, len(keys), *keys, *args)
 
+    async def many(
+        self, calls: Sequence[tuple[Sequence[str], Sequence[str | int | float]]]
+    ) -> list[Any]:
+        """Run the script once per ``(keys, args)`` in one pipeline: one round trip on one
+        server, one per node on a Cluster (its pipeline groups the calls by node). Replies in
+        the order of ``calls``; the first error is raised once all have run."""
+        replies: list[Any] = [None] * len(calls)
+        waiting = list(range(len(calls)))
+        for _ in range(2):
+            pipe: Any = self._redis.pipeline(transaction=False)
+            for index in waiting:
+                keys, args = calls[index]
+                pipe.evalsha(self.sha, len(keys), *keys, *args)
+            answered = await pipe.execute(raise_on_error=False) if waiting else []
+            for index, reply in zip(waiting, answered, strict=True):
+                replies[index] = reply
+            # A server (or Cluster node) that did not know the script ran none of its calls:
+            # only those run again.
+            waiting = [i for i in waiting if isinstance(replies[i], NoScriptError)]
+            if not waiting:
+                break
+            await self._redis.script_load(self._source)
+        for reply in replies:
+            if isinstance(reply, Exception):
+                raise reply
+        return replies
+
     async def then_wait(
         self,
         keys: Sequence[str],
