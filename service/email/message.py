@@ -4,15 +4,22 @@ from __future__ import annotations
 
 import functools
 import html as html_lib
-from email import policy as email_policy
+from collections.abc import Sequence
 from email.headerregistry import Address
-from email.message import EmailMessage
 from email.utils import formatdate
 from urllib.parse import quote, urlsplit
 
 from service.accounts.email_address import address_problem, deliverable, masked
 from service.deeplinks.links import app_url, bridge_sign_in_url, sign_in_url
 from service.deeplinks.qr import qr_png
+from service.email.mime import (
+    OutgoingEmail,
+    header,
+    inline_image,
+    multipart,
+    parsed_addresses,
+    text_part,
+)
 from service.email.plaintext import html_to_text
 from service.email.study_headers import reply_to, study_sender
 from service.i18n.catalogs import SOURCE_LANGUAGE, direction, page_language
@@ -21,11 +28,6 @@ from service.provisioning.study_link import study_provisioning_url
 from service.studies.durations import human_period
 from service.studies.model import Study
 from service.studies.templates import EmailTemplate, header_text, substitute
-
-# SMTP allows lines of up to 998 characters; below that, ASCII bodies go as 7bit so that a
-# link is never split by quoted-printable soft line breaks.
-_MAX_7BIT_LINE = 998
-
 
 # The text part of each built-in HTML body, written for reading as text (no "tap the button
 # below" over nothing, no QR code to scan): keyed by the rendered HTML body, so a test email or
@@ -162,22 +164,17 @@ def recipient(address: str) -> Address:
     return one
 
 
-# An email to a local part beyond ASCII is an RFC 6532 message: its headers are UTF-8, never
-# RFC 2047 encoded words, which are not allowed inside an address
-# (``To: =?utf-8?q?j=C3=BCrgen?=@example.de`` names nobody). Sending it needs SMTPUTF8.
-_INTERNATIONAL = email_policy.default.clone(utf8=True)
-
-
 def _addresses(header_value: Address | str) -> tuple[Address, ...]:
     if isinstance(header_value, Address):
         return (header_value,)
-    parsed = email_policy.default.header_factory("From", header_value)
-    return tuple(getattr(parsed, "addresses", ()))
+    return parsed_addresses(header_value)
 
 
 def needs_smtputf8(to: Address, mail_from: Address | str) -> bool:
     """Whether an email between these addresses (from :func:`recipient`, :func:`sender`) must
-    be an RFC 6532 message, sent with SMTPUTF8: an address (not a display name) beyond ASCII."""
+    be an RFC 6532 message, sent with SMTPUTF8: an address (not a display name) beyond ASCII.
+    Its headers are UTF-8 then, never RFC 2047 encoded words, which are not allowed inside an
+    address (``To: =?utf-8?q?j=C3=BCrgen?=@example.de`` names nobody)."""
     return not all(one.addr_spec.isascii() for one in (to, *_addresses(mail_from)))
 
 
@@ -195,12 +192,6 @@ def sender(mail_from: str) -> Address | str:
     return Address(display_name=address.display_name, username=local, domain=domain)
 
 
-def _transfer_encoding(text: str) -> str:
-    if text.isascii() and all(len(line) <= _MAX_7BIT_LINE for line in text.splitlines()):
-        return "7bit"
-    return "quoted-printable"
-
-
 def build_message(
     template: EmailTemplate,
     values: dict[str, str],
@@ -208,49 +199,67 @@ def build_message(
     to: str,
     mail_from: str,
     message_id: str,
-) -> EmailMessage:
+    extra_headers: Sequence[tuple[str, str]] = (),
+) -> OutgoingEmail:
+    """The email of ``template`` with ``values`` substituted, to ``to``; ``extra_headers`` are
+    ASCII lines of our own (a test email's marker)."""
     to_address, from_address = recipient(to), sender(mail_from)
     international = needs_smtputf8(to_address, from_address)
-    message = EmailMessage(policy=_INTERNATIONAL) if international else EmailMessage()
     # Study names and subjects are validated (one line, no "=?"); header_text() keeps any
     # substituted value from breaking the header or being decoded into another.
-    message["Subject"] = header_text(substitute(template.subject, values))
+    subject = header_text(substitute(template.subject, values))
     # The study's name on MAGICLINK_MAIL_FROM's address, its support address for replies.
-    message["From"] = study_sender(from_address, values.get("studyName", ""))
-    message["To"] = to_address
+    from_header = study_sender(from_address, values.get("studyName", ""))
+    lines = [
+        header("Subject", subject, international),
+        header("From", str(from_header), international),
+        header("To", str(to_address), international),
+    ]
     support = reply_to(values.get("supportEmail", ""))
     if support is not None:
-        message["Reply-To"] = support
-    message["Date"] = formatdate(localtime=False, usegmt=True)
-    message["Message-ID"] = message_id
-    # Sign-in links must not be rewritten or followed by auto-responders.
-    message["Auto-Submitted"] = "auto-generated"
-    if template.is_html:
-        qr_cid = f"qr.{message_id.strip('<>')}"
-        qr_image = (
-            f'<img src="cid:{html_lib.escape(qr_cid)}" width="180" height="180" '
-            'alt="QR code of your link">'
-        )
-        html = substitute(template.body, values, escape_html=True, markup={"qrCode": qr_image})
-        written = _BUILTIN_TEXT.get(template.body)
-        text = substitute(written, values) if written else html_to_text(html)
-        message.set_content(text, cte=_transfer_encoding(text))
-        message.add_alternative(html, subtype="html", cte=_transfer_encoding(html))
-        if f"cid:{qr_cid}" in html:
-            # Attached inline (multipart/related): mail clients block data: images.
-            html_part = message.get_body(("html",))
-            assert isinstance(html_part, EmailMessage)
-            html_part.add_related(
-                qr_png(values.get("emailSignInUrl") or values["provisioningUrl"]),
-                "image",
-                "png",
-                cid=f"<{qr_cid}>",
-                filename="qr-code.png",
-                # Shown in the HTML, not listed as an attachment (a filename alone makes the
-                # email library say "attachment").
-                disposition="inline",
-            )
-    else:
-        text = substitute(template.body, values)
-        message.set_content(text, cte=_transfer_encoding(text))
-    return message
+        lines.append(header("Reply-To", str(support), international))
+    lines += [
+        f"Date: {formatdate(localtime=False, usegmt=True)}\r\n",
+        f"Message-ID: {message_id}\r\n",
+        # Sign-in links must not be rewritten or followed by auto-responders.
+        "Auto-Submitted: auto-generated\r\n",
+        *(header(name, value) for name, value in extra_headers),
+        "MIME-Version: 1.0\r\n",
+    ]
+    data = "".join(lines) + _body(template, values, message_id)
+    return OutgoingEmail(
+        envelope_from=_addr_spec(from_address),
+        envelope_to=to_address.addr_spec,
+        message_id=message_id,
+        data=data.encode("utf-8" if international else "ascii"),
+        international=international,
+    )
+
+
+def _body(template: EmailTemplate, values: dict[str, str], message_id: str) -> str:
+    """The MIME body: text alone; or text and HTML as alternatives, the HTML with its QR code
+    attached inline when it shows one (multipart/related: mail clients block data: images)."""
+    if not template.is_html:
+        return text_part("plain", substitute(template.body, values))
+    qr_cid = f"qr.{message_id.strip('<>')}"
+    qr_image = (
+        f'<img src="cid:{html_lib.escape(qr_cid)}" width="180" height="180" '
+        'alt="QR code of your link">'
+    )
+    html = substitute(template.body, values, escape_html=True, markup={"qrCode": qr_image})
+    written = _BUILTIN_TEXT.get(template.body)
+    text = substitute(written, values) if written else html_to_text(html)
+    html_part = text_part("html", html)
+    if f"cid:{qr_cid}" in html:
+        link = values.get("emailSignInUrl") or values["provisioningUrl"]
+        image = inline_image("png", qr_png(link), qr_cid, "qr-code.png")
+        html_part = multipart("related", [html_part, image])
+    return multipart("alternative", [text_part("plain", text), html_part])
+
+
+def _addr_spec(address: Address | str) -> str:
+    """The envelope address of a From header (MAGICLINK_MAIL_FROM, as :func:`sender` gives it)."""
+    if isinstance(address, Address):
+        return address.addr_spec
+    (one, *_) = _addresses(address) or (Address(addr_spec=address),)
+    return one.addr_spec

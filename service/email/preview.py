@@ -84,7 +84,7 @@ def preview(
     values = sample_values(study, SAMPLE_EMAIL, base_url, language)
     message = build_message(
         template, values, to=SAMPLE_EMAIL, mail_from=mail_from, message_id="<preview@magiclink>"
-    )
+    ).parsed()
     return Preview(
         subject=str(message["Subject"]),
         language=language,

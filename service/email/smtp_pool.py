@@ -10,11 +10,11 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from email.message import EmailMessage
 
 import aiosmtplib
 
 from service.email.failures import SmtpUtf8Missing
+from service.email.mime import OutgoingEmail
 from service.settings import SmtpServer
 
 
@@ -41,7 +41,7 @@ class SmtpPool:
             timeout=self._timeout,
         )
 
-    async def send(self, message: EmailMessage) -> None:
+    async def send(self, message: OutgoingEmail) -> None:
         async with self._slots:
             reused = self._idle.pop() if self._idle else None
             if reused is not None and reused.is_connected:
@@ -54,22 +54,27 @@ class SmtpPool:
                 await self._close(reused)
             await self._send_on(self._new(), message)
 
-    async def _send_on(self, connection: aiosmtplib.SMTP, message: EmailMessage) -> None:
+    async def _send_on(self, connection: aiosmtplib.SMTP, message: OutgoingEmail) -> None:
         try:
             if not connection.is_connected:
                 await connection.connect()
-            # The envelope names the To header's one address (built from a validated
-            # addr-spec), never whatever else a header might have made of it.
-            recipients = [address.addr_spec for address in message["To"].addresses]
+            # The envelope names the To header's one address (a validated addr-spec), never
+            # whatever else a header might have made of it.
             await asyncio.wait_for(
-                connection.send_message(message, recipients=recipients), self._timeout
+                connection.sendmail(
+                    message.envelope_from,
+                    [message.envelope_to],
+                    message.data,
+                    mail_options=["SMTPUTF8"] if message.international else [],
+                ),
+                self._timeout,
             )
         except aiosmtplib.SMTPNotSupported:
-            # aiosmtplib sends an address beyond ASCII (and the whole message as UTF-8) with
-            # SMTPUTF8 when the server offers it, and refuses before MAIL FROM when it does not.
-            # Said by its own type, so that it is a permanent failure, not a retried one.
-            # The connection is sound (nothing was sent): it goes back to the pool.
-            if _international(message) and not connection.supports_extension("smtputf8"):
+            # An email with an address beyond ASCII goes with SMTPUTF8; aiosmtplib refuses
+            # before MAIL FROM when the server does not offer it. Said by its own type, so that
+            # it is a permanent failure, not a retried one. The connection is sound (nothing
+            # was sent): it goes back to the pool.
+            if message.international and not connection.supports_extension("smtputf8"):
                 self._idle.append(connection)
                 raise SmtpUtf8Missing() from None
             await self._close(connection)
@@ -89,12 +94,3 @@ class SmtpPool:
         idle, self._idle = self._idle, []
         for connection in idle:
             await self._close(connection)
-
-
-def _international(message: EmailMessage) -> bool:
-    """Whether the email's envelope needs SMTPUTF8: an address (From or To) beyond ASCII."""
-    return not all(
-        address.addr_spec.isascii()
-        for name in ("From", "To")
-        for address in getattr(message[name], "addresses", ())
-    )

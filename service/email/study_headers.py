@@ -14,10 +14,10 @@ it can add an address or a header.
 from __future__ import annotations
 
 import re
-from email import policy as email_policy
 from email.headerregistry import Address
 
 from service.accounts.email_address import address_problem, deliverable
+from service.email.mime import parsed_addresses
 from service.studies.templates import header_text
 
 # Controls never belong in a display name (validation refuses them in study names; this
@@ -36,8 +36,7 @@ def study_sender(sender: Address | str, study_name: str) -> Address | str:
         address = sender
     else:
         # message.sender keeps an ASCII sender as the string given: parse its one address.
-        parsed = email_policy.default.header_factory("From", sender)
-        addresses = tuple(getattr(parsed, "addresses", ()))
+        addresses = parsed_addresses(sender)
         if len(addresses) != 1 or not addresses[0].username:
             return sender
         address = addresses[0]

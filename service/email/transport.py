@@ -7,11 +7,11 @@ import asyncio
 import logging
 import re
 from datetime import UTC, datetime
-from email.message import EmailMessage
 from pathlib import Path
 from typing import Protocol
 
 from service.accounts.email_address import masked
+from service.email.mime import OutgoingEmail
 
 log = logging.getLogger(__name__)
 
@@ -19,7 +19,7 @@ log = logging.getLogger(__name__)
 class Transport(Protocol):
     """Where emails go: ``SmtpPool`` (smtp_pool.py), or a folder of .eml files."""
 
-    async def send(self, message: EmailMessage) -> None: ...
+    async def send(self, message: OutgoingEmail) -> None: ...
 
     def describe(self) -> str: ...
 
@@ -38,13 +38,12 @@ class MailDirTransport:
     async def close(self) -> None:
         pass  # nothing held open
 
-    async def send(self, message: EmailMessage) -> None:
+    async def send(self, message: OutgoingEmail) -> None:
         stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S.%f")
-        ident = re.sub(r"[^A-Za-z0-9.-]", "", str(message["Message-ID"]).split("@")[0])
+        ident = re.sub(r"[^A-Za-z0-9.-]", "", message.message_id.split("@")[0])
         path = self._directory / f"{stamp}-{ident}.eml"
-        data = message.as_bytes()
-        await asyncio.to_thread(self._write, path, data)
-        log.info("email to %s written to %s", masked(str(message["To"])), path)
+        await asyncio.to_thread(self._write, path, message.data)
+        log.info("email to %s written to %s", masked(message.envelope_to), path)
 
     def _write(self, path: Path, data: bytes) -> None:
         self._directory.mkdir(parents=True, exist_ok=True)

@@ -21,7 +21,6 @@ import random
 import secrets
 import time
 from dataclasses import dataclass, field, replace
-from email.message import EmailMessage
 from typing import Literal
 from urllib.parse import urlsplit
 
@@ -38,11 +37,12 @@ from service.email.message import (
     onboarding_values,
     sign_in_values,
 )
+from service.email.mime import OutgoingEmail
 from service.email.preview import TEST_HEADER, marked_as_test, sample_values
 from service.email.transport import Transport
 from service.observability.metrics import Metrics
 from service.settings import Settings
-from service.store.accounts import AccountStore
+from service.store.accounts import AccountStore, IssuedToken, NotIssued, TokenRequest
 from service.store.budgets import STUDY_PACE, Budget, BudgetStore, budgets_of
 from service.store.limits import MAX_JOB_LANGUAGES
 from service.store.link_stats import LinkStats
@@ -70,7 +70,34 @@ class NotNow:
 
 
 # What becomes of a job: its email, or why there is none (the metric's outcome), or later.
-Composed = EmailMessage | Literal["dropped", "capped"] | NotNow
+Composed = OutgoingEmail | Literal["dropped", "capped"] | NotNow
+
+
+@dataclass(frozen=True)
+class SignInSecrets:
+    """A sign-in job's fresh token and code, their hashes, and whether they were recorded
+    (the account's address and languages) or why not."""
+
+    token: str
+    code: str
+    token_hash: str
+    code_hash: str
+    address: str  # normalized
+    outcome: IssuedToken | NotIssued = "none"
+
+
+@dataclass
+class Batch:
+    """What a batch's jobs came to, settled together at its end."""
+
+    finished: list[str] = field(default_factory=list)  # entry ids settled with no email
+    # entry id, Message-ID, funnel counts of each email sent
+    sent: list[tuple[str, str, list[Tally]]] = field(default_factory=list)
+    dropped: int = 0  # sign-in requests for addresses without an account
+    capped: int = 0  # ... whose address had its emails of the day
+
+    def done(self, entry_id: str) -> None:
+        self.finished.append(entry_id)
 
 
 @dataclass
@@ -210,35 +237,114 @@ class DeliveryWorker:
         lease_ms = int(self.settings.lease_seconds * 1000)
         entries = await self.outbox.claim_abandoned(self.consumer, lease_ms, self.batch)
         entries += await self.outbox.read_new(self.consumer, self.batch)
-        # A job whose email went out but whose settlement was lost (a failover) is settled
-        # now without a second email.
-        sent = await self.outbox.already_sent([e.job.message_id for e in entries if e.job])
-        if sent:
-            for entry in entries:
-                if entry.job is not None and entry.job.message_id in sent:
-                    log.info("job %s was sent already; settled again", entry.job.message_id)
-                    await self.outbox.done(entry.entry_id)
-                    self.metrics.emails.labels(entry.job.kind, "sent-before").inc()
-            entries = [e for e in entries if e.job is None or e.job.message_id not in sent]
-        # Concurrently: the transport bounds how many sends are in flight (the SMTP pool).
-        await asyncio.gather(*(self._deliver(entry) for entry in entries))
+        if entries:
+            await self._deliver_batch(entries)
         # The links this batch issued; concurrently, so the batch waits one round trip.
         await asyncio.gather(self.link_stats.flush(), self.study_stats.flush())
         return len(entries)
 
-    async def _deliver(self, entry: OutboxEntry) -> None:
-        job = entry.job
-        if job is None:
-            log.error("outbox entry %s cannot be read; moved to dead letters", entry.entry_id)
-            await self.outbox.dead(entry, "unreadable job")
-            return
-        study = await self.studies.get(job.study_id)
-        if study is None:
-            log.warning("job %s: study %s no longer exists; dropped", job.message_id, job.study_id)
-            await self.outbox.done(entry.entry_id)
-            return
+    async def _deliver_batch(self, entries: list[OutboxEntry]) -> None:
+        """A batch in a few round trips whatever its size: its studies read, its sign-in tokens
+        issued in one pipeline, its emails composed and sent (the transport bounds how many are
+        in flight), and its settlements written in one pipeline."""
+        batch = Batch()
+        # A job whose email went out but whose settlement was lost (a failover) is settled
+        # now without a second email.
+        sent = await self.outbox.already_sent([e.job.message_id for e in entries if e.job])
+        jobs: list[tuple[OutboxEntry, Job]] = []
+        for entry in entries:
+            if entry.job is None:
+                log.error("outbox entry %s cannot be read; moved to dead letters", entry.entry_id)
+                await self.outbox.dead(entry, "unreadable job")
+            elif entry.job.message_id in sent:
+                log.info("job %s was sent already; settled again", entry.job.message_id)
+                batch.done(entry.entry_id)
+                self.metrics.emails.labels(entry.job.kind, "sent-before").inc()
+            else:
+                jobs.append((entry, entry.job))
+        studies = await self._studies({job.study_id for _, job in jobs})
+        for entry, job in jobs:
+            if studies[job.study_id] is None:
+                log.warning(
+                    "job %s: study %s no longer exists; dropped", job.message_id, job.study_id
+                )
+                batch.done(entry.entry_id)
+        jobs = [(entry, job) for entry, job in jobs if studies[job.study_id] is not None]
+        tokens = await self._issue_tokens(
+            [(entry, job, studies[job.study_id]) for entry, job in jobs if job.kind == "sign-in"]
+        )
+        await asyncio.gather(
+            *(
+                self._deliver(entry, job, studies[job.study_id], tokens.get(entry.entry_id), batch)
+                for entry, job in jobs
+            )
+        )
+        if batch.dropped:
+            log.info(
+                "%d sign-in emails not sent: no account for the address (%d), or it had its "
+                "%d of the day (%d)",
+                batch.dropped + batch.capped,
+                batch.dropped,
+                self.settings.sign_in_emails_per_day,
+                batch.capped,
+            )
+        await self._settle(batch)
+
+    async def _studies(self, identifiers: set[str]) -> dict[str, Study | None]:
+        """Each study of a batch, read once (concurrently)."""
+        ordered = sorted(identifiers)
+        found = await asyncio.gather(*(self.studies.get(identifier) for identifier in ordered))
+        return dict(zip(ordered, found, strict=True))
+
+    async def _issue_tokens(
+        self, jobs: list[tuple[OutboxEntry, Job, Study | None]]
+    ) -> dict[str, SignInSecrets]:
+        """A fresh token and code for each sign-in job (stored hashed, so no token is ever kept
+        in Redis in plain text), recorded for the accounts there are in one pipeline: an
+        address without an account costs one script call in it and nothing else."""
+        if not jobs:
+            return {}
+        issued: list[tuple[str, SignInSecrets]] = []
+        requests: list[TokenRequest] = []
+        for entry, job, study in jobs:
+            assert study is not None
+            token, code = new_token(), new_code()
+            secrets_ = SignInSecrets(
+                token,
+                code,
+                self.hasher.for_storage(SIGN_IN, token),
+                self.hasher.for_storage(SIGN_IN_CODE, code),
+                normalized(job.email),
+            )
+            issued.append((entry.entry_id, secrets_))
+            requests.append(
+                TokenRequest(
+                    study.identifier,
+                    secrets_.address,
+                    secrets_.token_hash,
+                    secrets_.code_hash,
+                    study.email_sign_in_token_ttl_seconds,
+                )
+            )
+        results = await self.accounts.issue_sign_in_tokens(
+            requests, self.settings.sign_in_emails_per_day
+        )
+        return {
+            entry_id: replace(secrets_, outcome=outcome)
+            for (entry_id, secrets_), outcome in zip(issued, results, strict=True)
+        }
+
+    async def _deliver(
+        self,
+        entry: OutboxEntry,
+        job: Job,
+        study: Study | None,
+        issued: SignInSecrets | None,
+        batch: Batch,
+    ) -> None:
+        assert study is not None
         try:
-            message = await self._compose(study, job)
+            message = await self._compose(study, job, issued)
         except RedisError:
             raise
         except UndeliverableAddress as exc:
@@ -263,7 +369,11 @@ class DeliveryWorker:
             self.metrics.emails.labels(job.kind, "paced").inc()
             return
         if isinstance(message, str):
-            await self.outbox.done(entry.entry_id)
+            batch.done(entry.entry_id)
+            if message == "dropped":
+                batch.dropped += 1
+            elif message == "capped":
+                batch.capped += 1
             self.metrics.emails.labels(job.kind, message).inc()
             return
         try:
@@ -271,18 +381,40 @@ class DeliveryWorker:
         except Exception as exc:
             await self._failed(entry, job, exc)
             return
-        await self._settle_sent(entry.entry_id, job.message_id, self._counts(job, EMAILS_SENT))
+        batch.sent.append((entry.entry_id, job.message_id, self._counts(job, EMAILS_SENT)))
         self.metrics.emails.labels(job.kind, "sent").inc()
         waited = time.time() * 1000 - job.queued_ms
         log.info(
             "%s email %s for %s in %s sent (attempt %d, %.0f ms after acceptance)",
             job.kind,
             job.message_id,
-            masked(str(message["To"])),
+            masked(message.envelope_to),
             study.identifier,
             job.attempt + 1,
             waited,
         )
+
+    async def _settle(self, batch: Batch) -> None:
+        """The batch's jobs that need no more work, settled together: one pipeline for the
+        sent ones (each its own script: its sent mark and counts), one for the rest. In
+        durable mode each sent one waits for its replicas, as it is settled."""
+        if batch.finished:
+            await self.outbox.done_many(batch.finished)
+        if not batch.sent:
+            return
+        if self.settings.accept_replicas > 0:
+            await asyncio.gather(
+                *(self._settle_sent(entry_id, mid, counts) for entry_id, mid, counts in batch.sent)
+            )
+            return
+        try:
+            await self.outbox.sent_many(batch.sent)
+        except RedisError as exc:
+            log.warning(
+                "%d emails sent, settlement failed (%s); kept to retry", len(batch.sent), exc
+            )
+            for entry_id, message_id, counts in batch.sent:
+                self._keep_unsettled(entry_id, message_id, counts)
 
     async def _settle_sent(self, entry_id: str, message_id: str, counts: list[Tally]) -> bool:
         """Settle a sent email; if Redis (or, in durable mode, its replicas) did not take the
@@ -373,45 +505,34 @@ class DeliveryWorker:
             entry.entry_id, replace(job, attempt=attempt), int(delay * 1000)
         )
 
-    async def _compose(self, study: Study, job: Job) -> Composed:
-        """The email of a job, or why there is none now."""
+    async def _compose(self, study: Study, job: Job, issued: SignInSecrets | None) -> Composed:
+        """The email of a job, or why there is none now; ``issued``: a sign-in job's token and
+        code, and whether they were recorded."""
         if job.kind == "onboarding":
             chosen = onboarding_email(study, job.languages)
             template = chosen.template or default_onboarding_template(chosen.language)
             values = onboarding_values(study, job.email, self.settings.base_url)
-            return await self._build(template, values, job.email, job)
+            return self._build(template, values, job.email, job)
         if job.kind == "test":
-            return await self._test_email(study, job)
+            return self._test_email(study, job)
         if job.kind != "sign-in":
             raise ValueError(f"unknown kind of job {job.kind!r}")
-        token, code = new_token(), new_code()
-        token_hash = self.hasher.for_storage(SIGN_IN, token)
-        code_hash = self.hasher.for_storage(SIGN_IN_CODE, code)
-        address = normalized(job.email)
-        issued = await self.accounts.issue_sign_in_token(
-            study.identifier,
-            address,
-            token_hash,
-            code_hash,
-            study.email_sign_in_token_ttl_seconds,
-            self.settings.sign_in_emails_per_day,
-        )
-        if issued == "none" or issued == "capped":
-            log.info(
+        assert issued is not None, "a sign-in job's token is issued with its batch"
+        outcome = issued.outcome
+        if outcome == "none" or outcome == "capped":
+            log.debug(
                 "sign-in email for %s in %s not sent: %s",
                 masked(job.email),
                 study.identifier,
-                "no account"
-                if issued == "none"
-                else f"the address had its {self.settings.sign_in_emails_per_day} of the day",
+                "no account" if outcome == "none" else "the address had its emails of the day",
             )
-            return "dropped" if issued == "none" else "capped"
+            return "dropped" if outcome == "none" else "capped"
         # The pace counts emails actually sent, so no outsider's requests for made-up
         # addresses can hold back a participant's email.
         wait_ms = await self._pace(study)
         if wait_ms:
             await self.accounts.withdraw_sign_in_token(
-                study.identifier, address, token_hash, code_hash
+                study.identifier, issued.address, issued.token_hash, issued.code_hash
             )
             log.info(
                 "sign-in email %s of %s waits %d ms for the study's pace",
@@ -420,17 +541,17 @@ class DeliveryWorker:
                 wait_ms,
             )
             return NotNow(wait_ms)
-        self.link_stats.issued(issued.expires_ms)
-        self.study_stats.count(study.identifier, LINKS_ISSUED, issued.expires_ms)
+        self.link_stats.issued(outcome.expires_ms)
+        self.study_stats.count(study.identifier, LINKS_ISSUED, outcome.expires_ms)
         # The participant's own languages first, then the request's, then the study's default.
-        chosen = sign_in_email(study, (*issued.languages, *job.languages))
+        chosen = sign_in_email(study, (*outcome.languages, *job.languages))
         template = chosen.template or default_sign_in_template(chosen.language)
         values = sign_in_values(
-            study, issued.email, token, code, self.settings.base_url, chosen.language
+            study, outcome.email, issued.token, issued.code, self.settings.base_url, chosen.language
         )
-        return await self._build(template, values, issued.email, job)
+        return self._build(template, values, outcome.email, job)
 
-    async def _test_email(self, study: Study, job: Job) -> EmailMessage:
+    def _test_email(self, study: Study, job: Job) -> OutgoingEmail:
         """The sign-in email as a participant would get it, with a sample token and code that
         sign nobody in, its subject marked [Test], its headers saying so."""
         chosen = sign_in_email(study, job.languages)
@@ -442,9 +563,8 @@ class DeliveryWorker:
             template = chosen.template or default_sign_in_template(chosen.language)
             language = chosen.language
         values = sample_values(study, job.email, self.settings.base_url, language)
-        message = await self._build(marked_as_test(template), values, job.email, job)
-        message[TEST_HEADER] = "a researcher's test of the sign-in email; it signs nobody in"
-        return message
+        marker = (TEST_HEADER, "a researcher's test of the sign-in email; it signs nobody in")
+        return self._build(marked_as_test(template), values, job.email, job, (marker,))
 
     async def _pace(self, study: Study) -> int:
         """0 when the study may send a sign-in email now, else how many ms to wait."""
@@ -455,18 +575,23 @@ class DeliveryWorker:
         # Jobs held back together should not all come back at the same moment.
         return exceeded.wait_ms + int(random.random() * exceeded.wait_ms / 10)  # noqa: S311
 
-    async def _build(
-        self, template: EmailTemplate, values: dict[str, str], to: str, job: Job
-    ) -> EmailMessage:
-        # In a thread: drawing the QR code takes about 10 ms of pure Python, which would hold
-        # up every request of a `serve` that delivers in-process.
-        return await asyncio.to_thread(
-            build_message,
+    def _build(
+        self,
+        template: EmailTemplate,
+        values: dict[str, str],
+        to: str,
+        job: Job,
+        extra_headers: tuple[tuple[str, str], ...] = (),
+    ) -> OutgoingEmail:
+        # In the event loop: about 0.5 ms with the QR code (a thread would cost more in
+        # switching than it spares a `serve` that delivers in-process).
+        return build_message(
             template,
             values,
             to=to,
             mail_from=self.settings.mail_from,
             message_id=job.message_id,
+            extra_headers=extra_headers,
         )
 
 

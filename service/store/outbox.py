@@ -248,20 +248,18 @@ class Outbox:
         )
         return int(moved)
 
-    async def _settle(
-        self,
+    @staticmethod
+    def _settle_call(
         entry_id: str,
         mode: str,
         job: str = "",
         detail: str = "",
         counts: Sequence[Tally] = (),
         sent: str = "",
-        replicas: int = 0,
-        replicas_timeout_ms: int = 500,
-    ) -> Settlement:
-        """Settle the entry; ``counts`` are the funnel counts it adds to, in the same step;
-        ``sent``: the Message-ID of the email that went out, marked as sent. With
-        ``replicas``, how many replicas confirmed the settlement is reported too."""
+    ) -> tuple[list[str], list[str | int]]:
+        """The keys and arguments of settle_job.lua for one entry; ``counts`` are the funnel
+        counts it adds to, in the same step; ``sent``: the Message-ID of the email that went
+        out, marked as sent."""
         args: list[str | int] = [
             keys.OUTBOX_GROUP,
             entry_id,
@@ -280,6 +278,22 @@ class Outbox:
             keys.sent(sent or "-"),
             *(key for key, _ in counts),
         ]
+        return script_keys, args
+
+    async def _settle(
+        self,
+        entry_id: str,
+        mode: str,
+        job: str = "",
+        detail: str = "",
+        counts: Sequence[Tally] = (),
+        sent: str = "",
+        replicas: int = 0,
+        replicas_timeout_ms: int = 500,
+    ) -> Settlement:
+        """Settle the entry (see :meth:`_settle_call`). With ``replicas``, how many replicas
+        confirmed the settlement is reported too."""
+        script_keys, args = self._settle_call(entry_id, mode, job, detail, counts, sent)
         if replicas > 0:
             settled, acked = await self._scripts.settle_job.then_wait(
                 script_keys, args, replicas, replicas_timeout_ms
@@ -287,6 +301,21 @@ class Outbox:
             return Settlement(bool(settled), acked >= replicas)
         settled = await self._scripts.settle_job(keys=script_keys, args=args)
         return Settlement(bool(settled), True)
+
+    async def done_many(self, entry_ids: Sequence[str]) -> None:
+        """:meth:`done` for many jobs, in one pipeline (a worker's batch)."""
+        await self._scripts.settle_job.many(
+            [self._settle_call(entry_id, "done") for entry_id in entry_ids]
+        )
+
+    async def sent_many(self, emails: Sequence[tuple[str, str, Sequence[Tally]]]) -> None:
+        """:meth:`sent` for many emails (entry id, Message-ID, counts), in one pipeline."""
+        await self._scripts.settle_job.many(
+            [
+                self._settle_call(entry_id, "done", counts=counts, sent=message_id)
+                for entry_id, message_id, counts in emails
+            ]
+        )
 
     async def done(self, entry_id: str, counts: Sequence[Tally] = ()) -> bool:
         """Settle a job that needs no email (nobody to send it to, or it went out already)."""

@@ -160,7 +160,7 @@ async def test_a_settlement_that_failed_after_sending_is_retried_not_the_email(
     await api.create_study("study-a")
     await api.create_participant("study-a", "ann@example.org", consented=True)
     outbox = api.services.mailer.outbox
-    real_sent = type(outbox).sent
+    real_sent = type(outbox).sent_many  # how a batch's sent emails are settled
     failures: list[int] = []
 
     async def lost_once(self: Any, *args: Any, **kwargs: Any) -> Any:
@@ -169,7 +169,7 @@ async def test_a_settlement_that_failed_after_sending_is_retried_not_the_email(
             raise RedisConnectionError("the master went away")
         return await real_sent(self, *args, **kwargs)
 
-    monkeypatch.setattr(type(outbox), "sent", lost_once)
+    monkeypatch.setattr(type(outbox), "sent_many", lost_once)
     assert (await api.request_link("study-a", "ann@example.org")).status_code == 202
     await mailbox.wait_for("ann@example.org")
     await _delivered_all(redis)

@@ -47,7 +47,13 @@ async def _send_sign_in(sink: RunningSink, to: str, token: str, code: str) -> No
         mail_from="Study Team <study@example.org>",
         message_id=f"<{token}@example.org>",
     )
-    await aiosmtplib.send(message, hostname="127.0.0.1", port=sink.smtp_port)
+    await aiosmtplib.send(
+        message.data,
+        sender=message.envelope_from,
+        recipients=[message.envelope_to],
+        hostname="127.0.0.1",
+        port=sink.smtp_port,
+    )
 
 
 async def test_keeps_the_latest_token_and_code_of_each_address(

@@ -20,6 +20,7 @@ from service.accounts.email_address import (
 )
 from service.email.failures import SMTPUTF8_MISSING, SmtpUtf8Missing, classify
 from service.email.message import build_message, needs_smtputf8, recipient, sender
+from service.email.mime import OutgoingEmail
 from service.studies.templates import EmailTemplate
 
 SHAPE = "email must be an email address like name@example.org"
@@ -225,7 +226,7 @@ def test_masked_beyond_ascii() -> None:
 TEMPLATE = EmailTemplate(subject="Sign in", body="Your link: ${url}", mime_type="text/plain")
 
 
-def _email(to: str, mail_from: str = "Study Team <study@example.org>") -> EmailMessage:
+def _email(to: str, mail_from: str = "Study Team <study@example.org>") -> OutgoingEmail:
     return build_message(
         TEMPLATE,
         {"url": "https://signin.example.org/s/x"},
@@ -235,10 +236,12 @@ def _email(to: str, mail_from: str = "Study Team <study@example.org>") -> EmailM
     )
 
 
-def _reread(message: EmailMessage) -> tuple[bytes, EmailMessage]:
-    """The .eml bytes, and the email Python's parser reads back from them (as UTF-8 text:
-    the bytes parser would leave surrogate escapes in RFC 6532 headers)."""
-    data = message.as_bytes()
+def _reread(message: OutgoingEmail) -> tuple[bytes, EmailMessage]:
+    """The email's bytes (with LF line ends, to read), and the email Python's parser reads
+    back from them (as UTF-8 text: the bytes parser would leave surrogate escapes in RFC 6532
+    headers)."""
+    assert b"\n" not in message.data.replace(b"\r\n", b"")  # CRLF line ends only
+    data = message.data.replace(b"\r\n", b"\n")
     parsed = email.message_from_string(data.decode("utf-8"), policy=email.policy.default)
     assert isinstance(parsed, EmailMessage)
     return data, parsed
@@ -271,7 +274,7 @@ def test_a_local_part_beyond_ascii_is_written_in_utf8_never_as_an_encoded_word()
 
 def test_a_display_name_beyond_ascii_round_trips_in_both_kinds_of_message() -> None:
     mail_from = "Équipe d'étude <study@example.org>"
-    ascii_message = _head(_email("anna@münchen.de", mail_from).as_bytes())
+    ascii_message = _head(_reread(_email("anna@münchen.de", mail_from))[0])
     assert "From: =?utf-8?q?" in ascii_message  # RFC 2047 words, in the display name only
     for to in ["anna@münchen.de", "jürgen@example.de"]:
         _, parsed = _reread(_email(to, mail_from))

@@ -15,6 +15,7 @@ from service.email.message import (
     default_sign_in_template,
     sign_in_values,
 )
+from service.email.mime import OutgoingEmail
 from service.errors import Invalid
 from service.studies.model import Study
 from service.studies.templates import HTML_ONLY_VARIABLES, SIGN_IN_VARIABLES, EmailTemplate
@@ -40,9 +41,14 @@ def _study(**fields: object) -> Study:
     return read_study(data)
 
 
-def _build(template: EmailTemplate, study: Study | None = None) -> EmailMessage:
+def _built(template: EmailTemplate, study: Study | None = None) -> OutgoingEmail:
     values = sign_in_values(study or _study(), TO, TOKEN, CODE, BASE_URL)
     return build_message(template, values, to=TO, mail_from=MAIL_FROM, message_id=MESSAGE_ID)
+
+
+def _build(template: EmailTemplate, study: Study | None = None) -> EmailMessage:
+    """The email as a mail client reads it: its bytes parsed by the library."""
+    return _built(template, study).parsed()
 
 
 def _text(part: EmailMessage) -> str:
@@ -262,8 +268,8 @@ def test_install_and_app_links_are_substituted() -> None:
 ENCODED_CRLF = "=?utf-8?q?x=0D=0ABcc:_attacker@evil.test?="
 
 
-def _raw_header_names(message: EmailMessage) -> list[str]:
-    head = message.as_bytes().split(b"\n\n", 1)[0].decode("ascii")
+def _raw_header_names(message: OutgoingEmail) -> list[str]:
+    head = message.data.split(b"\r\n\r\n", 1)[0].decode("ascii")
     return [line.split(":", 1)[0] for line in head.splitlines() if line[:1] not in (" ", "\t")]
 
 
@@ -272,8 +278,9 @@ def test_an_encoded_line_break_in_a_subject_never_becomes_a_header_of_its_own() 
     # became a raw "Bcc:" line. Stored before validation refused it, or arriving through a
     # value, it now reads literally.
     template = EmailTemplate(f"Sign in {ENCODED_CRLF} now", "Tap ${url}", "text/plain")
-    message = _build(template)
-    assert "Bcc" not in _raw_header_names(message)
+    built = _built(template)
+    message = built.parsed()
+    assert "Bcc" not in _raw_header_names(built)
     assert message["Bcc"] is None
     subject = str(message["Subject"])
     assert "\n" not in subject
@@ -284,9 +291,9 @@ def test_an_encoded_line_break_in_a_subject_never_becomes_a_header_of_its_own() 
 def test_a_substituted_value_cannot_open_an_encoded_word_either() -> None:
     study = Study(**{**_study().__dict__, "name": f"Study {ENCODED_CRLF}"})
     template = EmailTemplate("Sign in to ${studyName}", "Tap ${url}", "text/plain")
-    message = _build(template, study)
-    assert message["Bcc"] is None
-    assert "Bcc" not in _raw_header_names(message)
+    built = _built(template, study)
+    assert built.parsed()["Bcc"] is None
+    assert "Bcc" not in _raw_header_names(built)
 
 
 def test_the_recipient_is_one_address_or_the_email_is_not_built() -> None:
@@ -373,7 +380,7 @@ def test_a_link_the_template_builds_with_email_works_for_a_plus_address() -> Non
             to=PLUS,
             mail_from=MAIL_FROM,
             message_id=MESSAGE_ID,
-        )
+        ).parsed()
         text_part = message.get_body(("plain",))
         assert isinstance(text_part, EmailMessage)
         (link,) = re.findall(r"https://\S+", _text(text_part))
@@ -385,7 +392,9 @@ def test_the_encoded_email_is_still_html_escaped() -> None:
     # quote() leaves nothing HTML-special, but escaping is applied to every value all the same
     values = {**sign_in_values(_study(), PLUS, TOKEN, CODE, BASE_URL), "email": "a&b"}
     template = EmailTemplate("Hi", '<a href="x?email=${email}">${url}</a>', "text/html")
-    message = build_message(template, values, to=PLUS, mail_from=MAIL_FROM, message_id=MESSAGE_ID)
+    message = build_message(
+        template, values, to=PLUS, mail_from=MAIL_FROM, message_id=MESSAGE_ID
+    ).parsed()
     html_part = message.get_body(("html",))
     assert isinstance(html_part, EmailMessage)
     assert 'href="x?email=a&amp;b"' in _text(html_part)
@@ -397,6 +406,8 @@ def test_the_encoded_email_is_still_html_escaped() -> None:
 def test_the_qr_code_is_of_the_short_link() -> None:
     values = sign_in_values(_study(), TO, TOKEN, CODE, BASE_URL)
     template = EmailTemplate("Sign in", "<p>${qrCode}</p><p>${url}</p>", "text/html")
-    message = build_message(template, values, to=TO, mail_from=MAIL_FROM, message_id=MESSAGE_ID)
+    message = build_message(
+        template, values, to=TO, mail_from=MAIL_FROM, message_id=MESSAGE_ID
+    ).parsed()
     (image,) = [part for part in message.walk() if part.get_content_type() == "image/png"]
     assert image.get_payload(decode=True) == qr_png(SHORT_LINK)
