@@ -185,7 +185,7 @@ class DeliveryWorker:
     metrics: Metrics
     link_stats: LinkStats
     study_stats: StudyStats
-    batch: int = 20
+    batch: int = 100
     consumer: str = field(default_factory=lambda: f"worker-{secrets.token_hex(4)}")
     _group_ready: bool = False
     _stopping: asyncio.Event = field(default_factory=asyncio.Event)
@@ -273,12 +273,17 @@ class DeliveryWorker:
         tokens = await self._issue_tokens(
             [(entry, job, studies[job.study_id]) for entry, job in jobs if job.kind == "sign-in"]
         )
-        await asyncio.gather(
-            *(
-                self._deliver(entry, job, studies[job.study_id], tokens.get(entry.entry_id), batch)
-                for entry, job in jobs
-            )
-        )
+        # As many emails composed and in flight at once as the transport sends at once: the
+        # next is composed while the others wait for the SMTP server, so neither side idles
+        # (composing the whole batch first would leave the server waiting for it).
+        lanes = asyncio.Semaphore(self.settings.smtp_pool_size)
+
+        async def deliver(entry: OutboxEntry, job: Job) -> None:
+            async with lanes:
+                study, issued = studies[job.study_id], tokens.get(entry.entry_id)
+                await self._deliver(entry, job, study, issued, batch)
+
+        await asyncio.gather(*(deliver(entry, job) for entry, job in jobs))
         if batch.dropped:
             log.info(
                 "%d sign-in emails not sent: no account for the address (%d), or it had its "
