@@ -42,8 +42,10 @@ from service.email.preview import TEST_HEADER, marked_as_test, sample_values
 from service.email.transport import Transport
 from service.observability.metrics import Metrics
 from service.settings import Settings
+from service.store.account_lookup import with_accounts
 from service.store.accounts import AccountStore, IssuedToken, NotIssued, TokenRequest
 from service.store.budgets import STUDY_PACE, Budget, BudgetStore, budgets_of
+from service.store.connection import RedisClient
 from service.store.limits import MAX_JOB_LANGUAGES
 from service.store.link_stats import LinkStats
 from service.store.outbox import Acceptance, Job, Outbox, OutboxEntry
@@ -73,16 +75,14 @@ class NotNow:
 Composed = OutgoingEmail | Literal["dropped", "capped"] | NotNow
 
 
-@dataclass(frozen=True)
+@dataclass
 class SignInSecrets:
-    """A sign-in job's fresh token and code, their hashes, and whether they were recorded
-    (the account's address and languages) or why not."""
+    """A sign-in job's fresh token and code, what was asked to record (their hashes), and
+    whether it was recorded (the account's address and languages) or why not."""
 
     token: str
     code: str
-    token_hash: str
-    code_hash: str
-    address: str  # normalized
+    request: TokenRequest
     outcome: IssuedToken | NotIssued = "none"
 
 
@@ -185,6 +185,7 @@ class DeliveryWorker:
     metrics: Metrics
     link_stats: LinkStats
     study_stats: StudyStats
+    redis: RedisClient
     batch: int = 100
     consumer: str = field(default_factory=lambda: f"worker-{secrets.token_hex(4)}")
     _group_ready: bool = False
@@ -304,40 +305,28 @@ class DeliveryWorker:
     async def _issue_tokens(
         self, jobs: list[tuple[OutboxEntry, Job, Study | None]]
     ) -> dict[str, SignInSecrets]:
-        """A fresh token and code for each sign-in job (stored hashed, so no token is ever kept
-        in Redis in plain text), recorded for the accounts there are in one pipeline: an
-        address without an account costs one script call in it and nothing else."""
-        if not jobs:
-            return {}
-        issued: list[tuple[str, SignInSecrets]] = []
-        requests: list[TokenRequest] = []
-        for entry, job, study in jobs:
-            assert study is not None
+        """A fresh token and code for each sign-in job whose address has an account (stored
+        hashed, so no token is ever kept in Redis in plain text). Two pipelines for the batch:
+        which addresses have an account, then the tokens of those; an address without one
+        costs a lookup in the first and nothing else. Jobs left out have no account."""
+        addresses = [(study.identifier, normalized(job.email)) for _, job, study in jobs if study]
+        found = await with_accounts(self.redis, addresses)
+        issued: list[tuple[str, SignInSecrets, TokenRequest]] = []
+        for (entry, _job, study), (_, address), exists in zip(jobs, addresses, found, strict=True):
+            if not exists or study is None:
+                continue
             token, code = new_token(), new_code()
-            secrets_ = SignInSecrets(
-                token,
-                code,
-                self.hasher.for_storage(SIGN_IN, token),
-                self.hasher.for_storage(SIGN_IN_CODE, code),
-                normalized(job.email),
-            )
-            issued.append((entry.entry_id, secrets_))
-            requests.append(
-                TokenRequest(
-                    study.identifier,
-                    secrets_.address,
-                    secrets_.token_hash,
-                    secrets_.code_hash,
-                    study.email_sign_in_token_ttl_seconds,
-                )
-            )
-        results = await self.accounts.issue_sign_in_tokens(
-            requests, self.settings.sign_in_emails_per_day
+            token_hash = self.hasher.for_storage(SIGN_IN, token)
+            code_hash = self.hasher.for_storage(SIGN_IN_CODE, code)
+            ttl = study.email_sign_in_token_ttl_seconds
+            request = TokenRequest(study.identifier, address, token_hash, code_hash, ttl)
+            issued.append((entry.entry_id, SignInSecrets(token, code, request), request))
+        outcomes = await self.accounts.issue_sign_in_tokens(
+            [request for _, _, request in issued], self.settings.sign_in_emails_per_day
         )
-        return {
-            entry_id: replace(secrets_, outcome=outcome)
-            for (entry_id, secrets_), outcome in zip(issued, results, strict=True)
-        }
+        for (_, secrets_, _), outcome in zip(issued, outcomes, strict=True):
+            secrets_.outcome = outcome
+        return {entry_id: secrets_ for entry_id, secrets_, _ in issued}
 
     async def _deliver(
         self,
@@ -522,9 +511,8 @@ class DeliveryWorker:
             return self._test_email(study, job)
         if job.kind != "sign-in":
             raise ValueError(f"unknown kind of job {job.kind!r}")
-        assert issued is not None, "a sign-in job's token is issued with its batch"
-        outcome = issued.outcome
-        if outcome == "none" or outcome == "capped":
+        outcome = "none" if issued is None else issued.outcome
+        if outcome == "none" or outcome == "capped" or issued is None:
             log.debug(
                 "sign-in email for %s in %s not sent: %s",
                 masked(job.email),
@@ -536,8 +524,9 @@ class DeliveryWorker:
         # addresses can hold back a participant's email.
         wait_ms = await self._pace(study)
         if wait_ms:
+            request = issued.request
             await self.accounts.withdraw_sign_in_token(
-                study.identifier, issued.address, issued.token_hash, issued.code_hash
+                study.identifier, request.normalized_email, request.token_hash, request.code_hash
             )
             log.info(
                 "sign-in email %s of %s waits %d ms for the study's pace",

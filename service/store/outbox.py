@@ -303,10 +303,9 @@ class Outbox:
         return Settlement(bool(settled), True)
 
     async def done_many(self, entry_ids: Sequence[str]) -> None:
-        """:meth:`done` for many jobs, in one pipeline (a worker's batch)."""
-        await self._scripts.settle_job.many(
-            [self._settle_call(entry_id, "done") for entry_id in entry_ids]
-        )
+        """:meth:`done` for many jobs, in one script (a worker's batch; no counts, no marks)."""
+        # Bounded by the worker's batch: a script's arguments are all in memory at once.
+        await self._scripts.finish_jobs(keys=[keys.OUTBOX], args=[keys.OUTBOX_GROUP, *entry_ids])
 
     async def sent_many(self, emails: Sequence[tuple[str, str, Sequence[Tally]]]) -> None:
         """:meth:`sent` for many emails (entry id, Message-ID, counts), in one pipeline."""

@@ -124,6 +124,7 @@ class Scripts:
         # outbox (the {outbox} slot)
         self.accept_sign_in = load("accept_sign_in")
         self.settle_job = load("settle_job")
+        self.finish_jobs = load("finish_jobs")
         self.promote_due = load("promote_due")
         self.requeue_dead = load("requeue_dead")
         self.accept_onboarding = load("accept_onboarding")
