@@ -1,0 +1,90 @@
+"""The worker handles a batch in a few round trips: an address without an account costs one
+lookup in a pipeline and a share of one settlement, no token, no hashing, no script of its own.
+"""
+
+from __future__ import annotations
+
+import secrets
+from collections import Counter
+from collections.abc import AsyncIterator, Awaitable
+
+import httpx
+import pytest
+from redis.asyncio import Redis
+
+from service.api.application import create_app
+from service.app import build_worker
+from service.settings import Settings
+from service.store import keys
+from service.store.connection import RedisClient
+from service.store.scripts import Scripts
+from tests.support.api import Api
+from tests.support.mail import Mailbox
+from tests.support.redis_server import RedisServer
+
+UNKNOWN = 60
+
+
+@pytest.fixture
+async def api(settings: Settings, redis: RedisClient, mailbox: Mailbox) -> AsyncIterator[Api]:
+    # No worker of its own: the test runs one batch itself, under MONITOR.
+    settings = settings.replace(study_email_pace=None)
+    app = create_app(settings, redis=redis, run_worker=False)
+    async with app.router.lifespan_context(app):
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
+            yield Api(client, mailbox, app.state.services)
+
+
+@pytest.mark.parametrize("redis", ["redis"], indirect=True)  # MONITOR: a real server
+async def test_unknown_addresses_cost_a_lookup_each_and_no_script_of_their_own(
+    api: Api, redis: RedisClient, redis_server: RedisServer, mailbox: Mailbox
+) -> None:
+    await api.create_study("study-a")
+    known = ["ann@example.org", "bob@example.org"]
+    for address in known:
+        await api.create_participant("study-a", address, consented=True)
+    worker = build_worker(api.services)
+    # A first batch loads the scripts into the server (a first call of each is sent twice).
+    await api.request_link("study-a", "warm-up@example.org")
+    await api.request_link("study-a", known[0])
+    assert await worker.run_once() == 2
+    mailbox.clear()
+    for n in range(UNKNOWN):
+        assert (await api.request_link("study-a", f"nobody-{n}@example.org")).status_code == 202
+    for address in known:
+        assert (await api.request_link("study-a", address)).status_code == 202
+
+    commands = await _monitored(redis_server, worker.run_once())
+
+    scripts = Scripts(redis)
+    by_script = Counter(sha for name, sha in commands if name == "EVALSHA")
+    assert by_script[scripts.issue_sign_in_token.sha] == len(known)  # the known ones only
+    assert by_script[scripts.settle_job.sha] == len(known)  # each email: its mark and count
+    assert by_script[scripts.finish_jobs.sha] == 1  # every unknown address at once
+    assert by_script[scripts.promote_due.sha] == 1  # once a batch: retries that are due
+    assert sum(by_script.values()) == 2 * len(known) + 2
+    assert [name for name, _ in commands].count("EXISTS") == UNKNOWN + len(known)
+    assert await redis.xlen(keys.OUTBOX) == 0  # all settled
+    assert sorted(r for email in mailbox.emails for r in email.recipients) == known
+    await worker.transport.close()
+
+
+async def _monitored(server: RedisServer, work: Awaitable[int]) -> list[tuple[str, str]]:
+    """The commands ``work`` made: each one's name and first argument."""
+    monitor_client = Redis.from_url(server.url)
+    marker = secrets.token_hex(8)
+    seen: list[tuple[str, str]] = []
+    try:
+        async with monitor_client.monitor() as monitor:
+            assert await work == UNKNOWN + 2
+            await monitor_client.echo(marker)
+            while True:
+                command = (await monitor.next_command())["command"]
+                if marker in command:
+                    break
+                name, _, rest = command.partition(" ")
+                seen.append((name.upper(), rest.split(" ", 1)[0].strip('"')))
+    finally:
+        await monitor_client.aclose()
+    return seen
