@@ -12,6 +12,7 @@ import asyncio
 import contextlib
 
 import aiosmtplib
+from aiosmtplib.typing import SMTPStatus
 
 from service.email.failures import SmtpUtf8Missing
 from service.email.mime import OutgoingEmail
@@ -60,15 +61,7 @@ class SmtpPool:
                 await connection.connect()
             # The envelope names the To header's one address (a validated addr-spec), never
             # whatever else a header might have made of it.
-            await asyncio.wait_for(
-                connection.sendmail(
-                    message.envelope_from,
-                    [message.envelope_to],
-                    message.data,
-                    mail_options=["SMTPUTF8"] if message.international else [],
-                ),
-                self._timeout,
-            )
+            await asyncio.wait_for(_transaction(connection, message), self._timeout)
         except aiosmtplib.SMTPNotSupported:
             # An email with an address beyond ASCII goes with SMTPUTF8; aiosmtplib refuses
             # before MAIL FROM when the server does not offer it. Said by its own type, so that
@@ -94,3 +87,34 @@ class SmtpPool:
         idle, self._idle = self._idle, []
         for connection in idle:
             await self._close(connection)
+
+
+async def _transaction(connection: aiosmtplib.SMTP, message: OutgoingEmail) -> None:
+    """MAIL, RCPT and DATA for one email. A connection's first email goes through aiosmtplib's
+    sendmail, which greets the server (EHLO, or HELO for an old one); the next ones skip its
+    parsing of both addresses twice over (a tenth of a worker's time, profiled): ours are
+    addr-specs validated when the email was built."""
+    options = ["SMTPUTF8"] if message.international else []
+    if connection.is_ehlo_or_helo_needed:
+        await connection.sendmail(
+            message.envelope_from, [message.envelope_to], message.data, mail_options=options
+        )
+        return
+    if message.international and not connection.supports_extension("smtputf8"):
+        raise aiosmtplib.SMTPNotSupported("SMTPUTF8 is not supported by this server")
+    encoding = "utf-8" if message.international else "ascii"
+    mail_from = [b"FROM:<" + message.envelope_from.encode(encoding) + b">"]
+    if connection.supports_extension("size"):
+        mail_from.append(f"SIZE={len(message.data)}".encode())  # CRLF line ends already
+    mail_from += [option.encode() for option in options]
+    # A refusal raises as sendmail's would; the pool then closes the connection.
+    reply = await connection.execute_command(b"MAIL", *mail_from)
+    if reply.code != SMTPStatus.completed:
+        raise aiosmtplib.SMTPSenderRefused(reply.code, reply.message, message.envelope_from)
+    reply = await connection.execute_command(
+        b"RCPT", b"TO:<" + message.envelope_to.encode(encoding) + b">"
+    )
+    if reply.code not in (SMTPStatus.completed, SMTPStatus.will_forward):
+        refused = aiosmtplib.SMTPRecipientRefused(reply.code, reply.message, message.envelope_to)
+        raise aiosmtplib.SMTPRecipientsRefused([refused])
+    await connection.data(message.data)

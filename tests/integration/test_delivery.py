@@ -196,3 +196,31 @@ async def test_smtp_connections_are_reused(
         await api.mailbox.wait_for(address)
     # Twelve emails, at most one conversation per pooled connection.
     assert 1 <= api.mailbox.sessions <= settings.smtp_pool_size
+
+
+async def test_a_refusal_on_a_reused_connection_is_a_dead_letter_like_any_other(
+    api: Api, redis: Redis, flaky_smtp: SmtpServer, settings: Settings
+) -> None:
+    """After a connection's first email, the pool sends MAIL, RCPT and DATA itself: a refused
+    recipient there is a dead letter with the server's reason, and the others arrive."""
+    flaky_smtp.start()
+    await api.create_study("study-a")
+    addresses = [f"s{i}@example.org" for i in range(12)]
+    for address in addresses:
+        await api.create_participant("study-a", address, consented=True)
+    api.mailbox.refuse["s6@example.org"] = "550 5.1.1 No such user"
+    for address in addresses:
+        assert (await api.request_link("study-a", address)).status_code == 202
+    for address in addresses:
+        if address != "s6@example.org":
+            await api.mailbox.wait_for(address)
+
+    async def dead() -> bool:
+        return (await _outbox(redis).status()).dead == 1
+
+    await _until("the refused email is a dead letter", dead)
+    [letter] = await _outbox(redis).dead_letters()
+    assert "550 5.1.1 No such user" in letter.reason
+    assert api.mailbox.to("s6@example.org") == []
+    # Connections were reused; the one that had the refusal was closed and replaced.
+    assert 1 <= api.mailbox.sessions <= settings.smtp_pool_size + 1
