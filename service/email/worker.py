@@ -189,6 +189,7 @@ class DeliveryWorker:
     batch: int = 100
     consumer: str = field(default_factory=lambda: f"worker-{secrets.token_hex(4)}")
     _group_ready: bool = False
+    _next_housekeeping: float = 0.0  # monotonic time of the next look at retries and leases
     _stopping: asyncio.Event = field(default_factory=asyncio.Event)
     # Emails sent whose settlement did not reach Redis, or (durable mode) not its replicas:
     # settled again before anything else is read, so that a failover that lost the first
@@ -204,6 +205,8 @@ class DeliveryWorker:
         log.info("delivery worker %s sending via %s", self.consumer, self.transport.describe())
         while not self._stopping.is_set():
             handled = 0
+            # Cleared before the batch, not after: a job queued while it ran wakes the next.
+            self.mailer.wakeup.clear()
             try:
                 handled = await self.run_once()
             except RedisError as exc:
@@ -213,7 +216,6 @@ class DeliveryWorker:
                 log.exception("delivery worker: unexpected error; continuing")
             if handled >= self.batch or self._stopping.is_set():
                 continue  # more may be waiting (or we are stopping): do not sleep
-            self.mailer.wakeup.clear()
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self.mailer.wakeup.wait(), self.settings.poll_seconds)
         for stats in (self.link_stats, self.study_stats):
@@ -234,9 +236,14 @@ class DeliveryWorker:
             self._group_ready = True
         if not await self._settle_again():
             return 0
-        await self.outbox.promote_due()
-        lease_ms = int(self.settings.lease_seconds * 1000)
-        entries = await self.outbox.claim_abandoned(self.consumer, lease_ms, self.batch)
+        entries: list[OutboxEntry] = []
+        if time.monotonic() >= self._next_housekeeping:
+            # Retries that are due and jobs of workers that died: once a poll interval, not
+            # every batch (two round trips a batch that a busy queue does not need).
+            self._next_housekeeping = time.monotonic() + self.settings.poll_seconds
+            await self.outbox.promote_due()
+            lease_ms = int(self.settings.lease_seconds * 1000)
+            entries = await self.outbox.claim_abandoned(self.consumer, lease_ms, self.batch)
         entries += await self.outbox.read_new(self.consumer, self.batch)
         if entries:
             await self._deliver_batch(entries)

@@ -62,8 +62,9 @@ async def test_unknown_addresses_cost_a_lookup_each_and_no_script_of_their_own(
     assert by_script[scripts.issue_sign_in_token.sha] == len(known)  # the known ones only
     assert by_script[scripts.settle_job.sha] == len(known)  # each email: its mark and count
     assert by_script[scripts.finish_jobs.sha] == 1  # every unknown address at once
-    assert by_script[scripts.promote_due.sha] == 1  # once a batch: retries that are due
-    assert sum(by_script.values()) == 2 * len(known) + 2
+    housekeeping = by_script[scripts.promote_due.sha]  # due retries: once a poll interval
+    assert housekeeping <= 1
+    assert sum(by_script.values()) == 2 * len(known) + 1 + housekeeping
     assert [name for name, _ in commands].count("EXISTS") == UNKNOWN + len(known)
     assert await redis.xlen(keys.OUTBOX) == 0  # all settled
     assert sorted(r for email in mailbox.emails for r in email.recipients) == known
