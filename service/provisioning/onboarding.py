@@ -8,6 +8,7 @@ the same list again (after a crash halfway, or by mistake) sends nobody a second
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import AsyncIterator, Callable, Sequence
 from dataclasses import dataclass
@@ -19,6 +20,10 @@ from service.store.accounts import AccountStore
 from service.studies.repository import Studies
 
 log = logging.getLogger(__name__)
+
+
+# Addresses onboarded concurrently (each a few round trips of its own).
+ONBOARDED_AT_ONCE = 32
 
 
 @dataclass(frozen=True)
@@ -83,16 +88,31 @@ class Onboarding:
     async def each(
         self, study_id: str, addresses: Sequence[str], force: bool
     ) -> AsyncIterator[AddressOutcome]:
-        """Onboard each address once, saying what happened to each in turn (NotFound for an
-        unknown study, before the first)."""
+        """Onboard each address once, saying what happened to each in the list's order
+        (NotFound for an unknown study, before the first). A few at a time: each costs several
+        round trips, which one at a time made 10,000 addresses take 21 s."""
         study = await self.studies.get(study_id)
         seen: set[str] = set()
-        for address in addresses:
-            if normalized(address) in seen:  # the same person twice in one list: one email
-                yield AddressOutcome(address, OnboardingResult(skipped=1), repeated=True)
-                continue
-            seen.add(normalized(address))
-            yield AddressOutcome(address, await self.onboard_one(study.identifier, address, force))
+        for start in range(0, len(addresses), ONBOARDED_AT_ONCE):
+            chunk = []
+            for address in addresses[start : start + ONBOARDED_AT_ONCE]:
+                lookup = normalized(address)
+                chunk.append((address, lookup in seen))  # twice in one list: one email
+                seen.add(lookup)
+            done = iter(
+                await asyncio.gather(
+                    *(
+                        self.onboard_one(study.identifier, address, force)
+                        for address, repeated in chunk
+                        if not repeated
+                    )
+                )
+            )
+            for address, repeated in chunk:
+                if repeated:
+                    yield AddressOutcome(address, OnboardingResult(skipped=1), repeated=True)
+                else:
+                    yield AddressOutcome(address, next(done))
 
     async def onboard(
         self,
