@@ -14,6 +14,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from contextlib import AbstractContextManager
 from pathlib import Path
 from types import FrameType, TracebackType
@@ -50,6 +51,7 @@ class Stack(AbstractContextManager["Stack"]):
         self._scratch = tempfile.TemporaryDirectory(prefix=f"magiclink-{name}-")
         self.scratch = Path(self._scratch.name)  # Redis's directory, token files
         self.processes: list[tuple[str, subprocess.Popen[bytes]]] = []
+        self._stop_cluster: Callable[[], None] | None = None
         self.admin_key = secrets.token_urlsafe(24)
         self.secret_key = secrets.token_hex(32)
         BENCH.mkdir(exist_ok=True)
@@ -59,6 +61,25 @@ class Stack(AbstractContextManager["Stack"]):
             process = subprocess.Popen(command, env=env, stdout=log, stderr=subprocess.STDOUT)
         self.processes.append((name, process))
         return process
+
+    def process(self, name: str) -> subprocess.Popen[bytes]:
+        """The process started under ``name`` (the latest, if several were)."""
+        for started, process in reversed(self.processes):
+            if started == name:
+                return process
+        raise LookupError(f"no process {name!r} was started")
+
+    def stop(self, name: str) -> None:
+        """SIGTERM the process started under ``name`` and wait for it (SIGKILL after 15 s)."""
+        process = self.process(name)
+        if process.poll() is None:
+            process.terminate()
+            try:
+                process.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
+        self.processes.remove((name, process))
 
     def wait_until_up(self, url: str, name: str, process: subprocess.Popen[bytes]) -> None:
         deadline = time.monotonic() + 30
@@ -92,6 +113,22 @@ class Stack(AbstractContextManager["Stack"]):
                 pass
             time.sleep(0.05)
         raise SystemExit("redis-server did not answer within 10 s (see bench/redis.log)")
+
+    def cluster(self) -> str:
+        """A three-master Redis Cluster (the suite's, no persistence), stopped on exit; its
+        MAGICLINK_REDIS_URL."""
+        from tests.support.redis_cluster import RedisCluster  # imports pytest: only when used
+
+        self.stop_cluster()
+        cluster = RedisCluster(self.scratch / "cluster")
+        self._stop_cluster = cluster.stop
+        cluster.start()
+        return cluster.url
+
+    def stop_cluster(self) -> None:
+        if self._stop_cluster is not None:
+            self._stop_cluster()
+            self._stop_cluster = None
 
     def mailsink(self) -> tuple[int, str]:
         """The sink's SMTP port and the URL of its HTTP API."""
@@ -152,4 +189,5 @@ class Stack(AbstractContextManager["Stack"]):
             except subprocess.TimeoutExpired:
                 process.kill()
                 process.wait()
+        self.stop_cluster()
         self._scratch.cleanup()
