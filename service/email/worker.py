@@ -277,22 +277,25 @@ class DeliveryWorker:
                     "job %s: study %s no longer exists; dropped", job.message_id, job.study_id
                 )
                 batch.done(entry.entry_id)
-        jobs = [(entry, job) for entry, job in jobs if studies[job.study_id] is not None]
-        tokens = await self._issue_tokens(
-            [(entry, job, studies[job.study_id]) for entry, job in jobs if job.kind == "sign-in"]
-        )
+        known = [
+            (entry, job, study)
+            for entry, job in jobs
+            if (study := studies[job.study_id]) is not None
+        ]
+        tokens = await self._issue_tokens([item for item in known if item[1].kind == "sign-in"])
         # As many emails composed and in flight at once as the transport sends at once: the
         # next is composed while the others wait for the SMTP server, so neither side idles
         # (composing the whole batch first would leave the server waiting for it).
         lanes = asyncio.Semaphore(self.settings.smtp_pool_size)
 
-        async def deliver(entry: OutboxEntry, job: Job) -> None:
+        async def deliver(entry: OutboxEntry, job: Job, study: Study) -> None:
             async with lanes:
-                study, issued = studies[job.study_id], tokens.get(entry.entry_id)
-                await self._deliver(entry, job, study, issued, batch)
+                await self._deliver(entry, job, study, tokens.get(entry.entry_id), batch)
 
-        await asyncio.gather(*(deliver(entry, job) for entry, job in jobs))
-        if batch.dropped:
+        # Every email of the batch finishes before anything is raised: the ones sent must be
+        # settled (below), or they would be sent again once their lease ran out.
+        outcomes = await asyncio.gather(*(deliver(*item) for item in known), return_exceptions=True)
+        if batch.dropped or batch.capped:
             log.info(
                 "%d sign-in emails not sent: no account for the address (%d), or it had its "
                 "%d of the day (%d)",
@@ -302,6 +305,9 @@ class DeliveryWorker:
                 batch.capped,
             )
         await self._settle(batch)
+        for outcome in outcomes:
+            if isinstance(outcome, BaseException):
+                raise outcome
 
     async def _studies(self, identifiers: set[str]) -> dict[str, Study | None]:
         """Each study of a batch, read once (concurrently)."""
@@ -310,17 +316,17 @@ class DeliveryWorker:
         return dict(zip(ordered, found, strict=True))
 
     async def _issue_tokens(
-        self, jobs: list[tuple[OutboxEntry, Job, Study | None]]
+        self, jobs: list[tuple[OutboxEntry, Job, Study]]
     ) -> dict[str, SignInSecrets]:
         """A fresh token and code for each sign-in job whose address has an account (stored
         hashed, so no token is ever kept in Redis in plain text). Two pipelines for the batch:
         which addresses have an account, then the tokens of those; an address without one
         costs a lookup in the first and nothing else. Jobs left out have no account."""
-        addresses = [(study.identifier, normalized(job.email)) for _, job, study in jobs if study]
+        addresses = [(study.identifier, normalized(job.email)) for _, job, study in jobs]
         found = await with_accounts(self.redis, addresses)
         issued: list[tuple[str, SignInSecrets, TokenRequest]] = []
         for (entry, _job, study), (_, address), exists in zip(jobs, addresses, found, strict=True):
-            if not exists or study is None:
+            if not exists:
                 continue
             token, code = new_token(), new_code()
             token_hash = self.hasher.for_storage(SIGN_IN, token)
@@ -339,11 +345,10 @@ class DeliveryWorker:
         self,
         entry: OutboxEntry,
         job: Job,
-        study: Study | None,
+        study: Study,
         issued: SignInSecrets | None,
         batch: Batch,
     ) -> None:
-        assert study is not None
         try:
             message = await self._compose(study, job, issued)
         except RedisError:
@@ -396,26 +401,25 @@ class DeliveryWorker:
         )
 
     async def _settle(self, batch: Batch) -> None:
-        """The batch's jobs that need no more work, settled together: one pipeline for the
-        sent ones (each its own script: its sent mark and counts), one for the rest. In
-        durable mode each sent one waits for its replicas, as it is settled."""
-        if batch.finished:
-            await self.outbox.done_many(batch.finished)
-        if not batch.sent:
-            return
-        if self.settings.accept_replicas > 0:
+        """The batch's jobs that need no more work, settled together: the emails sent first
+        (one pipeline, each its own script: its sent mark and counts; one that Redis did not
+        take is kept to settle again), then the rest in one script. In durable mode each sent
+        one waits for its replicas, as it is settled."""
+        if batch.sent and self.settings.accept_replicas > 0:
             await asyncio.gather(
                 *(self._settle_sent(entry_id, mid, counts) for entry_id, mid, counts in batch.sent)
             )
-            return
-        try:
-            await self.outbox.sent_many(batch.sent)
-        except RedisError as exc:
-            log.warning(
-                "%d emails sent, settlement failed (%s); kept to retry", len(batch.sent), exc
-            )
-            for entry_id, message_id, counts in batch.sent:
-                self._keep_unsettled(entry_id, message_id, counts)
+        elif batch.sent:
+            try:
+                await self.outbox.sent_many(batch.sent)
+            except RedisError as exc:
+                log.warning(
+                    "%d emails sent, settlement failed (%s); kept to retry", len(batch.sent), exc
+                )
+                for entry_id, message_id, counts in batch.sent:
+                    self._keep_unsettled(entry_id, message_id, counts)
+        if batch.finished:
+            await self.outbox.done_many(batch.finished)
 
     async def _settle_sent(self, entry_id: str, message_id: str, counts: list[Tally]) -> bool:
         """Settle a sent email; if Redis (or, in durable mode, its replicas) did not take the

@@ -11,6 +11,7 @@ from collections.abc import AsyncIterator, Awaitable
 import httpx
 import pytest
 from redis.asyncio import Redis
+from redis.exceptions import ConnectionError as RedisConnectionError
 
 from service.api.application import create_app
 from service.app import build_worker
@@ -89,3 +90,33 @@ async def _monitored(server: RedisServer, work: Awaitable[int]) -> list[tuple[st
     finally:
         await monitor_client.aclose()
     return seen
+
+
+@pytest.mark.parametrize("redis", ["redis"], indirect=True)
+async def test_an_error_in_one_job_still_settles_the_emails_the_batch_sent(
+    api: Api, redis: RedisClient, mailbox: Mailbox, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    await api.create_study("study-a")
+    addresses = ["ann@example.org", "bob@example.org", "cat@example.org"]
+    for address in addresses:
+        await api.create_participant("study-a", address, consented=True)
+        assert (await api.request_link("study-a", address)).status_code == 202
+    mailbox.refuse["bob@example.org"] = "451 4.3.0 Try again later"
+    outbox = api.services.mailer.outbox
+
+    async def redis_gone(*args: object, **kwargs: object) -> bool:
+        raise RedisConnectionError("the master went away")
+
+    monkeypatch.setattr(outbox, "retry_later", redis_gone)  # bob's retry cannot be written
+    worker = build_worker(api.services)
+    with pytest.raises(RedisConnectionError):
+        await worker.run_once()
+    await worker.transport.close()
+
+    assert sorted(r for email in mailbox.emails for r in email.recipients) == [
+        "ann@example.org",
+        "cat@example.org",
+    ]
+    for email in mailbox.emails:  # settled: marked as sent, gone from the stream
+        assert await redis.exists(keys.sent(email.message["Message-ID"]))
+    assert await redis.xlen(keys.OUTBOX) == 1  # bob's job, still pending: read again later
