@@ -17,6 +17,7 @@ from __future__ import annotations
 import math
 import time
 from collections import OrderedDict
+from typing import Protocol
 
 from service.errors import RateLimited
 from service.observability.metrics import Metrics
@@ -35,6 +36,12 @@ _MESSAGES = {
     "again later, or sign in with a link sent by email.",
 }
 
+
+class _Caller(Protocol):
+    @property
+    def client(self) -> str: ...
+
+
 # Clients this process currently refuses; the oldest are forgotten first (Redis still counts).
 _MAX_REMEMBERED = 10_000
 
@@ -49,6 +56,12 @@ class AttemptLimits:
     def _refuse(self, policy: str, wait_seconds: float) -> RateLimited:
         self._metrics.refused.labels(policy).inc()
         return RateLimited(_MESSAGES[policy], math.ceil(wait_seconds))
+
+    def check(self, caller: _Caller) -> None:
+        """Refuse a caller whose network's failed sign-ins used up its budget (429); while no
+        client is refused, without working out the caller's network."""
+        if self._refused_until:
+            self.check_client(caller.client)
 
     def check_client(self, client: str) -> None:
         """Refuse a client whose failed sign-ins used up its budget (429)."""

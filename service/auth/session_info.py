@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from json.encoder import encode_basestring
 from typing import Any
 
 from service.accounts.participant import Participant
-from service.json_text import ENCODER, quoted
+from service.json_text import ENCODER
 
 # Each study has one required consent group, Bridge's default subpopulation: its guid is the
 # study id, and its name is the one Bridge gives a default subpopulation.
@@ -96,6 +97,11 @@ _CONSTANT = ENCODER.encode({key: value for key, value in _ONE.items() if _TWO.ge
 ]
 
 
+# The C escaper that json_text.quoted ends in (ENCODER keeps UTF-8 as is), called directly: a
+# session body quotes a dozen strings, and the Python call in between cost a third of it.
+_quoted = encode_basestring
+
+
 def session_info_body(
     participant: Participant,
     session_token: str,
@@ -104,25 +110,25 @@ def session_info_body(
 ) -> bytes:
     """The JSON of :func:`session_info`, written field by field."""
     consented = "true" if participant.consented else "false"
-    email = quoted(participant.email)
-    study = quoted(participant.study_id)
+    email = _quoted(participant.email)
+    study = _quoted(participant.study_id)
     signed_on = (
-        f'"signedOn":{quoted(participant.consented_on)},' if participant.consented_on else ""
+        f'"signedOn":{_quoted(participant.consented_on)},' if participant.consented_on else ""
     )
     body = (
-        f'{{{_CONSTANT},"sessionToken":{quoted(session_token)},"id":{quoted(participant.id)},'
+        f'{{{_CONSTANT},"sessionToken":{_quoted(session_token)},"id":{_quoted(participant.id)},'
         f'"email":{email},"username":{email},"consented":{consented},'
-        f'"signedMostRecentConsent":{consented},"status":{quoted(participant.status)},'
-        f'"createdOn":{quoted(participant.created_on)},'
+        f'"signedMostRecentConsent":{consented},"status":{_quoted(participant.status)},'
+        f'"createdOn":{_quoted(participant.created_on)},'
         f'"emailVerified":{"true" if participant.email_verified else "false"},'
-        f'"studyIds":[{study}],"languages":[{",".join(map(quoted, participant.languages))}],'
+        f'"studyIds":[{study}],"languages":[{",".join(map(_quoted, participant.languages))}],'
         f'"dataSharing":{"true" if participant.data_sharing else "false"},'
-        f'"sharingScope":{quoted(participant.sharing_scope)},'
-        f'"environment":{quoted(environment)},'
+        f'"sharingScope":{_quoted(participant.sharing_scope)},'
+        f'"environment":{_quoted(environment)},'
         f'"consentStatuses":{{{study}:{{"name":"{DEFAULT_CONSENT_GROUP}",'
         f'"subpopulationGuid":{study},"required":true,"consented":{consented},'
         f'"signedMostRecentConsent":{consented},{signed_on}"type":"ConsentStatus"}}}}'
     )
     if reauth_token is not None:
-        body += f',"reauthToken":{quoted(reauth_token)}'
+        body += f',"reauthToken":{_quoted(reauth_token)}'
     return (body + "}").encode()

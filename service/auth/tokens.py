@@ -36,6 +36,12 @@ def new_token() -> str:
     return secrets.token_hex(TOKEN_BYTES)
 
 
+def new_tokens(count: int) -> list[str]:
+    """``count`` new tokens from one read of the system's randomness (a sign-in makes two)."""
+    drawn = secrets.token_hex(count * TOKEN_BYTES)
+    return [drawn[start : start + TOKEN_LENGTH] for start in range(0, len(drawn), TOKEN_LENGTH)]
+
+
 _TYPED_AROUND = re.compile(r"[-\s]")
 
 
@@ -94,15 +100,17 @@ class SecretHasher:
     def for_storage(self, purpose: str, value: str) -> str:
         return self._digest(0, purpose, value)
 
-    def session_token(self, seed: str) -> str:
-        """The session token made from ``seed``, a random value kept on the account.
+    def session_token(self, seed: str, slot_tag: str = "") -> str:
+        """The session token made from ``seed``, a random value kept on the account, after
+        ``slot_tag``, which says where the session is stored (service/store/sessions.py).
 
         A reauthentication answers with the live session's token, as Bridge does, yet only the
         hash of that token is stored: the account keeps the seed, and the token is remade from
         it with the current key. After a key rotation it comes out different, the stored hash
-        does not match, and the reauthentication starts a new session instead.
+        does not match, and the reauthentication starts a new session instead. With a slot tag
+        of 4 letters, 44 hex digits are left: 176 bits.
         """
-        return self._digest(0, SESSION_SEED, seed)[:TOKEN_LENGTH]
+        return slot_tag + self._digest(0, SESSION_SEED, seed)[: TOKEN_LENGTH - len(slot_tag)]
 
     def candidates(self, purpose: str, value: str) -> list[str]:
         """Hashes under every configured key, newest first, for lookups during rotation."""

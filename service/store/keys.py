@@ -8,6 +8,7 @@ memory reports, and an address may contain ``{`` or ``}``, which would break the
 
 from __future__ import annotations
 
+import functools
 import hashlib
 
 PREFIX = "ml:"
@@ -46,6 +47,7 @@ def sent(message_id: str) -> str:
     return f"{_OUTBOX}:sent:{_message_part(message_id)}"
 
 
+@functools.lru_cache(maxsize=1024)  # a sign-in names its account's keys twice
 def email_hash(normalized_email: str) -> str:
     return hashlib.sha256(normalized_email.encode()).hexdigest()[:32]
 
@@ -112,12 +114,26 @@ def account(tag: str) -> str:
     return f"{PREFIX}{tag}:account"  # hash: the participant record
 
 
+# A pending sign-in lives in the account hash itself, one field per link and one per code:
+# ``PENDING_LINK + hash`` and ``PENDING_CODE + hash`` -> expiry (ms), where hash is the first
+# PENDING_HASH_CHARS hex digits of the secret's keyed hash (128 bits: no guess can hit one).
+# Two small fields in a hash that exists anyway cost far less than two keys of their own: a key
+# is some 50 bytes before it holds anything, a sorted set some 150 (tests/integration/
+# test_memory.py). No other field of the account has a colon in its name.
+PENDING_LINK = "l:"
+PENDING_CODE = "c:"
+PENDING_HASH_CHARS = 32
+
+
 def sign_in_tokens(tag: str) -> str:
+    # The layout before pending sign-ins moved into the account hash: read by authenticate.lua
+    # and folded into the hash by issue_sign_in_token.lua, so that links emailed before an
+    # upgrade keep working until they expire. Nothing writes it any more.
     return f"{PREFIX}{tag}:signin"  # sorted set: link token hash -> expiry (ms)
 
 
 def sign_in_codes(tag: str) -> str:
-    # Apart from the links: wrong guesses burn the pending codes, never the links.
+    # As sign_in_tokens: the codes of the layout before the upgrade.
     return f"{PREFIX}{tag}:codes"  # sorted set: typed code hash -> expiry (ms)
 
 
@@ -125,8 +141,13 @@ def reauth_tokens(tag: str) -> str:
     return f"{PREFIX}{tag}:reauth"  # sorted set: reauth token hash -> expiry (ms)
 
 
+# The account's field counting wrong typed codes against its pending codes (dropped with them).
+WRONG_CODES_FIELD = "wc"
+
+
 def wrong_codes(tag: str) -> str:
-    # count of wrong typed codes against the pending codes; expires with the last of them
+    # The count of wrong codes before it moved into the account (WRONG_CODES_FIELD); nothing
+    # writes it any more, and one from before an upgrade expires with its codes.
     return f"{PREFIX}{tag}:wrong-codes"
 
 
@@ -154,7 +175,15 @@ def admin_key(key_hash: str) -> str:
 
 
 def session(token_hash: str) -> str:
+    """A session made before sessions moved into their account's slot (legacy tokens)."""
     return f"{PREFIX}session:{token_hash}"  # -> "study account-tag participant-id generation"
+
+
+def slotted_session(slot_tag: str, token_hash: str) -> str:
+    """A session, in the Redis Cluster slot of its account: ``slot_tag`` is a short hash tag
+    that hashes to that slot and begins the session's token (service/store/sessions.py), so
+    the sign-in script writes the session in the step that signs the participant in."""
+    return f"{PREFIX}session:{{{slot_tag}}}:{token_hash}"  # -> as session()
 
 
 def console_session(id_hash: str) -> str:

@@ -42,6 +42,8 @@ TTL_SECONDS = TTL_DAYS * 86_400
 MAX_DAYS = 90
 DEFAULT_DAYS = 30
 GRACE_MS = 120_000  # a day's use counts may still arrive this long after it ends
+DAY_MS = 86_400_000
+_MAX_NAMES = 4096  # key names remembered (study, day); all forgotten at once beyond
 
 LINKS_REQUESTED = "linksRequested"
 EMAILS_SENT = "emailsSent"
@@ -99,6 +101,7 @@ class StudyStats(BufferedCounts[Tally]):
         self._redis = redis
         self.clock = clock  # seconds since the epoch; tests move it across midnight
         self._grace_ms = grace_ms
+        self._names: dict[tuple[str, int], str] = {}  # key names by (study, day number)
         super().__init__()  # counts not yet in Redis, by (hash, field)
 
     def now_ms(self) -> int:
@@ -106,8 +109,17 @@ class StudyStats(BufferedCounts[Tally]):
 
     def key(self, study_id: str, at_ms: int | None = None) -> str:
         """The study's hash of the day of ``at_ms`` (default: now)."""
-        day = day_of(self.now_ms() if at_ms is None else at_ms)
-        return keys.study_stats(study_id, day.isoformat())
+        ms = self.now_ms() if at_ms is None else at_ms
+        # Named once per study and day: a sign-in counts twice, and a date's name costs more
+        # than the count (callgrind). A UTC day is DAY_MS long (Unix time has no leap seconds).
+        day_key = (study_id, ms // DAY_MS)
+        name = self._names.get(day_key)
+        if name is None:
+            if len(self._names) >= _MAX_NAMES:
+                self._names.clear()
+            name = keys.study_stats(study_id, day_of(ms).isoformat())
+            self._names[day_key] = name
+        return name
 
     def tally(self, study_id: str, field: str, at_ms: int | None = None) -> Tally:
         """Where a count of ``field`` goes, for a script to make."""

@@ -9,7 +9,7 @@ import pytest
 
 from service.auth.tokens import SESSION
 from service.settings import Settings
-from service.store import keys
+from service.store.sessions import session_key
 from tests.support.api import BACKENDS_WITH_CLUSTER, Api
 from tests.support.contract import assert_session_info
 
@@ -156,7 +156,8 @@ async def test_reauth_after_the_session_ended_starts_a_new_one(api: Api) -> None
     first = await api.signed_in("study-a", EMAIL)
     # The session's key is gone (it expired, say) while the account still names its seed.
     token_hash = api.services.hasher.for_storage(SESSION, first["sessionToken"])
-    assert await api.services.redis.delete(keys.session(token_hash)) == 1
+    key = session_key(first["sessionToken"], token_hash)
+    assert await api.services.redis.delete(key) == 1
     renewed = await _reauth(api, first["reauthToken"])
     assert renewed.status_code == 200
     token = renewed.json()["sessionToken"]

@@ -6,8 +6,10 @@ import asyncio
 
 import pytest
 
+from service.auth.tokens import SIGN_IN, SIGN_IN_CODE, new_code, new_token
 from service.store import keys
 from service.store.connection import RedisClient
+from service.store.decoding import text_set
 from tests.support.api import BACKENDS_WITH_CLUSTER, Api
 from tests.support.contract import assert_session_info
 
@@ -115,6 +117,8 @@ async def test_wrong_codes_for_addresses_with_nothing_pending_write_nothing(
     # one budget of its own.
     await api.create_study("study-a")
     await api.create_participant("study-a", EMAIL, consented=True)
+    stats = api.services.study_stats
+    await stats.flush()  # its in-memory counts may reach Redis while this runs: count them
     before = await _key_count(redis)
     # The participant's own address first, while the client may still guess.
     answers = [(await api.sign_in_with_token("study-a", EMAIL, "K7M2QX9P")).status_code]
@@ -126,7 +130,10 @@ async def test_wrong_codes_for_addresses_with_nothing_pending_write_nothing(
     ]
     assert answers[0] == 404
     assert set(answers) == {404, 429}  # the client's failure budget (50 in 10 min) ran out
-    assert await _key_count(redis) - before <= 1  # that budget's counters, one key
+    await stats.flush()
+    # That budget's counters, one key, and the study's funnel of the day (its wrong codes).
+    assert await _key_count(redis) - before <= 2
+    assert await redis.exists(stats.key("study-a")) == 1
 
 
 async def test_the_count_of_wrong_codes_lives_no_longer_than_the_codes(
@@ -136,10 +143,37 @@ async def test_the_count_of_wrong_codes_lives_no_longer_than_the_codes(
     await api.create_participant("study-a", EMAIL, consented=True)
     _, code = await _pending(api)
     assert (await api.sign_in_with_token("study-a", EMAIL, _wrong(code))).status_code == 404
-    tag = keys.account_tag("study-a", EMAIL)
-    count_ends = await redis.pexpiretime(keys.wrong_codes(tag))
-    codes_end = await redis.pexpiretime(keys.sign_in_codes(tag))
-    assert 0 < count_ends <= codes_end
+    account = keys.account(keys.account_tag("study-a", EMAIL))
+    assert await redis.hget(account, keys.WRONG_CODES_FIELD) == "1"
+    # A new code while one is pending continues the count...
+    await _issue(api)
+    assert (await api.sign_in_with_token("study-a", EMAIL, _wrong(code))).status_code == 404
+    assert await redis.hget(account, keys.WRONG_CODES_FIELD) == "2"
+    # ...one after they all expired (moved into the past here) starts it again.
+    for field in text_set(await redis.hkeys(account)):
+        if field.startswith(keys.PENDING_CODE):
+            await redis.hset(account, field, 1)
+    await _issue(api)
+    assert await redis.hget(account, keys.WRONG_CODES_FIELD) is None
+    # And a sign-in drops it with the codes it uses up.
+    _, code = await _pending(api, count=2)
+    assert (await api.sign_in_with_token("study-a", EMAIL, _wrong(code))).status_code == 404
+    assert (await api.sign_in_with_token("study-a", EMAIL, code)).status_code == 200
+    assert await redis.hget(account, keys.WRONG_CODES_FIELD) is None
+
+
+async def _issue(api: Api) -> None:
+    """A link and code for EMAIL, as the worker issues them (no email)."""
+    hasher = api.services.hasher
+    issued = await api.services.accounts.issue_sign_in_token(
+        "study-a",
+        EMAIL,
+        hasher.for_storage(SIGN_IN, new_token()),
+        hasher.for_storage(SIGN_IN_CODE, new_code()),
+        60,
+        emails_per_day=0,
+    )
+    assert issued not in ("none", "capped")
 
 
 async def _key_count(redis: RedisClient) -> int:

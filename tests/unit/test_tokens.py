@@ -9,7 +9,7 @@ import re
 import pytest
 from pydantic import SecretStr
 
-from service.auth.tokens import SecretHasher, new_token
+from service.auth.tokens import TOKEN_LENGTH, SecretHasher, new_token, new_tokens
 
 URL_SAFE = re.compile(r"[A-Za-z0-9_-]+")
 NEW_KEY = "new-key-0123456789abcdef"
@@ -104,3 +104,10 @@ def test_candidates_respect_the_purpose() -> None:
     stored = SecretHasher([SecretStr(OLD_KEY)]).for_storage("signin", token)
     rotated = SecretHasher([SecretStr(NEW_KEY), SecretStr(OLD_KEY)])
     assert stored not in rotated.candidates("session", token)
+
+
+def test_tokens_drawn_together_are_tokens_each() -> None:
+    drawn = new_tokens(2)
+    assert len(drawn) == 2
+    assert drawn[0] != drawn[1]
+    assert all(re.fullmatch(f"[0-9a-f]{{{TOKEN_LENGTH}}}", token) for token in drawn)

@@ -48,7 +48,8 @@ def _client(request: Request) -> str:
 
 
 def _caller(request: Request) -> flows.Caller:
-    return flows.Caller(_client(request), languages(request.headers.get("accept-language")))
+    # The client's network only when a flow asks for it (see flows.Caller).
+    return flows.Caller(lambda: _client(request), languages(request.headers.get("accept-language")))
 
 
 async def request_email_sign_in(request: Request, body: bodies.EmailSignInRequest) -> Response:
