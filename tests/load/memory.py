@@ -15,6 +15,7 @@ import httpx
 from service.accounts.email_address import normalized
 from service.auth.tokens import SESSION
 from service.store import keys
+from service.store.sessions import session_key
 from tests.load.outbox_probe import OutboxProbe
 from tests.load.participants import STUDY, Tokens, request_links
 
@@ -88,8 +89,11 @@ async def memory_per_item(tokens: Tokens, service_url: str) -> dict[str, int]:
             "/v3/auth/email/signIn", json={"study": STUDY, "email": email, "token": token}
         )
     answer.raise_for_status()
-    session_hash = tokens.hasher.for_storage(SESSION, answer.json()["sessionToken"])
-    usage["session (string)"] = await tokens.redis.memory_usage(keys.session(session_hash))
+    session_token = answer.json()["sessionToken"]
+    session_hash = tokens.hasher.for_storage(SESSION, session_token)
+    usage["session (string)"] = await tokens.redis.memory_usage(
+        session_key(session_token, session_hash)
+    )
     usage["reauthentication token (sorted set)"] = await tokens.redis.memory_usage(
         keys.reauth_tokens(tag), samples=0
     )
