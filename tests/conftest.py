@@ -10,16 +10,14 @@ from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
 import fakeredis
-import httpx
 import pytest
 from pydantic import SecretStr
 from redis.asyncio import Redis
 
-from service.api.application import create_app
 from service.settings import Settings
 from service.settings import SmtpServer as SmtpSettings
 from service.store.connection import RedisClient, connect
-from tests.support.api import ADMIN_KEY, SECRET_KEY, Api
+from tests.support.api import ADMIN_KEY, SECRET_KEY, Api, serving
 from tests.support.mail import Mailbox, SmtpServer
 from tests.support.redis_cluster import RedisCluster
 from tests.support.redis_server import RedisServer
@@ -96,8 +94,5 @@ def settings(smtp_server: SmtpServer, tmp_path: Path) -> Settings:
 
 @pytest.fixture
 async def api(settings: Settings, redis: RedisClient, mailbox: Mailbox) -> AsyncIterator[Api]:
-    app = create_app(settings, redis=redis)
-    async with app.router.lifespan_context(app):
-        transport = httpx.ASGITransport(app=app)
-        async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
-            yield Api(client, mailbox, app.state.services)
+    async with serving(settings, redis, mailbox) as api:
+        yield api

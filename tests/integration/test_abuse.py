@@ -12,10 +12,9 @@ import httpx
 import pytest
 from redis.asyncio import Redis
 
-from service.api.application import create_app
 from service.settings import RateLimit, Settings
 from service.store.connection import RedisClient
-from tests.support.api import Api
+from tests.support.api import Api, serving
 from tests.support.contract import assert_bridge_error
 from tests.support.mail import Mailbox
 from tests.support.redis_server import RedisServer
@@ -197,11 +196,8 @@ class TestNoOracle:
         self, settings: Settings, redis: RedisClient, mailbox: Mailbox
     ) -> AsyncIterator[Api]:
         # No worker in this process: its commands would interleave with the request's.
-        app = create_app(settings, redis=redis, run_worker=False)
-        async with app.router.lifespan_context(app):
-            transport = httpx.ASGITransport(app=app)
-            async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
-                yield Api(client, mailbox, app.state.services)
+        async with serving(settings, redis, mailbox, run_worker=False) as api:
+            yield api
 
     @pytest.mark.parametrize("redis", ["redis"], indirect=True)  # MONITOR: a real server
     async def test_known_and_unknown_addresses_take_the_same_path(

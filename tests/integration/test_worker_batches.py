@@ -8,18 +8,16 @@ import secrets
 from collections import Counter
 from collections.abc import AsyncIterator, Awaitable
 
-import httpx
 import pytest
 from redis.asyncio import Redis
 from redis.exceptions import ConnectionError as RedisConnectionError
 
-from service.api.application import create_app
 from service.app import build_worker
 from service.settings import Settings
 from service.store import keys
 from service.store.connection import RedisClient
 from service.store.scripts import Scripts
-from tests.support.api import Api
+from tests.support.api import Api, serving
 from tests.support.mail import Mailbox
 from tests.support.redis_server import RedisServer
 
@@ -30,11 +28,8 @@ UNKNOWN = 60
 async def api(settings: Settings, redis: RedisClient, mailbox: Mailbox) -> AsyncIterator[Api]:
     # No worker of its own: the test runs one batch itself, under MONITOR.
     settings = settings.replace(study_email_pace=None)
-    app = create_app(settings, redis=redis, run_worker=False)
-    async with app.router.lifespan_context(app):
-        transport = httpx.ASGITransport(app=app)
-        async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
-            yield Api(client, mailbox, app.state.services)
+    async with serving(settings, redis, mailbox, run_worker=False) as api:
+        yield api
 
 
 @pytest.mark.parametrize("redis", ["redis"], indirect=True)  # MONITOR: a real server

@@ -3,14 +3,19 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from typing import Any
 
 import httpx
 
+from service.api.application import create_app
 from service.api.metrics_listener import metrics_app
 from service.app import Services
+from service.settings import Settings
 from service.store import keys
+from service.store.connection import RedisClient
 from tests.support.contract import assert_session_info
 from tests.support.mail import Mailbox
 
@@ -112,3 +117,16 @@ class Api:
         session: dict[str, Any] = response.json()
         assert_session_info(session, reauth=None)
         return session
+
+
+@asynccontextmanager
+async def serving(
+    settings: Settings, redis: RedisClient, mailbox: Mailbox, *, run_worker: bool = True
+) -> AsyncIterator[Api]:
+    """The app in this process, through its lifespan; ``run_worker=False`` for a test that
+    delivers itself (or watches the request path's commands alone)."""
+    app = create_app(settings, redis=redis, run_worker=run_worker)
+    async with app.router.lifespan_context(app):
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
+            yield Api(client, mailbox, app.state.services)
