@@ -144,5 +144,4 @@ def build_worker(svc: Services) -> DeliveryWorker:
         settings=svc.settings,
         link_stats=svc.link_stats,
         study_stats=svc.study_stats,
-        redis=svc.redis,
     )

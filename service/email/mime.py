@@ -74,32 +74,34 @@ def header(name: str, value: str, international: bool = False) -> str:
     return folded.decode("utf-8" if international else "ascii")
 
 
-def _body_lines(text: str) -> str:
-    """Text with CRLF line ends, ending in one (as ``EmailMessage.set_content`` makes it)."""
+def _ended(text: str) -> str:
+    """Text with LF line ends, ending in one (as ``EmailMessage.set_content`` makes it)."""
     text = text.replace("\r\n", "\n").replace("\r", "\n")
-    if not text.endswith("\n"):
-        text += "\n"
+    return text if text.endswith("\n") else text + "\n"
+
+
+def _crlf(text: str) -> str:
+    """LF line ends (of ``_ended`` text, or of base64 and quoted-printable output) as CRLF."""
     return text.replace("\n", "\r\n")
 
 
 def text_part(subtype: str, text: str) -> str:
     """A text/plain or text/html part in UTF-8: 7bit when it is ASCII with lines SMTP takes
     (so a link is never split by soft line breaks), quoted-printable otherwise."""
-    normal = text.replace("\r\n", "\n").replace("\r", "\n")
-    if normal.isascii() and all(len(line) <= _MAX_LINE for line in normal.split("\n")):
-        encoding, body = "7bit", _body_lines(normal)
+    ended = _ended(text)
+    if ended.isascii() and all(len(line) <= _MAX_LINE for line in ended.split("\n")):
+        encoding, body = "7bit", ended
     else:
-        encoded = binascii.b2a_qp(_body_lines(normal).replace("\r\n", "\n").encode(), istext=True)
-        encoding, body = "quoted-printable", _body_lines(encoded.decode("ascii"))
+        encoding, body = "quoted-printable", binascii.b2a_qp(ended.encode(), istext=True).decode()
     return (
         f'Content-Type: text/{subtype}; charset="utf-8"\r\n'
-        f"Content-Transfer-Encoding: {encoding}\r\n\r\n{body}"
+        f"Content-Transfer-Encoding: {encoding}\r\n\r\n{_crlf(body)}"
     )
 
 
 def inline_image(subtype: str, data: bytes, content_id: str, filename: str) -> str:
     """An image shown in the HTML (``cid:``), not listed as an attachment."""
-    body = _body_lines(base64.encodebytes(data).decode("ascii"))
+    body = _crlf(base64.encodebytes(data).decode("ascii"))
     return (
         f"Content-Type: image/{subtype}\r\n"
         "Content-Transfer-Encoding: base64\r\n"

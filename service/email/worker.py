@@ -42,10 +42,8 @@ from service.email.preview import TEST_HEADER, marked_as_test, sample_values
 from service.email.transport import Transport
 from service.observability.metrics import Metrics
 from service.settings import Settings
-from service.store.account_lookup import with_accounts
 from service.store.accounts import AccountStore, IssuedToken, NotIssued, TokenRequest
 from service.store.budgets import STUDY_PACE, Budget, BudgetStore, budgets_of
-from service.store.connection import RedisClient
 from service.store.limits import MAX_JOB_LANGUAGES
 from service.store.link_stats import LinkStats
 from service.store.outbox import Acceptance, Job, Outbox, OutboxEntry
@@ -75,7 +73,7 @@ class NotNow:
 Composed = OutgoingEmail | Literal["dropped", "capped"] | NotNow
 
 
-@dataclass
+@dataclass(frozen=True)
 class SignInSecrets:
     """A sign-in job's fresh token and code, what was asked to record (their hashes), and
     whether it was recorded (the account's address and languages) or why not."""
@@ -83,7 +81,7 @@ class SignInSecrets:
     token: str
     code: str
     request: TokenRequest
-    outcome: IssuedToken | NotIssued = "none"
+    outcome: IssuedToken | NotIssued
 
 
 @dataclass
@@ -185,7 +183,6 @@ class DeliveryWorker:
     metrics: Metrics
     link_stats: LinkStats
     study_stats: StudyStats
-    redis: RedisClient
     batch: int = 100
     consumer: str = field(default_factory=lambda: f"worker-{secrets.token_hex(4)}")
     _group_ready: bool = False
@@ -253,8 +250,8 @@ class DeliveryWorker:
 
     async def _deliver_batch(self, entries: list[OutboxEntry]) -> None:
         """A batch in a few round trips whatever its size: its studies read, its sign-in tokens
-        issued in one pipeline, its emails composed and sent (the transport bounds how many are
-        in flight), and its settlements written in one pipeline."""
+        issued in two pipelines, its emails composed and sent (the transport bounds how many are
+        in flight), and its settlements written in two."""
         batch = Batch()
         # A job whose email went out but whose settlement was lost (a failover) is settled
         # now without a second email.
@@ -323,8 +320,8 @@ class DeliveryWorker:
         which addresses have an account, then the tokens of those; an address without one
         costs a lookup in the first and nothing else. Jobs left out have no account."""
         addresses = [(study.identifier, normalized(job.email)) for _, job, study in jobs]
-        found = await with_accounts(self.redis, addresses)
-        issued: list[tuple[str, SignInSecrets, TokenRequest]] = []
+        found = await self.accounts.existing(addresses)
+        issued: list[tuple[str, str, str, TokenRequest]] = []  # entry id, token, code, request
         for (entry, _job, study), (_, address), exists in zip(jobs, addresses, found, strict=True):
             if not exists:
                 continue
@@ -333,13 +330,14 @@ class DeliveryWorker:
             code_hash = self.hasher.for_storage(SIGN_IN_CODE, code)
             ttl = study.email_sign_in_token_ttl_seconds
             request = TokenRequest(study.identifier, address, token_hash, code_hash, ttl)
-            issued.append((entry.entry_id, SignInSecrets(token, code, request), request))
+            issued.append((entry.entry_id, token, code, request))
         outcomes = await self.accounts.issue_sign_in_tokens(
-            [request for _, _, request in issued], self.settings.sign_in_emails_per_day
+            [request for *_, request in issued], self.settings.sign_in_emails_per_day
         )
-        for (_, secrets_, _), outcome in zip(issued, outcomes, strict=True):
-            secrets_.outcome = outcome
-        return {entry_id: secrets_ for entry_id, secrets_, _ in issued}
+        return {
+            entry_id: SignInSecrets(token, code, request, outcome)
+            for (entry_id, token, code, request), outcome in zip(issued, outcomes, strict=True)
+        }
 
     async def _deliver(
         self,

@@ -165,6 +165,15 @@ class AccountStore:
         self._scripts = scripts
         self.roster = Roster(redis)
 
+    async def existing(self, addresses: Sequence[tuple[str, str]]) -> list[bool]:
+        """For each (study id, normalized address): whether its account exists, in one
+        pipeline. The worker asks this of a whole batch, so that the many made-up addresses a
+        flood of link requests brings cost it one lookup each and nothing more."""
+        pipe = self._redis.pipeline(transaction=False)
+        for study_id, address in addresses:
+            pipe.exists(keys.account(keys.account_tag(study_id, address)))
+        return [bool(found) for found in await pipe.execute()] if addresses else []
+
     async def issue_sign_in_token(
         self,
         study_id: str,

@@ -303,7 +303,8 @@ class Outbox:
         return Settlement(bool(settled), True)
 
     async def done_many(self, entry_ids: Sequence[str]) -> None:
-        """:meth:`done` for many jobs, in one script (a worker's batch; no counts, no marks)."""
+        """Settle jobs that need no email (nobody to send it to, a study that is gone, or it went
+        out already), in one script: a worker's batch."""
         # Bounded by the worker's batch: a script's arguments are all in memory at once.
         await self._scripts.finish_jobs(keys=[keys.OUTBOX], args=[keys.OUTBOX_GROUP, *entry_ids])
 
@@ -315,10 +316,6 @@ class Outbox:
                 for entry_id, message_id, counts in emails
             ]
         )
-
-    async def done(self, entry_id: str, counts: Sequence[Tally] = ()) -> bool:
-        """Settle a job that needs no email (nobody to send it to, or it went out already)."""
-        return (await self._settle(entry_id, "done", counts=counts)).pending
 
     async def sent(
         self,
