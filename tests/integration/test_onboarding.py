@@ -8,6 +8,7 @@ from urllib.parse import quote
 import pytest
 from redis.asyncio import Redis
 
+from service.provisioning.onboarding import ONBOARDED_AT_ONCE
 from tests.support.api import BACKENDS_WITH_CLUSTER, Api
 from tests.support.contract import assert_bridge_error
 
@@ -71,6 +72,23 @@ async def test_running_the_list_again_sends_nobody_a_second_email(api: Api) -> N
     forced = await _onboard(api, PEOPLE[:1], force=True)
     assert forced["queued"] == 1
     await api.mailbox.wait_for(PEOPLE[0], count=2)
+
+
+async def test_a_long_list_is_onboarded_a_chunk_at_a_time_each_person_once(api: Api) -> None:
+    """Addresses go a chunk at a time, concurrently within it: a person listed twice in one
+    chunk, or again in a later one, is reported as listed twice and gets one email; the
+    outcomes come in the list's order."""
+    await api.create_study("study-a")
+    many = [f"crowd{i}@example.org" for i in range(ONBOARDED_AT_ONCE + 8)]
+    listed = [*many[:5], many[4], *many[5:], many[0].upper()]  # twice in chunk 1, then later
+    outcomes = [o async for o in api.services.onboarding.each("study-a", listed, force=False)]
+    assert [o.address for o in outcomes] == listed
+    assert [i for i, o in enumerate(outcomes) if o.repeated] == [5, len(listed) - 1]
+    assert all(o.result.queued == 1 and o.result.created == 1 for o in outcomes if not o.repeated)
+    for address in many:
+        await api.mailbox.wait_for(address)
+    await asyncio.sleep(0.3)
+    assert sorted(r for e in api.mailbox.emails for r in e.recipients) == sorted(many)
 
 
 async def test_a_custom_onboarding_template(api: Api) -> None:
