@@ -3,6 +3,7 @@ screenshots of each page at phone and desktop width."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -95,3 +96,17 @@ async def admin_call(method: str, url: str, body: Any = None) -> httpx.Response:
     """The JSON admin API with the bootstrap key, as a script of the researcher's would call it."""
     async with httpx.AsyncClient(headers={"Authorization": f"Bearer {ADMIN_KEY}"}) as client:
         return await client.request(method, url, json=body)
+
+
+async def study_with_participants(
+    site_url: str, study: dict[str, Any], emails: Iterable[str] = ()
+) -> None:
+    """Create ``study`` (a StudyBody) and these participants over the admin API, as a
+    researcher's script would, before the browser comes in."""
+    made = await admin_call("POST", f"{site_url}/v3/studies", study)
+    assert made.status_code == 201, made.text
+    for email in emails:
+        added = await admin_call(
+            "POST", f"{site_url}/v3/studies/{study['identifier']}/participants", {"email": email}
+        )
+        assert added.status_code == 201, added.text

@@ -9,7 +9,7 @@ import pytest
 from playwright.async_api import Browser, expect
 
 from tests.browser.conftest import ConsoleSite
-from tests.browser.console_pages import admin_call, researcher
+from tests.browser.console_pages import admin_call, researcher, study_with_participants
 
 pytestmark = pytest.mark.asyncio(loop_scope="session")
 STUDY = "links-study"
@@ -22,9 +22,8 @@ AASA = "/.well-known/apple-app-site-association"
 async def test_edit_app_links_and_see_the_association_files_change(
     browser: Browser, console_site: ConsoleSite
 ) -> None:
-    made = await admin_call(
-        "POST",
-        f"{console_site.url}/v3/studies",
+    await study_with_participants(
+        console_site.url,
         {
             "identifier": STUDY,
             "name": "Links <i>Study</i>",
@@ -37,7 +36,6 @@ async def test_edit_app_links_and_see_the_association_files_change(
             ],
         },
     )
-    assert made.status_code == 201, made.text
     who = await researcher(browser, console_site.url)
     try:
         await who.sign_in()

@@ -12,7 +12,7 @@ import pytest
 from playwright.async_api import Browser, expect
 
 from tests.browser.conftest import ConsoleSite
-from tests.browser.console_pages import admin_call, researcher
+from tests.browser.console_pages import admin_call, researcher, study_with_participants
 
 pytestmark = pytest.mark.asyncio(loop_scope="session")
 STUDY = "dead-study"
@@ -40,15 +40,8 @@ async def _ask_link(url: str, email: str) -> None:
 async def test_a_dead_letter_is_retried_and_another_purged(
     browser: Browser, console_site: ConsoleSite
 ) -> None:
-    made = await admin_call(
-        "POST", f"{console_site.url}/v3/studies", {"identifier": STUDY, "name": "Dead Letters"}
-    )
-    assert made.status_code == 201, made.text
-    for email in (REFUSED, GONE):
-        added = await admin_call(
-            "POST", f"{console_site.url}/v3/studies/{STUDY}/participants", {"email": email}
-        )
-        assert added.status_code == 201, added.text
+    study = {"identifier": STUDY, "name": "Dead Letters"}
+    await study_with_participants(console_site.url, study, [REFUSED, GONE])
     mailbox = console_site.smtp.mailbox
     mailbox.refuse[REFUSED] = "550 5.1.1 No such user"
     mailbox.refuse[GONE] = "550 5.1.1 No such user"

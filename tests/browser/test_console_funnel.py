@@ -8,7 +8,7 @@ import pytest
 from playwright.async_api import Browser, expect
 
 from tests.browser.conftest import ConsoleSite
-from tests.browser.console_pages import admin_call, researcher
+from tests.browser.console_pages import researcher, study_with_participants
 
 pytestmark = pytest.mark.asyncio(loop_scope="session")
 STUDY = "funnel-study"
@@ -18,14 +18,8 @@ PARTICIPANT = "counted@example.org"
 async def test_the_funnel_counts_a_link_request(
     browser: Browser, console_site: ConsoleSite
 ) -> None:
-    made = await admin_call(
-        "POST", f"{console_site.url}/v3/studies", {"identifier": STUDY, "name": "Funnel <b>"}
-    )
-    assert made.status_code == 201, made.text
-    added = await admin_call(
-        "POST", f"{console_site.url}/v3/studies/{STUDY}/participants", {"email": PARTICIPANT}
-    )
-    assert added.status_code == 201, added.text
+    study = {"identifier": STUDY, "name": "Funnel <b>"}
+    await study_with_participants(console_site.url, study, [PARTICIPANT])
     who = await researcher(browser, console_site.url, width=320)
     try:
         await who.sign_in()

@@ -7,7 +7,7 @@ import pytest
 from playwright.async_api import Browser, FilePayload, expect
 
 from tests.browser.conftest import ConsoleSite
-from tests.browser.console_pages import admin_call, researcher
+from tests.browser.console_pages import admin_call, researcher, study_with_participants
 
 pytestmark = pytest.mark.asyncio(loop_scope="session")
 STUDY = "onboard-study"
@@ -20,14 +20,8 @@ FILE = FilePayload(name="people.csv", mimeType="text/csv", buffer=CSV.encode())
 
 
 async def test_onboard_a_csv_file_row_by_row(browser: Browser, console_site: ConsoleSite) -> None:
-    made = await admin_call(
-        "POST", f"{console_site.url}/v3/studies", {"identifier": STUDY, "name": "Onboarding"}
-    )
-    assert made.status_code == 201, made.text
-    added = await admin_call(
-        "POST", f"{console_site.url}/v3/studies/{STUDY}/participants", {"email": THERE}
-    )
-    assert added.status_code == 201, added.text
+    study = {"identifier": STUDY, "name": "Onboarding"}
+    await study_with_participants(console_site.url, study, [THERE])
     mailbox = console_site.smtp.mailbox
     who = await researcher(browser, console_site.url)
     try:
@@ -86,16 +80,8 @@ async def test_send_a_participant_a_sign_in_link(
     browser: Browser, console_site: ConsoleSite
 ) -> None:
     study, address = "link-study", "gets.a.link@example.org"
-    made = await admin_call(
-        "POST",
-        f"{console_site.url}/v3/studies",
-        {"identifier": study, "name": "Links", "emailSignInRequestIntervalSeconds": 60},
-    )
-    assert made.status_code == 201, made.text
-    added = await admin_call(
-        "POST", f"{console_site.url}/v3/studies/{study}/participants", {"email": address}
-    )
-    assert added.status_code == 201, added.text
+    body = {"identifier": study, "name": "Links", "emailSignInRequestIntervalSeconds": 60}
+    await study_with_participants(console_site.url, body, [address])
     who = await researcher(browser, console_site.url)
     try:
         await who.sign_in()

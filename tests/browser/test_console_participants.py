@@ -7,7 +7,7 @@ import pytest
 from playwright.async_api import Browser, expect
 
 from tests.browser.conftest import ConsoleSite
-from tests.browser.console_pages import admin_call, researcher
+from tests.browser.console_pages import researcher, study_with_participants
 
 pytestmark = pytest.mark.asyncio(loop_scope="session")
 STUDY = "people-study"
@@ -16,15 +16,8 @@ STUDY = "people-study"
 async def test_add_a_participant_and_find_them_by_search(
     browser: Browser, console_site: ConsoleSite
 ) -> None:
-    made = await admin_call(
-        "POST", f"{console_site.url}/v3/studies", {"identifier": STUDY, "name": "People"}
-    )
-    assert made.status_code == 201, made.text
-    for other in ("someone.else@example.org", "third.person@example.net"):
-        added = await admin_call(
-            "POST", f"{console_site.url}/v3/studies/{STUDY}/participants", {"email": other}
-        )
-        assert added.status_code == 201, added.text
+    others = ["someone.else@example.org", "third.person@example.net"]
+    await study_with_participants(console_site.url, {"identifier": STUDY, "name": "People"}, others)
     who = await researcher(browser, console_site.url)
     try:
         await who.sign_in()

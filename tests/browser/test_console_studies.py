@@ -7,7 +7,12 @@ import pytest
 from playwright.async_api import Browser, expect
 
 from tests.browser.conftest import ConsoleSite
-from tests.browser.console_pages import admin_call, create_study, researcher
+from tests.browser.console_pages import (
+    admin_call,
+    create_study,
+    researcher,
+    study_with_participants,
+)
 
 pytestmark = pytest.mark.asyncio(loop_scope="session")
 
@@ -55,10 +60,7 @@ async def test_create_a_study_and_fix_a_settings_error_next_to_its_field(
 async def test_two_tabs_editing_one_study_get_a_conflict_not_a_lost_update(
     browser: Browser, console_site: ConsoleSite
 ) -> None:
-    made = await admin_call(
-        "POST", f"{console_site.url}/v3/studies", {"identifier": "two-tabs", "name": "Two Tabs"}
-    )
-    assert made.status_code == 201, made.text
+    await study_with_participants(console_site.url, {"identifier": "two-tabs", "name": "Two Tabs"})
     who = await researcher(browser, console_site.url)
     try:
         await who.sign_in()
