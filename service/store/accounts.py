@@ -98,23 +98,7 @@ def _ms(iso: str) -> int:
 
 def _time(record: dict[str, str], field: str) -> str | None:
     value = record.get(field)
-    return _iso_from_ms(int(value)) if value else None
-
-
-# The second of the last time written, and its text: every sign-in reads its own lastsignin,
-# which is now, so the date is mostly the last one's (clock.iso_from_ms was a fortieth of a
-# sign-in's instructions; callgrind).
-_last_second: list[tuple[int, str]] = [(-1, "")]
-
-
-def _iso_from_ms(epoch_ms: int) -> str:
-    """clock.iso_from_ms, with the part up to the second reused within it."""
-    second, millis = divmod(epoch_ms, 1000)
-    cached_second, text = _last_second[0]
-    if second != cached_second:
-        text = iso_from_ms(second * 1000)[:-5]  # without ".000Z"
-        _last_second[0] = (second, text)
-    return f"{text}.{millis:03d}Z"
+    return iso_from_ms(int(value)) if value else None
 
 
 def _from_hash(record: dict[str, str]) -> Participant:

@@ -1,4 +1,5 @@
-"""Bounds on what Redis keeps (per account, and of dead letters), shared with the Lua scripts.
+"""Bounds on what Redis keeps (per account, and of dead letters), and the names of account
+fields, shared with the Lua scripts.
 
 The scripts take them as constants (``$NAME`` in the Lua source, filled in when it is loaded)
 rather than as arguments: redis-py spends a few thousand instructions on every argument it
@@ -8,6 +9,7 @@ sends (callgrind), and these scripts run on every sign-in.
 from __future__ import annotations
 
 from service.auth.tokens import MAX_WRONG_CODES
+from service.store import keys
 
 MAX_SIGN_IN_TOKENS = 3  # links outstanding per address, and as many codes
 MAX_REAUTH_TOKENS = 3  # a reauth token stays good through 3 rotations (Bridge's ROTATIONS)
@@ -23,4 +25,9 @@ SCRIPT_CONSTANTS = {
     "MAX_WRONG_CODES": MAX_WRONG_CODES,
     "MAX_DEAD_LETTERS": MAX_DEAD_LETTERS,
     "MAX_JOB_LANGUAGES": MAX_JOB_LANGUAGES,
+    # The account's fields of pending links and codes, and of wrong codes (keys.py).
+    "PENDING_LINK": keys.PENDING_LINK,
+    "PENDING_CODE": keys.PENDING_CODE,
+    "PENDING_HASH_CHARS": keys.PENDING_HASH_CHARS,
+    "WRONG_CODES_FIELD": keys.WRONG_CODES_FIELD,
 }

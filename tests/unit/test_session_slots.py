@@ -3,15 +3,13 @@
 from __future__ import annotations
 
 import re
-from importlib.resources import files
 
 from pydantic import SecretStr
 from redis.crc import REDIS_CLUSTER_HASH_SLOTS, key_slot
 
 from service.auth.tokens import TOKEN_LENGTH, SecretHasher
-from service.clock import iso_from_ms
 from service.store import keys, sessions
-from service.store.accounts import _iso_from_ms
+from service.store.scripts import Scripts
 
 HASH = "ab" * 32
 
@@ -66,12 +64,11 @@ def test_the_scripts_name_pending_fields_as_keys_does() -> None:
         f"local LINK, CODE, HASH_CHARS = '{keys.PENDING_LINK}', '{keys.PENDING_CODE}', "
         f"{keys.PENDING_HASH_CHARS}"
     )
-    folder = files("service.store").joinpath("lua")
-    for name in ("authenticate", "issue_sign_in_token", "withdraw_sign_in_token"):
-        assert constants in folder.joinpath(f"{name}.lua").read_text(), name
+    scripts = Scripts(None)
+    for script in (
+        scripts.authenticate,
+        scripts.issue_sign_in_token,
+        scripts.withdraw_sign_in_token,
+    ):
+        assert constants in script._source, script.sha
     assert len(keys.PENDING_LINK) == len(keys.PENDING_CODE)  # authenticate.lua relies on it
-
-
-def test_times_read_from_the_account_match_the_clock_module() -> None:
-    for ms in (0, 999, 1000, 1765010000123, 1765010000999, 1765010001000, 4102444799999):
-        assert _iso_from_ms(ms) == iso_from_ms(ms)

@@ -48,8 +48,8 @@
 -- expiry (ms) of the sign-in link or code used ('' for reauth and password), then the
 -- account's fields (its pending links and codes left out)
 
-local LINK, CODE, HASH_CHARS = 'l:', 'c:', 32  -- keys.PENDING_LINK, _CODE, _HASH_CHARS
-local WRONG = 'wc'  -- keys.WRONG_CODES_FIELD
+local LINK, CODE, HASH_CHARS = '$PENDING_LINK', '$PENDING_CODE', $PENDING_HASH_CHARS
+local WRONG = '$WRONG_CODES_FIELD'
 local FIRST_SECRET = 2
 -- (The pattern's end anchor is written twice: the source is a string.Template, see scripts.py.)
 local mode, reauth_hash, reauth_ttl, seed, session_ttl, languages, session_record =

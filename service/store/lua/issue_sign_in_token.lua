@@ -23,8 +23,8 @@
 -- Returns {"none"} | {"capped"} | {"issued", address as written, expiry (ms), the
 -- participant's languages (comma-separated, '' for none), which choose the email's language}
 
-local LINK, CODE, HASH_CHARS = 'l:', 'c:', 32  -- keys.PENDING_LINK, _CODE, _HASH_CHARS
-local WRONG = 'wc'  -- keys.WRONG_CODES_FIELD
+local LINK, CODE, HASH_CHARS = '$PENDING_LINK', '$PENDING_CODE', $PENDING_HASH_CHARS
+local WRONG = '$WRONG_CODES_FIELD'
 
 local flat = redis.call('HGETALL', KEYS[1])
 if #flat == 0 then

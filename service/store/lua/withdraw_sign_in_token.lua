@@ -6,7 +6,7 @@
 -- ARGV[1] token hash   ARGV[2] code hash
 -- Returns 1
 
-local LINK, CODE, HASH_CHARS = 'l:', 'c:', 32  -- keys.PENDING_LINK, _CODE, _HASH_CHARS
+local LINK, CODE, HASH_CHARS = '$PENDING_LINK', '$PENDING_CODE', $PENDING_HASH_CHARS
 
 redis.call('HDEL', KEYS[1], LINK .. string.sub(ARGV[1], 1, HASH_CHARS),
   CODE .. string.sub(ARGV[2], 1, HASH_CHARS))
