@@ -17,6 +17,7 @@ from starlette.requests import ClientDisconnect, Request
 from starlette.responses import JSONResponse, Response
 
 from service.api.context import App
+from service.api.direct_routes import DirectRouter
 from service.api.errors import (
     BadRequest,
     EndpointNotFound,
@@ -111,6 +112,8 @@ def build_app(svc: Services, lifespan: Lifespan) -> App:
         ],
         lifespan=lifespan,
     )
+    # Fixed paths by one lookup (direct_routes.py); made here as the lifespan is known here.
+    app.router = DirectRouter(app.router.routes, lifespan=lifespan)
     app.services = svc
     return app
 

@@ -146,12 +146,17 @@ def routes(operations: Iterable[Operation]) -> list[Route]:
     return [_route(path, table) for path, table in by_path.items()]
 
 
+class TableRoute(Route):
+    """A route of the operation table: a coroutine handler, with no middleware or body limit of
+    its own, so :class:`service.api.direct_routes.DirectRouter` may call it directly."""
+
+
 def _route(path: str, table: dict[str, Callable[[Request], Awaitable[Response]]]) -> Route:
     if len(table) == 1:
         (only,) = table.values()
-        return Route(path, only, methods=list(table), name=path)
+        return TableRoute(path, only, methods=list(table), name=path)
 
     async def dispatch(request: Request) -> Response:
         return await table[request.method](request)
 
-    return Route(path, dispatch, methods=list(table), name=path)
+    return TableRoute(path, dispatch, methods=list(table), name=path)

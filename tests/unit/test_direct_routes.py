@@ -1,0 +1,75 @@
+"""The direct router takes every request to the route Starlette's ordered walk would have taken,
+and answers a handler's error with the app's handlers, as the walk does."""
+
+from __future__ import annotations
+
+import httpx
+from starlette.applications import Starlette
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import JSONResponse, PlainTextResponse, Response
+from starlette.routing import BaseRoute, Match, Route
+
+from service.api.application import create_app
+from service.api.direct_routes import DirectRouter, _direct_table
+from service.api.operations import TableRoute
+from service.settings import Settings
+
+
+def _walk(routes: list[BaseRoute], method: str, path: str) -> BaseRoute | None:
+    """The route Starlette's router hands a request to: the first full match, in order."""
+    scope = {"type": "http", "method": method, "path": path, "root_path": ""}
+    return next((route for route in routes if route.matches(scope)[0] is Match.FULL), None)
+
+
+def test_the_service_takes_every_fixed_path_to_the_route_the_walk_would() -> None:
+    app = create_app(Settings())
+    assert isinstance(app.router, DirectRouter)
+    table = _direct_table(app.routes)
+    # The busiest answers are among them (the point of the router).
+    assert ("POST", "/v3/auth/email") in table
+    assert ("POST", "/v3/auth/email/signIn") in table
+    for (method, path), (route, _endpoint) in table.items():
+        assert _walk(app.routes, method, path) is route, (method, path)
+
+
+async def _ok(request: Request) -> Response:
+    return PlainTextResponse(request.scope["route"].path)
+
+
+async def _fails(request: Request) -> Response:
+    raise HTTPException(418, "short and stout")
+
+
+def test_a_path_an_earlier_route_would_take_and_paths_with_parameters_are_left_to_the_walk() -> (
+    None
+):
+    routes: list[BaseRoute] = [
+        Route("/items/{name}", _ok, methods=["GET"]),
+        TableRoute("/items/new", _ok, methods=["GET", "POST"]),
+        TableRoute("/things/{name}", _ok, methods=["GET"]),
+    ]
+    table = _direct_table(routes)
+    assert set(table) == {("POST", "/items/new")}  # GET /items/new is the first route's
+
+
+async def test_a_direct_route_answers_with_the_walk_s_route_and_the_app_s_error_handlers() -> None:
+    async def teapot(request: Request, exc: Exception) -> Response:
+        assert isinstance(exc, HTTPException)
+        return JSONResponse({"caught": exc.detail}, exc.status_code)
+
+    routes: list[BaseRoute] = [
+        Route("/items/{name}", _ok, methods=["GET"]),
+        TableRoute("/items/new", _ok, methods=["GET", "POST"]),
+        TableRoute("/fails", _fails, methods=["POST"]),
+    ]
+    app = Starlette(routes=routes, exception_handlers={HTTPException: teapot})
+    app.router = DirectRouter(app.router.routes, lifespan=None)
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
+        assert (await client.post("/items/new")).text == "/items/new"
+        assert (await client.get("/items/new")).text == "/items/{name}"
+        failed = await client.post("/fails")
+        assert (failed.status_code, failed.json()) == (418, {"caught": "short and stout"})
+        # A method the path does not take is the walk's 405, through the app's handler.
+        assert (await client.get("/fails")).status_code == 405
