@@ -17,7 +17,7 @@ from starlette.requests import ClientDisconnect, Request
 from starlette.responses import JSONResponse, Response
 
 from service.api.context import App
-from service.api.direct_routes import DirectRouter
+from service.api.direct_routes import DirectRoutes
 from service.api.errors import (
     BadRequest,
     EndpointNotFound,
@@ -90,30 +90,34 @@ async def _redis_unavailable(request: Request, exc: Exception) -> Response:
     )
 
 
+_ERROR_HANDLERS = {
+    DomainError: _error,
+    HttpError: _error,
+    HTTPException: _http_error,
+    ClientDisconnect: _client_gone,
+    # Every Redis error that means "not now" (store/unavailable.py), the Cluster client's own
+    # among them, is a 503 with Retry-After; any other stays a 500.
+    RedisError: _redis_unavailable,
+    RedisClusterException: _redis_unavailable,
+    RedisUnavailable: _redis_unavailable,
+}
+
+
 def build_app(svc: Services, lifespan: Lifespan) -> App:
+    # Starlette tries routes in order: the busiest first.
+    table = routes(OPERATIONS)
+    observed = Middleware(
+        ObservedRequests,
+        metrics=svc.metrics,
+        access_log=svc.settings.access_log,
+        direct=DirectRoutes(table, _ERROR_HANDLERS),
+    )
     app = App(
-        routes=[
-            # Starlette tries routes in order: the busiest first.
-            *routes(OPERATIONS),
-        ],
-        exception_handlers={
-            DomainError: _error,
-            HttpError: _error,
-            HTTPException: _http_error,
-            ClientDisconnect: _client_gone,
-            # Every Redis error that means "not now" (store/unavailable.py), the Cluster
-            # client's own among them, is a 503 with Retry-After; any other stays a 500.
-            RedisError: _redis_unavailable,
-            RedisClusterException: _redis_unavailable,
-            RedisUnavailable: _redis_unavailable,
-        },
-        middleware=[
-            Middleware(ObservedRequests, metrics=svc.metrics, access_log=svc.settings.access_log)
-        ],
+        routes=table,
+        exception_handlers=_ERROR_HANDLERS,
+        middleware=[observed],
         lifespan=lifespan,
     )
-    # Fixed paths by one lookup (direct_routes.py); made here as the lifespan is known here.
-    app.router = DirectRouter(app.router.routes, lifespan=lifespan)
     app.services = svc
     return app
 

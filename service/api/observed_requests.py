@@ -22,6 +22,7 @@ from collections.abc import Iterable
 from starlette.routing import Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from service.api.direct_routes import DirectRoutes
 from service.observability.logging import request_id
 from service.observability.metrics import Metrics
 
@@ -73,9 +74,17 @@ def _with_safety_headers(
 
 
 class ObservedRequests:
-    def __init__(self, app: ASGIApp, metrics: Metrics, access_log: str = "errors") -> None:
+    def __init__(
+        self,
+        app: ASGIApp,
+        metrics: Metrics,
+        access_log: str = "errors",
+        direct: DirectRoutes | None = None,
+    ) -> None:
         self.app = app
         self.metrics = metrics
+        # The fixed paths, answered without Starlette's exception middleware and router.
+        self._direct = direct
         # The lowest status that gets an access-log line ("all": every one, "off": none).
         self._logged_from = {"all": 0, "errors": 400, "off": 1000}[access_log]
 
@@ -96,8 +105,9 @@ class ObservedRequests:
                 message["headers"] = _with_safety_headers(message.get("headers", ()), header)
             await send(message)
 
+        app = self._direct.find(scope) if self._direct is not None else None
         try:
-            await self.app(scope, receive, send_and_note)
+            await (app or self.app)(scope, receive, send_and_note)
         finally:
             elapsed = time.perf_counter() - started
             method = scope["method"] if scope["method"] in _METHODS else "OTHER"

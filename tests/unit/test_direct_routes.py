@@ -1,18 +1,21 @@
-"""The direct router takes every request to the route Starlette's ordered walk would have taken,
-and answers a handler's error with the app's handlers, as the walk does."""
+"""Direct routes take every request to the route Starlette's ordered walk would have taken, and
+answer a handler's error with the app's handlers, as the walk does."""
 
 from __future__ import annotations
 
 import httpx
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
+from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import BaseRoute, Match, Route
 
 from service.api.application import create_app
-from service.api.direct_routes import DirectRouter, _direct_table
+from service.api.direct_routes import DirectRoutes, direct_table
+from service.api.observed_requests import ObservedRequests
 from service.api.operations import TableRoute
+from service.observability.metrics import Metrics
 from service.settings import Settings
 
 
@@ -24,12 +27,11 @@ def _walk(routes: list[BaseRoute], method: str, path: str) -> BaseRoute | None:
 
 def test_the_service_takes_every_fixed_path_to_the_route_the_walk_would() -> None:
     app = create_app(Settings())
-    assert isinstance(app.router, DirectRouter)
-    table = _direct_table(app.routes)
+    table = direct_table(app.routes)
     # The busiest answers are among them (the point of the router).
     assert ("POST", "/v3/auth/email") in table
     assert ("POST", "/v3/auth/email/signIn") in table
-    for (method, path), (route, _endpoint) in table.items():
+    for (method, path), route in table.items():
         assert _walk(app.routes, method, path) is route, (method, path)
 
 
@@ -49,8 +51,12 @@ def test_a_path_an_earlier_route_would_take_and_paths_with_parameters_are_left_t
         TableRoute("/items/new", _ok, methods=["GET", "POST"]),
         TableRoute("/things/{name}", _ok, methods=["GET"]),
     ]
-    table = _direct_table(routes)
+    table = direct_table(routes)
     assert set(table) == {("POST", "/items/new")}  # GET /items/new is the first route's
+
+
+async def _crashes(request: Request) -> Response:
+    raise LookupError("a bug")
 
 
 async def test_a_direct_route_answers_with_the_walk_s_route_and_the_app_s_error_handlers() -> None:
@@ -62,10 +68,14 @@ async def test_a_direct_route_answers_with_the_walk_s_route_and_the_app_s_error_
         Route("/items/{name}", _ok, methods=["GET"]),
         TableRoute("/items/new", _ok, methods=["GET", "POST"]),
         TableRoute("/fails", _fails, methods=["POST"]),
+        TableRoute("/crashes", _crashes, methods=["POST"]),
     ]
-    app = Starlette(routes=routes, exception_handlers={HTTPException: teapot})
-    app.router = DirectRouter(app.router.routes, lifespan=None)
-    transport = httpx.ASGITransport(app=app)
+    handlers = {HTTPException: teapot}
+    direct = DirectRoutes(routes, handlers)
+    assert direct.find({"type": "http", "method": "POST", "path": "/fails"}) is not None
+    observed = Middleware(ObservedRequests, metrics=Metrics(), direct=direct)
+    app = Starlette(routes=routes, exception_handlers=handlers, middleware=[observed])
+    transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
     async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
         assert (await client.post("/items/new")).text == "/items/new"
         assert (await client.get("/items/new")).text == "/items/{name}"
@@ -73,3 +83,5 @@ async def test_a_direct_route_answers_with_the_walk_s_route_and_the_app_s_error_
         assert (failed.status_code, failed.json()) == (418, {"caught": "short and stout"})
         # A method the path does not take is the walk's 405, through the app's handler.
         assert (await client.get("/fails")).status_code == 405
+        # What no handler takes is a 500, as from the walk.
+        assert (await client.post("/crashes")).status_code == 500
