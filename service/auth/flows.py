@@ -138,10 +138,12 @@ class Authentication:
     async def request_email_sign_in(
         self, request: EmailSignInRequest, client_ip: str, languages: tuple[str, ...] = ()
     ) -> None:
-        """Accept the request and queue it; the worker decides whether an account gets an email.
+        """Accept the request and queue it, for an address with an account: on one Redis server
+        the accepting script decides whether there is one, on a Cluster the worker does.
 
-        Known and unknown addresses take exactly the same path here (one script, one round trip),
-        so neither the answer nor its timing tells whether an address has an account. The
+        Known and unknown addresses take exactly the same path here (one script, one round trip,
+        the same commands inside it), so neither the answer nor its timing tells whether an
+        address has an account. The
         request's ``languages`` (tags, best first) go with the job: the worker, which reads the
         account anyway, puts the participant's stored languages before them.
         """
@@ -182,6 +184,8 @@ class Authentication:
             )
             raise Busy("The request could not be stored safely yet; please retry shortly.", 1)
         self.metrics.links_requested.inc()
+        if not acceptance.job_queued:  # no account: what the worker counts on a Cluster
+            self.metrics.emails.labels("sign-in", "dropped").inc()
         if log.isEnabledFor(logging.DEBUG):  # masking costs, and this is the busiest endpoint
             log.debug(
                 "sign-in request %s for %s in %s accepted",

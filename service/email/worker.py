@@ -166,7 +166,8 @@ class Mailer:
             self.replicas,
             self.replicas_timeout_ms,
         )
-        if acceptance.outcome != "refused":  # an unreplicated job is queued all the same
+        # An unreplicated job is queued all the same; no job, nothing to wake the worker for.
+        if acceptance.outcome != "refused" and acceptance.job_queued:
             self.wakeup.set()
         return acceptance
 

@@ -26,6 +26,9 @@ OUTBOX = f"{_OUTBOX}:queue"  # stream of emails waiting for delivery
 OUTBOX_GROUP = "senders"
 OUTBOX_DELAYED = f"{_OUTBOX}:delayed"  # sorted set: job waiting for a retry -> due time (ms)
 OUTBOX_DEAD = f"{_OUTBOX}:dead"  # stream of jobs that failed for good, with the reason
+# Stream the accept script writes the job of an address without an account to, and empties at
+# once: such a request costs Redis what a queued one does (accept_sign_in.lua).
+OUTBOX_NO_ACCOUNT = f"{_OUTBOX}:no-account"
 
 
 def _message_part(message_id: str) -> str:

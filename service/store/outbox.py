@@ -91,6 +91,9 @@ class Acceptance:
     refused_by: str = ""  # "address" or a budget's policy
     wait_ms: int = 0
     replicas: int = 0  # replicas that confirmed the job, when they were asked to
+    # Whether a job went into the outbox: not for an address without an account, on one Redis
+    # server (accept_sign_in.lua). Only for waking the worker: the answer must not tell.
+    job_queued: bool = True
 
 
 # How long a request's acceptance mark lives: far longer than any client library's retries of
@@ -137,6 +140,9 @@ class Outbox:
     def __init__(self, redis: RedisClient, scripts: Scripts) -> None:
         self._redis = redis
         self._scripts = scripts
+        # On one server the accept script sees the account and queues nothing without one; on
+        # a Cluster the account is in another slot than the outbox, and the worker decides.
+        self._sees_accounts = not isinstance(redis, RedisCluster)
 
     async def ensure_group(self) -> None:
         try:
@@ -167,8 +173,11 @@ class Outbox:
             keys.request_window(job.study_id, normalized_email),
             counted_in,
             keys.accepted(job.message_id),
+            keys.OUTBOX_NO_ACCOUNT,
             *(keys.budget(b.policy, b.subject) for b in budgets),
         ]
+        if self._sees_accounts:
+            script_keys.append(keys.account(keys.account_tag(job.study_id, normalized_email)))
         args: list[str | int] = [
             interval_seconds * 1000,
             job.study_id,
@@ -177,6 +186,7 @@ class Outbox:
             TTL_SECONDS,
             ",".join(job.languages[:MAX_JOB_LANGUAGES]),
             ACCEPT_MARK_MS,
+            "1" if self._sees_accounts else "0",
             *(value for b in budgets for value in (b.limit, b.window_seconds)),
         ]
         acked = 0
@@ -186,10 +196,12 @@ class Outbox:
             )
         else:
             reply = await self._scripts.accept_sign_in(keys=script_keys, args=args)
-        if text(reply[0]) == "queued":
+        outcome = text(reply[0])
+        if outcome != "refused":  # "queued" or "no-account": the same to the caller
+            job_queued = outcome == "queued"
             if acked < replicas:
-                return Acceptance("unreplicated", replicas=acked)
-            return Acceptance("queued", replicas=acked)
+                return Acceptance("unreplicated", replicas=acked, job_queued=job_queued)
+            return Acceptance("queued", replicas=acked, job_queued=job_queued)
         index = int(reply[1])
         policy = "address" if index == 0 else budgets[index - 1].policy
         return Acceptance("refused", refused_by=policy, wait_ms=int(reply[2]))

@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 from redis.asyncio import Redis
 
+from service.store import keys
 from tests.support.api import BACKENDS_WITH_CLUSTER, Api
 from tests.support.contract import assert_invalid, assert_session_info
 
@@ -99,6 +100,31 @@ async def test_unknown_and_disabled_addresses_get_the_same_answer(api: Api, redi
     await api.outbox_drained()
     # Nobody without an account gets an email; a disabled participant does, as in Bridge.
     assert sorted(e.recipients[0] for e in api.mailbox.emails) == [EMAIL, "off@example.org"]
+
+
+async def test_an_address_without_an_account_is_queued_only_where_the_script_cannot_see(
+    api: Api, request: pytest.FixtureRequest
+) -> None:
+    """On one server the accepting script sees there is no account and queues nothing: the worker
+    never hears of it. On a Cluster the account is in another slot: the job is queued and the
+    worker drops it. Either way the answer is the same, no email goes out, and it is counted
+    as dropped, once."""
+    await api.create_study("study-a")
+    redis = api.services.redis
+    dropped = 'magiclink_emails_total{kind="sign-in",outcome="dropped"}'
+    worker = api.services.mailer
+    worker.wakeup.clear()
+    assert (await api.request_link("study-a", "nobody@example.org")).status_code == 202
+    cluster = request.node.callspec.params["redis"] == "cluster"
+    # The worker is woken only when a job was queued.
+    assert worker.wakeup.is_set() is cluster
+    if not cluster:
+        assert await redis.xlen(keys.OUTBOX) == 0
+    assert await api.counted(dropped) == 1
+    await api.outbox_drained()
+    assert await redis.xlen(keys.OUTBOX_NO_ACCOUNT) == 0  # keeps nothing
+    assert await api.counted(dropped) == 1
+    assert api.mailbox.emails == []
 
 
 async def test_a_disabled_participant_s_link_says_why(api: Api) -> None:
