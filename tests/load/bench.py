@@ -239,7 +239,7 @@ async def measure(bench: Bench) -> tuple[str, bool]:
     load = LinkLoad(options)
     path, logging_all = await request_path(bench, load)
     sign_in_run = await sign_in(bench)
-    memory = await memory_per_item(bench.tokens, bench.urls.service)  # the queue is full here
+    memory = await memory_per_item(bench.tokens, bench.urls.service)
     print("POST /v3/auth/email: known and unknown addresses, alternately", flush=True)
     alike = await known_versus_unknown(bench.tokens, bench.urls.service)
     print("\n".join(f"  {line}" for line in alike.lines()[2:4]), flush=True)

@@ -74,7 +74,7 @@ async def pending_sign_in(tokens: Tokens, service_url: str, probe: OutboxProbe) 
 
 async def memory_per_item(tokens: Tokens, service_url: str) -> dict[str, int]:
     """MEMORY USAGE of one participant's account, session, reauth token, id index, and of the
-    average job queued (the stream holds the request-link runs' jobs: no worker ran)."""
+    average job queued."""
     (fresh,) = await tokens.participants(1, "memory")
     usage = {
         "account (hash), no sign-in pending": await tokens.redis.memory_usage(
@@ -101,7 +101,20 @@ async def memory_per_item(tokens: Tokens, service_url: str) -> dict[str, int]:
     usage["participant id index (string)"] = await tokens.redis.memory_usage(
         keys.participant_id(STUDY, str(account_id))
     )
-    jobs = await tokens.redis.xlen(keys.OUTBOX)
-    stream = await tokens.redis.memory_usage(keys.OUTBOX, samples=0)
-    usage["queued email job (stream entry, average)"] = (stream or 0) // max(1, jobs)
+    usage["queued email job (stream entry, average)"] = await _per_queued_job(tokens, service_url)
     return {name: int(value or 0) for name, value in usage.items()}
+
+
+async def _per_queued_job(tokens: Tokens, service_url: str, count: int = 1000) -> int:
+    """What the outbox stream grows by per job: link requests for participants with accounts
+    (for made-up addresses a single Redis queues nothing), through a ``serve --no-worker``."""
+
+    async def stream() -> tuple[int, int]:
+        usage = await tokens.redis.memory_usage(keys.OUTBOX, samples=0)
+        return await tokens.redis.xlen(keys.OUTBOX), int(usage or 0)
+
+    addresses = await tokens.participants(count, "queued")
+    jobs_before, bytes_before = await stream()
+    await request_links(service_url, addresses)
+    jobs_after, bytes_after = await stream()
+    return (bytes_after - bytes_before) // max(1, jobs_after - jobs_before)

@@ -148,11 +148,12 @@ def render(results: Results) -> str:
         "ratios: the median of each round's service run over the floor run just before it.",
         "",
         "- **end to end**: the default `magiclink serve` (its delivery worker in the process, "
-        "SMTP to `magiclink mailsink`), fresh unknown addresses; req/s = requests ÷ (wrk's run "
+        "SMTP to `magiclink mailsink`), fresh unknown addresses (on one Redis the accepting "
+        "script queues no job for them); req/s = requests ÷ (wrk's run "
         "time + drain time), the drain time being how long after wrk ended the outbox took to "
         "be empty again (stream, pending entries, retry set); queue at end: jobs in the outbox "
         "when wrk ended.",
-        "- **request path**: `magiclink serve --no-worker` while the queue grows (not a target).",
+        "- **request path**: `magiclink serve --no-worker` (not a target).",
         "- every service: defaults (JSON logs at INFO) but for the request rate limits (off: the "
         "whole load comes from one address) and the daily cap of sign-in emails (off).",
         "- the floor (`tests/load/floor.py`): bare Starlette on the same uvicorn and Redis; "
