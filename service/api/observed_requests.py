@@ -7,7 +7,9 @@ strings: sign-in links carry the token there. Metrics are
 labelled by route template, never by raw path (raw paths carry ids).
 
 One middleware does all three, because each layer of ASGI middleware costs a coroutine and a
-wrapped ``send`` on every request, and this is the hottest code in the service.
+wrapped ``send`` on every request, and this is the hottest code in the service. For the same
+reason it hands the operation table's fixed paths straight to their handlers
+(:mod:`service.api.direct_routes`).
 """
 
 from __future__ import annotations
