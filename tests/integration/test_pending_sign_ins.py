@@ -7,6 +7,7 @@ test_email_sign_in.py and test_typed_code.py; these pin what the storage promise
 from __future__ import annotations
 
 import time
+from typing import Any
 
 import pytest
 
@@ -22,6 +23,14 @@ pytestmark = pytest.mark.parametrize("redis", BACKENDS_WITH_CLUSTER, indirect=Tr
 STUDY = "study-a"
 EMAIL = "erin@example.org"
 TAG = keys.account_tag(STUDY, EMAIL)
+
+
+@pytest.fixture
+async def participant(api: Api) -> dict[str, Any]:
+    """The study and its consented participant ``EMAIL``, as the API created them."""
+    await api.create_study(STUDY)
+    created: dict[str, Any] = await api.create_participant(STUDY, EMAIL, consented=True)
+    return created
 
 
 def _pending_fields(account: dict[str, str], prefix: str) -> dict[str, int]:
@@ -53,11 +62,10 @@ async def _legacy(api: Api, redis: RedisClient, token: str, code: str) -> None:
     await redis.zadd(keys.sign_in_codes(TAG), {hasher.for_storage(SIGN_IN_CODE, code): expiry})
 
 
+@pytest.mark.usefixtures("participant")
 async def test_a_link_and_its_code_are_two_fields_of_the_account(
     api: Api, redis: RedisClient
 ) -> None:
-    await api.create_study(STUDY)
-    await api.create_participant(STUDY, EMAIL, consented=True)
     token, code = new_token(), new_code()
     await _issue(api, token, code)
     account = await _account(redis)
@@ -75,11 +83,10 @@ async def test_a_link_and_its_code_are_two_fields_of_the_account(
     assert code not in repr(account)
 
 
+@pytest.mark.usefixtures("participant")
 async def test_issuing_drops_expired_fields_and_keeps_the_newest_few(
     api: Api, redis: RedisClient
 ) -> None:
-    await api.create_study(STUDY)
-    await api.create_participant(STUDY, EMAIL, consented=True)
     expired = int(time.time() * 1000) - 1
     stale = {keys.PENDING_LINK + "0" * 32: expired, keys.PENDING_CODE + "0" * 32: expired}
     for field, value in stale.items():
@@ -99,9 +106,9 @@ async def test_issuing_drops_expired_fields_and_keeps_the_newest_few(
     assert not _pending_fields(account, keys.PENDING_CODE)
 
 
-async def test_nothing_the_api_answers_shows_a_pending_hash(api: Api, redis: RedisClient) -> None:
-    await api.create_study(STUDY)
-    created = await api.create_participant(STUDY, EMAIL, consented=True)
+async def test_nothing_the_api_answers_shows_a_pending_hash(
+    api: Api, redis: RedisClient, participant: dict[str, Any]
+) -> None:
     token = new_token()
     await _issue(api, token, new_code())
     first = await api.sign_in_with_token(STUDY, EMAIL, token)
@@ -115,24 +122,23 @@ async def test_nothing_the_api_answers_shows_a_pending_hash(api: Api, redis: Red
         "/v3/auth/reauth",
         json={"study": STUDY, "email": EMAIL, "reauthToken": first.json()["reauthToken"]},
     )
-    participant = await api.client.get(
-        f"/v3/studies/{STUDY}/participants/{created['id']}", headers=api.admin
+    record = await api.client.get(
+        f"/v3/studies/{STUDY}/participants/{participant['id']}", headers=api.admin
     )
     self_view = await api.client.get(
         "/v3/participants/self",
         headers={"Bridge-Session": reauthenticated.json()["sessionToken"]},
     )
-    for answer in (reauthenticated, participant, self_view):
+    for answer in (reauthenticated, record, self_view):
         assert answer.status_code == 200, answer.text
         assert pending_hash not in answer.text
         assert '"' + keys.PENDING_LINK not in answer.text  # no such member
 
 
+@pytest.mark.usefixtures("participant")
 async def test_a_withdrawn_link_and_code_are_gone_and_not_counted(
     api: Api, redis: RedisClient
 ) -> None:
-    await api.create_study(STUDY)
-    await api.create_participant(STUDY, EMAIL, consented=True)
     kept, withdrawn = (new_token(), new_code()), (new_token(), new_code())
     hasher = api.services.hasher
     accounts = api.services.accounts
@@ -179,11 +185,10 @@ async def test_an_address_without_an_account_gets_no_key(api: Api, redis: RedisC
 # expires (one token TTL), and the first link issued after it takes them into the account.
 
 
+@pytest.mark.usefixtures("participant")
 async def test_a_link_issued_before_the_upgrade_still_signs_in(
     api: Api, redis: RedisClient
 ) -> None:
-    await api.create_study(STUDY)
-    await api.create_participant(STUDY, EMAIL, consented=True)
     token, code = new_token(), new_code()
     await _legacy(api, redis, token, code)
     assert (await api.sign_in_with_token(STUDY, EMAIL, token)).status_code == 200
@@ -191,11 +196,10 @@ async def test_a_link_issued_before_the_upgrade_still_signs_in(
     assert (await api.sign_in_with_token(STUDY, EMAIL, code)).status_code == 404
 
 
+@pytest.mark.usefixtures("participant")
 async def test_a_code_issued_before_the_upgrade_signs_in_and_is_counted_against(
     api: Api, redis: RedisClient
 ) -> None:
-    await api.create_study(STUDY)
-    await api.create_participant(STUDY, EMAIL, consented=True)
     token, code = new_token(), new_code()
     await _legacy(api, redis, token, code)
     wrong = ("3" if code[0] != "3" else "4") + code[1:]
@@ -216,11 +220,10 @@ async def test_a_code_issued_before_the_upgrade_signs_in_and_is_counted_against(
     assert (await api.sign_in_with_token(STUDY, EMAIL, token)).status_code == 200
 
 
+@pytest.mark.usefixtures("participant")
 async def test_issuing_takes_the_earlier_layout_into_the_account(
     api: Api, redis: RedisClient
 ) -> None:
-    await api.create_study(STUDY)
-    await api.create_participant(STUDY, EMAIL, consented=True)
     old = (new_token(), new_code())
     await _legacy(api, redis, *old)
     await _issue(api, new_token(), new_code())
