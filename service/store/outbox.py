@@ -294,18 +294,13 @@ class Outbox:
 
     async def _settle(
         self,
-        entry_id: str,
-        mode: str,
-        job: str = "",
-        detail: str = "",
-        counts: Sequence[Tally] = (),
-        sent: str = "",
+        call: tuple[list[str], list[str | int]],
         replicas: int = 0,
         replicas_timeout_ms: int = 500,
     ) -> Settlement:
-        """Settle the entry (see :meth:`_settle_call`). With ``replicas``, how many replicas
-        confirmed the settlement is reported too."""
-        script_keys, args = self._settle_call(entry_id, mode, job, detail, counts, sent)
+        """Run one :meth:`_settle_call`. With ``replicas``, how many replicas confirmed the
+        settlement is reported too."""
+        script_keys, args = call
         if replicas > 0:
             settled, acked = await self._scripts.settle_job.then_wait(
                 script_keys, args, replicas, replicas_timeout_ms
@@ -339,12 +334,9 @@ class Outbox:
     ) -> Settlement:
         """Settle a job whose email went out, and mark its Message-ID as sent."""
         return await self._settle(
-            entry_id,
-            "done",
-            counts=counts,
-            sent=message_id,
-            replicas=replicas,
-            replicas_timeout_ms=replicas_timeout_ms,
+            self._settle_call(entry_id, "done", counts=counts, sent=message_id),
+            replicas,
+            replicas_timeout_ms,
         )
 
     async def already_sent(self, message_ids: Sequence[str]) -> set[str]:
@@ -356,12 +348,14 @@ class Outbox:
         return {mid for mid, mark in zip(message_ids, marks, strict=True) if mark is not None}
 
     async def retry_later(self, entry_id: str, job: Job, delay_ms: int) -> bool:
-        return (await self._settle(entry_id, "retry", job.encode(), str(delay_ms))).pending
+        call = self._settle_call(entry_id, "retry", job.encode(), str(delay_ms))
+        return (await self._settle(call)).pending
 
     async def dead(self, entry: OutboxEntry, reason: str, counts: Sequence[Tally] = ()) -> bool:
         # Stored with its attempts reset, so that a re-queued job gets a full set of tries.
         requeue_as = replace(entry.job, attempt=0).encode() if entry.job else entry.raw
-        settlement = await self._settle(entry.entry_id, "dead", requeue_as, reason, counts)
+        call = self._settle_call(entry.entry_id, "dead", requeue_as, reason, counts)
+        settlement = await self._settle(call)
         return settlement.pending
 
     async def status(self) -> OutboxStatus:
