@@ -16,6 +16,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from typing import Any
 
+from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Match, Route
@@ -44,11 +45,19 @@ def direct_table(routes: Sequence[BaseRoute]) -> dict[tuple[str, str], Route]:
 
 class DirectRoutes:
     """ASGI apps for the direct table's requests. ``handlers`` are the app's exception handlers
-    by exception class (all coroutines); what none of them takes is raised, as from the router,
-    to become a 500."""
+    (all coroutines), chosen as Starlette's exception middleware chooses: by status code for an
+    ``HTTPException``, else by exception class. What none of them takes is raised, as from the
+    router, to become a 500 (the handler of ``Exception`` or 500 is the 500's, as in Starlette)."""
 
     def __init__(self, routes: Sequence[BaseRoute], handlers: Mapping[Any, ErrorHandler]) -> None:
-        self._handlers = {key: value for key, value in handlers.items() if isinstance(key, type)}
+        self._by_status = {
+            key: value for key, value in handlers.items() if isinstance(key, int) and key != 500
+        }
+        self._by_class = {
+            key: value
+            for key, value in handlers.items()
+            if isinstance(key, type) and key is not Exception
+        }
         self._apps = {key: self._app(route) for key, route in direct_table(routes).items()}
 
     def find(self, scope: Scope) -> ASGIApp | None:
@@ -57,8 +66,10 @@ class DirectRoutes:
         return self._apps.get((scope["method"], scope["path"]))
 
     def _handler(self, exc: Exception) -> ErrorHandler | None:
+        if isinstance(exc, HTTPException) and exc.status_code in self._by_status:
+            return self._by_status[exc.status_code]
         for cls in type(exc).__mro__:
-            handler = self._handlers.get(cls)
+            handler = self._by_class.get(cls)
             if handler is not None:
                 return handler
         return None

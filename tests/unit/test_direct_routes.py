@@ -3,7 +3,10 @@ answer a handler's error with the app's handlers, as the walk does."""
 
 from __future__ import annotations
 
+from typing import Any
+
 import httpx
+import pytest
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
@@ -85,3 +88,45 @@ async def test_a_direct_route_answers_with_the_walk_s_route_and_the_app_s_error_
         assert (await client.get("/fails")).status_code == 405
         # What no handler takes is a 500, as from the walk.
         assert (await client.post("/crashes")).status_code == 500
+
+
+async def _answers(app: Starlette) -> list[tuple[int, str]]:
+    transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
+    async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
+        requests = [("POST", "/fails"), ("GET", "/fails"), ("POST", "/crashes"), ("POST", "/none")]
+        return [
+            (answer.status_code, answer.text)
+            for answer in [await client.request(method, path) for method, path in requests]
+        ]
+
+
+@pytest.mark.parametrize("with_status_and_500_handlers", [False, True])
+async def test_a_direct_route_chooses_the_error_handler_starlette_would(
+    with_status_and_500_handlers: bool,
+) -> None:
+    """The same app with and without direct routes gives the same answers, also when a handler
+    is registered by status code (it goes first for an HTTPException) or for ``Exception``
+    (the 500's, which Starlette's server-error middleware runs)."""
+
+    async def by_class(request: Request, exc: Exception) -> Response:
+        return PlainTextResponse(f"by class: {exc!r}", 400)
+
+    async def by_status(request: Request, exc: Exception) -> Response:
+        return PlainTextResponse("by status", 418)
+
+    async def server_error(request: Request, exc: Exception) -> Response:
+        return PlainTextResponse("server error", 500)
+
+    handlers: dict[Any, Any] = {HTTPException: by_class}
+    if with_status_and_500_handlers:
+        handlers |= {418: by_status, Exception: server_error}
+    routes: list[BaseRoute] = [
+        TableRoute("/fails", _fails, methods=["POST"]),
+        TableRoute("/crashes", _crashes, methods=["POST"]),
+    ]
+    walked = Starlette(routes=routes, exception_handlers=handlers)
+    direct = Middleware(ObservedRequests, metrics=Metrics(), direct=DirectRoutes(routes, handlers))
+    directly = Starlette(routes=routes, exception_handlers=handlers, middleware=[direct])
+    answers = await _answers(directly)
+    assert answers == await _answers(walked)
+    assert answers[0][0] == (418 if with_status_and_500_handlers else 400)
