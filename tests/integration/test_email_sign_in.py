@@ -112,12 +112,12 @@ async def test_an_address_without_an_account_is_queued_only_where_the_script_can
     await api.create_study("study-a")
     redis = api.services.redis
     dropped = 'magiclink_emails_total{kind="sign-in",outcome="dropped"}'
-    worker = api.services.mailer
-    worker.wakeup.clear()
+    mailer = api.services.mailer
+    mailer.wakeup.clear()
     assert (await api.request_link("study-a", "nobody@example.org")).status_code == 202
     cluster = request.node.callspec.params["redis"] == "cluster"
     # The worker is woken only when a job was queued.
-    assert worker.wakeup.is_set() is cluster
+    assert mailer.wakeup.is_set() is cluster
     if not cluster:
         assert await redis.xlen(keys.OUTBOX) == 0
     assert await api.counted(dropped) == 1

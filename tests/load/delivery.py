@@ -28,6 +28,11 @@ def cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / TICKS_PER_SECOND  # utime, stime: 14th, 15th
 
 
+def ms_each(seconds: float, count: int) -> float:
+    """Milliseconds of ``seconds`` per one of ``count`` (CPU time per email)."""
+    return seconds * 1000 / max(1, count)
+
+
 @dataclass(frozen=True)
 class Delivery:
     who: str  # what delivered, e.g. "one `magiclink worker`"
@@ -44,11 +49,11 @@ class Delivery:
 
     @property
     def cpu_ms_per_email(self) -> float:
-        return self.cpu_seconds * 1000 / max(1, self.emails)
+        return ms_each(self.cpu_seconds, self.emails)
 
     @property
     def sink_cpu_ms_per_email(self) -> float:
-        return self.sink_cpu_seconds * 1000 / max(1, self.emails)
+        return ms_each(self.sink_cpu_seconds, self.emails)
 
     def summary(self) -> str:
         ending = "" if self.finished else f"; stopped at the cap with {self.queued - self.emails}"

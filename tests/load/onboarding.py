@@ -20,7 +20,7 @@ from dataclasses import dataclass
 import httpx
 
 from service.store.connection import RedisClient
-from tests.load.delivery import cpu_seconds
+from tests.load.delivery import cpu_seconds, ms_each
 from tests.load.outbox_probe import POLL_SECONDS, OutboxProbe
 from tests.load.stack import BENCH, MAGICLINK, Stack
 
@@ -56,11 +56,11 @@ class Onboarded:
 
     @property
     def worker_cpu_ms_per_email(self) -> float:
-        return self.worker_cpu_seconds * 1000 / max(1, self.delivered)
+        return ms_each(self.worker_cpu_seconds, self.delivered)
 
     @property
     def sink_cpu_ms_per_email(self) -> float:
-        return self.sink_cpu_seconds * 1000 / max(1, self.delivered)
+        return ms_each(self.sink_cpu_seconds, self.delivered)
 
     def summary(self) -> str:
         short = (
