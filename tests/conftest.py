@@ -63,7 +63,7 @@ async def redis(request: pytest.FixtureRequest) -> AsyncIterator[RedisClient]:
     client: RedisClient
     if request.param == "redis":
         server: RedisServer = request.getfixturevalue("redis_server")
-        client = Redis.from_url(server.url, decode_responses=True)
+        client = connect(Settings(redis_url=server.url))  # the service's own client
         await client.flushall()
     elif request.param == "cluster":
         cluster: RedisCluster = request.getfixturevalue("redis_cluster")

@@ -23,7 +23,7 @@ from redis.asyncio.sentinel import Sentinel
 from redis.backoff import ExponentialWithJitterBackoff
 
 from service.settings import Settings, SettingsError
-from service.store.unavailable import FailoverSafeCluster
+from service.store.clients import DeadlineRedis, Deadlines, FailoverSafeCluster
 
 log = logging.getLogger(__name__)
 
@@ -72,11 +72,13 @@ def connect(settings: Settings) -> RedisClient:
         import fakeredis  # the embedded default; imported only when it is used
 
         return fakeredis.FakeAsyncRedis(decode_responses=True)
-    # Short timeouts make calls fail fast (503) while Redis is away or hangs. Nothing here
-    # blocks on the server side (the delivery worker polls), so no reply should take longer.
+    # Calls fail fast (503) while Redis is away or hangs: connecting is bounded here, and each
+    # call as a whole by the client's deadline (service/store/clients.py),
+    # not by socket timeouts, which cost a task per write. Nothing here blocks on the server
+    # side (the delivery worker polls), so no reply should take longer.
     timeouts: dict[str, Any] = {
         "socket_connect_timeout": settings.redis_timeout_seconds,
-        "socket_timeout": settings.redis_timeout_seconds,
+        "socket_timeout": None,  # redis-py's default is a timeout (5 s)
     }
     if url.startswith("redis+cluster://"):
         nodes = _Nodes.parse(url)
@@ -101,13 +103,19 @@ def connect(settings: Settings) -> RedisClient:
                 "redis+sentinel://10.0.0.1:26379,10.0.0.2:26379/mymaster"
             )
         # redis-py before 8.2 left Sentinel untyped; 8.2 types it.
-        sentinel = Sentinel(nodes.hosts, sentinel_kwargs=timeouts, **timeouts)  # type: ignore[no-untyped-call, unused-ignore]
-        master: Redis = sentinel.master_for(
+        # The Sentinels' own answers (where the master is) keep a socket timeout: rare calls.
+        asking = {**timeouts, "socket_timeout": settings.redis_timeout_seconds}
+        sentinel = Sentinel(nodes.hosts, sentinel_kwargs=asking, **timeouts)  # type: ignore[no-untyped-call, unused-ignore]
+        master: DeadlineRedis = sentinel.master_for(
             nodes.path,
-            redis_class=Redis,
+            redis_class=DeadlineRedis,
             username=nodes.username,
             password=nodes.password,
             decode_responses=True,
         )
+        master.deadlines = Deadlines(settings.redis_timeout_seconds)
         return master
-    return Redis.from_url(url, decode_responses=True, **timeouts)
+    client = DeadlineRedis.from_url(url, decode_responses=True, **timeouts)
+    assert isinstance(client, DeadlineRedis)  # from_url builds cls; its annotation says Redis
+    client.deadlines = Deadlines(settings.redis_timeout_seconds)
+    return client

@@ -12,14 +12,11 @@ cluster is down"), so they are told apart here by type.
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import traceback
 from pathlib import Path
-from typing import Any
 
 import redis
-from redis.asyncio.cluster import ClusterPipeline, RedisCluster
 from redis.exceptions import (
     AskError,
     ClusterError,
@@ -107,58 +104,3 @@ def translated(exc: Exception) -> Exception:
     if isinstance(exc, RedisClusterException) and is_unavailable(exc):
         return RedisUnavailable(f"Redis Cluster unavailable: {exc}")
     return exc
-
-
-class FailoverSafeCluster(RedisCluster):
-    """RedisCluster whose commands and pipelines raise :class:`RedisUnavailable` (a
-    ConnectionError) for what the client throws while the cluster fails over, so that no
-    caller has to know these errors; and give up after ``deadline_seconds`` in all.
-
-    The deadline is what makes a call fail fast during a failover: each attempt is bounded by
-    the socket timeouts, but the client retries, refreshes its slot map and backs off between
-    attempts (CLUSTERDOWN: 0.25 s more each), which held requests for 4.5 to 6.5 s before.
-    """
-
-    def __init__(self, *args: Any, deadline_seconds: float = 2.0, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self.deadline_seconds = deadline_seconds
-
-    async def execute_command(self, *args: Any, **kwargs: Any) -> Any:
-        try:
-            async with asyncio.timeout(self.deadline_seconds):
-                return await super().execute_command(*args, **kwargs)
-        except TimeoutError as exc:
-            raise RedisUnavailable(
-                f"Redis Cluster did not answer within {self.deadline_seconds} s"
-            ) from exc
-        except Exception as exc:
-            error = translated(exc)
-            if error is exc:
-                raise
-            raise error from exc
-
-    def pipeline(
-        self, transaction: Any | None = None, shard_hint: Any | None = None
-    ) -> ClusterPipeline:
-        if shard_hint:
-            return super().pipeline(transaction, shard_hint)  # raises, as it should
-        # redis-py declares an attribute ClusterPipeline sets in __init__ abstract.
-        return _FailoverSafePipeline(self, transaction)  # type: ignore[abstract]
-
-
-class _FailoverSafePipeline(ClusterPipeline):
-    async def execute(
-        self, raise_on_error: bool = True, allow_redirections: bool = True
-    ) -> list[Any]:
-        client = self.cluster_client
-        deadline = client.deadline_seconds if isinstance(client, FailoverSafeCluster) else None
-        try:
-            async with asyncio.timeout(deadline):
-                return await super().execute(raise_on_error, allow_redirections)
-        except TimeoutError as exc:
-            raise RedisUnavailable(f"Redis Cluster did not answer within {deadline} s") from exc
-        except Exception as exc:
-            error = translated(exc)
-            if error is exc:
-                raise
-            raise error from exc
