@@ -12,7 +12,6 @@ from pathlib import Path
 import fakeredis
 import pytest
 from pydantic import SecretStr
-from redis.asyncio import Redis
 
 from service.settings import Settings
 from service.settings import SmtpServer as SmtpSettings

@@ -14,10 +14,8 @@ reason it hands the operation table's fixed paths straight to their handlers
 
 from __future__ import annotations
 
-import itertools
 import logging
 import re
-import secrets
 import time
 from collections.abc import Iterable
 
@@ -27,16 +25,15 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from service.api.direct_routes import DirectRoutes
 from service.observability.logging import request_id
 from service.observability.metrics import Metrics
+from service.unique_ids import UniqueIds
 
 log = logging.getLogger("magiclink.access")
 
 REQUEST_ID_HEADER = "X-Request-ID"
 _REQUEST_ID_KEY = REQUEST_ID_HEADER.lower().encode()
 _SANE_ID = re.compile(rb"[A-Za-z0-9._-]{1,64}")
-# New ids: a random prefix per process and a counter, unique across processes without a call
-# into the kernel's random source for every request.
-_ID_PREFIX = secrets.token_hex(4)
-_ID_COUNTER = itertools.count(1)
+# Ids of requests that bring none: 16 hex digits, the count's 8 wrapping round.
+_REQUEST_IDS = UniqueIds(prefix_bytes=4, count_digits=8, wrap=True)
 # Any other method is counted as OTHER: a label per invented method would grow without end.
 _METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
 
@@ -94,7 +91,7 @@ class ObservedRequests:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        ident = _given_request_id(scope) or f"{_ID_PREFIX}{next(_ID_COUNTER) & 0xFFFFFFFF:08x}"
+        ident = _given_request_id(scope) or _REQUEST_IDS.next()
         header = (_REQUEST_ID_KEY, ident.encode("ascii"))
         token = request_id.set(ident)
         started = time.perf_counter()

@@ -21,12 +21,14 @@ write was cancelled.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable
+from collections.abc import Awaitable, Sequence
 from typing import Any, TypeVar
 
+from hiredis import pack_command
 from redis.asyncio import Redis
 from redis.asyncio.client import Pipeline
 from redis.asyncio.cluster import ClusterPipeline, RedisCluster
+from redis.exceptions import ConnectionError as RedisConnectionError
 
 from service.store.unavailable import RedisUnavailable, translated
 
@@ -97,6 +99,40 @@ class DeadlineRedis(Redis):
     async def execute_command(self, *args: Any, **options: Any) -> Any:
         call = super().execute_command(*args, **options)  # type: ignore[no-untyped-call]
         return await call if self.deadlines is None else await self.deadlines.run(call)
+
+    async def run_script(
+        self, sha: str, keys: Sequence[str], args: Sequence[str | int | float]
+    ) -> Any:
+        """``EVALSHA sha`` with these keys and arguments, the request path's one command.
+
+        Packed in one C call and sent on a connection of the pool, without what redis-py's
+        ``execute_command`` does around every command and EVALSHA needs none of: observability
+        hooks, a retry closure, argument encoding in Python, reply callbacks. Callgrind per
+        link request: 720k instructions through ``execute_command``, 549k this way (the floor,
+        which sends one SET through it, 541k). Like redis-py, a connection that fails is
+        replaced and the call sent once more: every script is safe to run twice.
+        """
+        # hiredis's stub declares a tuple of one element where it takes any number.
+        packed = pack_command(("EVALSHA", sha, len(keys), *keys, *args))  # type: ignore[arg-type]
+        call = self._send_packed(packed)
+        return await call if self.deadlines is None else await self.deadlines.run(call)
+
+    async def _send_packed(self, packed: bytes) -> Any:
+        try:
+            return await self._send_once(packed)
+        except RedisConnectionError:
+            # The pooled connection was stale (the server restarted): once more, on a new one
+            # (redis-py closed this one, and the pool connects it again).
+            return await self._send_once(packed)
+
+    async def _send_once(self, packed: bytes) -> Any:
+        pool = self.connection_pool
+        connection = await pool.get_connection()  # type: ignore[no-untyped-call]
+        try:
+            await connection.send_packed_command(packed)
+            return await connection.read_response()
+        finally:
+            await pool.release(connection)
 
     def pipeline(self, transaction: bool = True, shard_hint: str | None = None) -> Pipeline:
         pipe = _DeadlinePipeline(

@@ -1,9 +1,12 @@
-"""Every Redis call has a deadline (``service/store/clients.py``), checked by one timer.
+"""The service's client for one Redis server (``service/store/clients.py``), on a real one.
 
-On a real server stopped with SIGSTOP (it keeps the connection open and never answers): a
-command and a pipeline give up with ``RedisUnavailable`` instead of hanging; the reply the
-server writes late for a call cut short is never read as the next call's; and a cancellation
-that is not the deadline's stays a cancellation.
+Every call has a deadline, checked by one timer. On a server stopped with SIGSTOP (it keeps the
+connection open and never answers): a command and a pipeline give up with ``RedisUnavailable``
+instead of hanging; the reply the server writes late for a call cut short is never read as the
+next call's; and a cancellation that is not the deadline's stays a cancellation.
+
+Scripts take a shorter way than other commands (``run_script``): it answers as redis-py's
+EVALSHA does, and a connection the server closed is replaced, as redis-py does.
 """
 
 from __future__ import annotations
@@ -16,10 +19,12 @@ from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
 import pytest
+from redis.exceptions import ResponseError
 
 from service.settings import Settings
 from service.store.clients import DeadlineRedis, Deadlines
 from service.store.connection import connect
+from service.store.scripts import Script
 from service.store.unavailable import RedisUnavailable
 from tests.support.redis_server import RedisServer
 
@@ -47,6 +52,10 @@ async def client(own_redis: RedisServer) -> AsyncIterator[DeadlineRedis]:
     await redis.aclose()
 
 
+async def _get(client: DeadlineRedis, key: str) -> object:
+    return await client.get(key)
+
+
 def _process(server: RedisServer) -> subprocess.Popen[bytes]:
     assert server.process is not None
     return server.process
@@ -66,21 +75,23 @@ async def test_a_hung_server_fails_the_call_after_the_deadline_not_never(
 ) -> None:
     _hang(own_redis)
     began = time.monotonic()
-    with pytest.raises(RedisUnavailable, match="did not answer within 0.4 s"):
+    with pytest.raises(RedisUnavailable, match=r"did not answer within 0\.4 s"):
         await asyncio.wait_for(client.get("a"), GIVE_UP)
     assert time.monotonic() - began >= DEADLINE  # not given up before its time
     # The deadline's cancellation is undone: the task can still be timed and cancelled.
     task = asyncio.current_task()
-    assert task is not None and task.cancelling() == 0
+    assert task is not None
+    assert task.cancelling() == 0
 
 
 async def test_a_hung_server_fails_a_pipeline_too(
     own_redis: RedisServer, client: DeadlineRedis
 ) -> None:
     _hang(own_redis)
-    with pytest.raises(RedisUnavailable):
-        async with client.pipeline(transaction=False) as pipe:
-            pipe.get("a").get("b")
+    async with client.pipeline(transaction=False) as pipe:
+        pipe.get("a")
+        pipe.get("b")
+        with pytest.raises(RedisUnavailable):
             await asyncio.wait_for(pipe.execute(), GIVE_UP)
 
 
@@ -100,7 +111,7 @@ async def test_a_cancellation_that_is_not_the_deadlines_stays_one(
     own_redis: RedisServer, client: DeadlineRedis
 ) -> None:
     _hang(own_redis)
-    call = asyncio.create_task(client.get("a"))
+    call = asyncio.create_task(_get(client, "a"))
     await asyncio.sleep(DEADLINE / 4)
     call.cancel()
     with pytest.raises(asyncio.CancelledError):
@@ -127,3 +138,31 @@ async def test_calls_that_answer_leave_nothing_behind(client: DeadlineRedis) -> 
     deadlines = client.deadlines
     assert deadlines is not None
     assert deadlines.in_flight() == 0
+
+
+REPLIES = """
+if ARGV[1] == 'fail' then return redis.error_reply('ERR asked to fail') end
+redis.call('SET', KEYS[1], ARGV[1])
+return {ARGV[1], tonumber(ARGV[2]), {ARGV[3], 7}, redis.call('GET', KEYS[1])}
+"""
+
+
+async def test_a_script_answers_as_redis_pys_evalsha(client: DeadlineRedis) -> None:
+    script = Script(client, REPLIES)
+    args: list[str | int | float] = ["välue", 42, "ünïcode ✓"]
+    through_redis_py = await client.eval(REPLIES, 1, "k", *args)
+    assert await script(["k"], args) == through_redis_py
+    assert through_redis_py == ["välue", 42, ["ünïcode ✓", 7], "välue"]
+    with pytest.raises(ResponseError, match="asked to fail"):
+        await script(["k"], ["fail", 0, ""])
+    assert await client.get("a") == "reply for a"  # the error left the connection usable
+
+
+async def test_a_script_on_a_connection_the_server_closed_is_sent_again(
+    client: DeadlineRedis,
+) -> None:
+    script = Script(client, REPLIES)
+    assert await script(["k"], ["first", 1, ""]) == ["first", 1, ["", 7], "first"]
+    # Every connection of the pool, closed by the server (as when it restarts).
+    await client.execute_command("CLIENT", "KILL", "TYPE", "normal", "SKIPME", "no")
+    assert await script(["k"], ["second", 2, ""]) == ["second", 2, ["", 7], "second"]
