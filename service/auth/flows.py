@@ -134,6 +134,7 @@ class Authentication:
         # The counter of each mode, looked up once (labels() takes a lock and a dict lookup),
         # when first used: a mode nobody used is no series in /metrics.
         self._sign_ins: dict[AuthMode, Counter] = {}
+        self._dropped: Counter | None = None  # sign-in emails dropped: likewise
 
     async def request_email_sign_in(
         self, request: EmailSignInRequest, client_ip: str, languages: tuple[str, ...] = ()
@@ -185,7 +186,9 @@ class Authentication:
             raise Busy("The request could not be stored safely yet; please retry shortly.", 1)
         self.metrics.links_requested.inc()
         if not acceptance.job_queued:  # no account: what the worker counts on a Cluster
-            self.metrics.emails.labels("sign-in", "dropped").inc()
+            if self._dropped is None:
+                self._dropped = self.metrics.emails.labels("sign-in", "dropped")
+            self._dropped.inc()
         if log.isEnabledFor(logging.DEBUG):  # masking costs, and this is the busiest endpoint
             log.debug(
                 "sign-in request %s for %s in %s accepted",
