@@ -11,6 +11,8 @@ import resource
 import secrets
 import signal
 import socket
+from collections.abc import Iterator
+from types import FrameType
 
 import click
 import uvicorn
@@ -105,7 +107,31 @@ def serve(settings: Settings, host: str, port: int, demo: bool, no_worker: bool)
         backlog=backlog,
         timeout_keep_alive=settings.keep_alive_seconds,
     )
-    uvicorn.Server(config).run(sockets=[api_socket])
+    with _log_lines_written_before_a_signal_ends_the_process():
+        uvicorn.Server(config).run(sockets=[api_socket])
+
+
+@contextlib.contextmanager
+def _log_lines_written_before_a_signal_ends_the_process() -> Iterator[None]:
+    """uvicorn, once shut down, raises the stop signal again to end the process as it would
+    have ended, which skips exit handlers: the lines logged last ("Finished server process")
+    would still be waiting for the end of an event-loop round (BatchedStreamHandler). A
+    handler of these signals writes them first, then hands the signal on as it came."""
+    before = {stop: signal.getsignal(stop) for stop in (signal.SIGTERM, signal.SIGINT)}
+
+    def write_then_hand_on(signum: int, frame: FrameType | None) -> None:
+        for handler in logging.getLogger().handlers:
+            handler.flush()
+        signal.signal(signum, before[signal.Signals(signum)])
+        signal.raise_signal(signum)
+
+    for stop in before:
+        signal.signal(stop, write_then_hand_on)
+    try:
+        yield
+    finally:
+        for stop, handling in before.items():
+            signal.signal(stop, handling)
 
 
 @click.command(cls=Command)
