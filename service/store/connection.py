@@ -73,9 +73,9 @@ def connect(settings: Settings) -> RedisClient:
 
         return fakeredis.FakeAsyncRedis(decode_responses=True)
     # Calls fail fast (503) while Redis is away or hangs: connecting is bounded here, and each
-    # call as a whole by the client's deadline (service/store/clients.py),
-    # not by socket timeouts, which cost a task per write. Nothing here blocks on the server
-    # side (the delivery worker polls), so no reply should take longer.
+    # call as a whole by the client's deadline (service/store/clients.py), not by socket
+    # timeouts, which cost a task per write. Nothing here blocks on the server side (the
+    # delivery worker polls), so no reply should take longer.
     timeouts: dict[str, Any] = {
         "socket_connect_timeout": settings.redis_timeout_seconds,
         "socket_timeout": None,  # redis-py's default is a timeout (5 s)
