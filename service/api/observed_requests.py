@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import logging
 import re
+import secrets
 import time
 from collections.abc import Iterable
 
@@ -25,15 +26,12 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from service.api.direct_routes import DirectRoutes
 from service.observability.logging import request_id
 from service.observability.metrics import Metrics
-from service.unique_ids import UniqueIds
 
 log = logging.getLogger("magiclink.access")
 
 REQUEST_ID_HEADER = "X-Request-ID"
 _REQUEST_ID_KEY = REQUEST_ID_HEADER.lower().encode()
 _SANE_ID = re.compile(rb"[A-Za-z0-9._-]{1,64}")
-# Ids of requests that bring none: 16 hex digits, the count's 8 wrapping round.
-_REQUEST_IDS = UniqueIds(prefix_bytes=4, count_digits=8, wrap=True)
 # Any other method is counted as OTHER: a label per invented method would grow without end.
 _METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
 
@@ -91,7 +89,9 @@ class ObservedRequests:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        ident = _given_request_id(scope) or _REQUEST_IDS.next()
+        # Random, not counted: an id in every answer must not tell how many requests came before
+        # (about 1 µs).
+        ident = _given_request_id(scope) or secrets.token_hex(8)
         header = (_REQUEST_ID_KEY, ident.encode("ascii"))
         token = request_id.set(ident)
         started = time.perf_counter()

@@ -52,13 +52,10 @@ from service.store.study_stats import EMAILS_FAILED, EMAILS_SENT, LINKS_ISSUED, 
 from service.studies.localization import onboarding_email, sign_in_email
 from service.studies.model import Study, stored_template
 from service.studies.templates import EmailTemplate
-from service.unique_ids import UniqueIds
 
 log = logging.getLogger(__name__)
 
 
-# Message-IDs: 32 hex digits, as many as the 16 random bytes they were before.
-_MESSAGE_IDS = UniqueIds(prefix_bytes=8, count_digits=16)
 # Sent emails whose settlement is kept to retry, at most (see DeliveryWorker._unsettled).
 MAX_UNSETTLED = 10_000
 # How long a settlement the replicas did not confirm (durable mode) is applied again.
@@ -137,7 +134,7 @@ class Mailer:
             kind=kind,
             study_id=study_id,
             email=email,
-            message_id=f"<{_MESSAGE_IDS.next()}@{self.message_host}>",
+            message_id=f"<{secrets.token_hex(16)}@{self.message_host}>",
             queued_ms=int(time.time() * 1000),
             languages=languages[:MAX_JOB_LANGUAGES],
         )

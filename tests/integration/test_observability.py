@@ -4,6 +4,7 @@ log lines."""
 from __future__ import annotations
 
 import io
+import itertools
 import json
 import logging
 import signal
@@ -113,6 +114,11 @@ async def test_the_listener_serves_metrics_health_and_readiness_while_the_app_ru
 async def test_every_answer_carries_a_request_id(api: Api) -> None:
     fresh = await api.client.get("/health")
     assert len(fresh.headers["x-request-id"]) == 16
+    # Random, not a count: consecutive ids share no part that would tell the process's traffic.
+    following = [(await api.client.get("/health")).headers["x-request-id"] for _ in range(20)]
+    for before, after in itertools.pairwise([fresh.headers["x-request-id"], *following]):
+        assert before[:8] != after[:8]
+        assert before[-8:] != after[-8:]
     echoed = await api.client.get("/health", headers={"X-Request-ID": "trace-42.a_b"})
     assert echoed.headers["x-request-id"] == "trace-42.a_b"
     unsafe = await api.client.get("/health", headers={"X-Request-ID": "a b<script>"})
