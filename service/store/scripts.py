@@ -11,7 +11,6 @@ from typing import Any
 from redis.asyncio.cluster import RedisCluster
 from redis.exceptions import NoScriptError
 
-from service.store.clients import DeadlineRedis
 from service.store.limits import SCRIPT_CONSTANTS
 
 
@@ -30,16 +29,11 @@ class Script:
 
     async def __call__(self, keys: Sequence[str], args: Sequence[str | int | float]) -> Any:
         try:
-            return await self._run(keys, args)
+            return await self._redis.evalsha(self.sha, len(keys), *keys, *args)
         except NoScriptError:
             # A new or restarted server (or a node a Cluster slot moved to).
             await self._redis.script_load(self._source)
-            return await self._run(keys, args)
-
-    async def _run(self, keys: Sequence[str], args: Sequence[str | int | float]) -> Any:
-        if isinstance(self._redis, DeadlineRedis):
-            return await self._redis.run_script(self.sha, keys, args)
-        return await self._redis.evalsha(self.sha, len(keys), *keys, *args)
+            return await self._redis.evalsha(self.sha, len(keys), *keys, *args)
 
     async def many(
         self, calls: Sequence[tuple[Sequence[str], Sequence[str | int | float]]]

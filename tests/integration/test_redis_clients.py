@@ -5,7 +5,7 @@ connection open and never answers): a command and a pipeline give up with ``Redi
 instead of hanging; the reply the server writes late for a call cut short is never read as the
 next call's; and a cancellation that is not the deadline's stays a cancellation.
 
-Scripts take a shorter way than other commands (``run_script``): it answers as redis-py's
+Scripts take a shorter way than other commands (its ``evalsha``): it answers as redis-py's
 EVALSHA does, and a connection the server closed is replaced, as redis-py does.
 """
 
@@ -135,9 +135,7 @@ async def test_a_cancellation_while_the_deadline_fires_stays_one() -> None:
 async def test_calls_that_answer_leave_nothing_behind(client: DeadlineRedis) -> None:
     await asyncio.gather(*(client.incr("counted") for _ in range(50)))
     assert await client.get("counted") == "50"
-    deadlines = client.deadlines
-    assert deadlines is not None
-    assert deadlines.in_flight() == 0
+    assert client.deadlines.in_flight() == 0
 
 
 REPLIES = """
