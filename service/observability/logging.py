@@ -48,7 +48,18 @@ class JsonFormatter(logging.Formatter):
         return line + "}"
 
 
-class _TextFormatter(logging.Formatter):
+# Control characters in a text line's message, written out: a request path or an address with a
+# line break in it must not start a line of its own (a forged log line).
+_ESCAPED = {code: f"\\x{code:02x}" for code in range(32)} | {10: "\\n", 13: "\\r", 9: "\\t"}
+
+
+class TextFormatter(logging.Formatter):
+    """``make run``'s readable lines: one line per event, whatever the message holds (a
+    traceback, appended after it, keeps its lines)."""
+
+    def formatMessage(self, record: logging.LogRecord) -> str:
+        return super().formatMessage(record).translate(_ESCAPED)
+
     def format(self, record: logging.LogRecord) -> str:
         line = super().format(record)
         current = request_id.get()
@@ -108,7 +119,7 @@ def configure_logging(level: str, log_format: str = "json") -> None:
     if log_format == "json":
         handler.setFormatter(JsonFormatter())
     else:
-        handler.setFormatter(_TextFormatter("%(asctime)s %(levelname)-7s %(name)s: %(message)s"))
+        handler.setFormatter(TextFormatter("%(asctime)s %(levelname)-7s %(name)s: %(message)s"))
     logging.basicConfig(level=level, handlers=[handler], force=True)
     for noisy in ("aiosmtplib", "mail.log", "passlib"):
         logging.getLogger(noisy).setLevel(logging.WARNING)

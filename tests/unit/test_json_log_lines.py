@@ -1,4 +1,4 @@
-"""JSON log lines: one valid object per line whatever the message holds."""
+"""Log lines: one valid JSON object, or one text line, per event whatever the message holds."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import json
 import logging
 import sys
 
-from service.observability.logging import JsonFormatter, request_id
+from service.observability.logging import JsonFormatter, TextFormatter, request_id
 
 
 def _record(message: str, *args: object, exc_info: bool = False) -> logging.LogRecord:
@@ -56,3 +56,15 @@ def test_milliseconds_are_those_of_the_record() -> None:
     second = json.loads(formatter.format(record))["time"]
     assert first == "2023-11-14T22:13:20.045+00:00"
     assert second == "2023-11-14T22:13:20.999+00:00"
+
+
+def test_a_line_break_in_a_text_lines_message_cannot_forge_a_line() -> None:
+    """What a client sends (a path with an encoded line break) stays inside its own line."""
+    formatter = TextFormatter("%(levelname)s %(name)s: %(message)s")
+    line = formatter.format(_record("GET %s 404", "/v3/x\nINFO magiclink.access: forged\r\x1b[2J"))
+    assert "\n" not in line
+    assert "\r" not in line
+    assert "\x1b" not in line
+    assert (
+        line == "WARNING magiclink.test: GET /v3/x\\nINFO magiclink.access: forged\\r\\x1b[2J 404"
+    )
